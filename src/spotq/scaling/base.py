@@ -1,0 +1,42 @@
+"""The policy seam: an observation of the queue and the workers at a moment, and a decision."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What a policy sees at one moment.
+
+    `visible` and `in_flight` are the queue's ApproximateNumberOfMessages and
+    ApproximateNumberOfMessagesNotVisible (a simulator or an AWS metric may give them late or
+    coarse). `running` counts workers ready to take jobs, `starting` those launched but not yet
+    ready, `busy` those holding at least one job. `now_s` is the policy clock, in seconds.
+    """
+
+    now_s: float
+    visible: int
+    in_flight: int
+    running: int
+    starting: int = 0
+    busy: int = 0
+
+    @property
+    def backlog(self) -> int:
+        return self.visible + self.in_flight
+
+    @property
+    def workers(self) -> int:
+        return self.running + self.starting
+
+
+class ScalingPolicy(Protocol):
+    """A policy returns the number of workers it wants now. It may keep state (cooldowns, the time
+    the queue last had work) but reads time only from the observation, never from a clock of its
+    own, so the same policy runs on real time, simulated time and in tests."""
+
+    name: str
+
+    def desired(self, obs: Observation) -> int: ...
