@@ -1,0 +1,181 @@
+"""The app file: `load()` once per worker process, a handler over a batch of jobs, and options.
+
+    import spotq
+
+    app = spotq.App("transcribe", batch_size=4, visibility_timeout_s=120)
+
+    @app.loader
+    def load() -> Model: ...
+
+    @app.handler
+    def handle(model: Model, jobs: list[spotq.Job]) -> list[dict]: ...
+
+A handler returns one JSON-serialisable result per job, in order. To fail one job of a batch
+without failing the others, return (or raise) `spotq.JobFailed("why")` in its place.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from spotq.errors import AppError
+
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
+
+
+class JobFailed(Exception):
+    """A handler's verdict on one job. `retry=False` fails it at once instead of retrying."""
+
+    def __init__(self, message: str, *, retry: bool = True) -> None:
+        super().__init__(message)
+        self.retry = retry
+
+
+@dataclass(frozen=True)
+class Job:
+    """One job as a handler sees it."""
+
+    id: str
+    input: dict[str, Any]
+    attempt: int = 1
+    filename: str | None = None
+    data: bytes | None = None  # the uploaded file, when the job was submitted with one
+    submitted_at_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class AppOptions:
+    """Options that travel with an app: the worker, the fleet, the planner and AWS synthesis read
+    them. Sizes describe one worker task."""
+
+    batch_size: int = 1
+    visibility_timeout_s: int = 60
+    max_receives: int = 3
+    job_timeout_s: float = 600.0
+    memory_threshold: float = 0.8
+    memory_limit_bytes: int | None = None
+    retry_backoff_s: float = 2.0
+    vcpu: float = 1.0
+    memory_gib: float = 2.0
+    gpus: int = 0
+    distinct_instance: bool = False
+
+    def __post_init__(self) -> None:
+        _check(1 <= self.batch_size <= 10, "batch_size must be 1..10 (an SQS receive)")
+        _check(1 <= self.visibility_timeout_s <= 43_200, "visibility_timeout_s must be 1..43200")
+        _check(1 <= self.max_receives <= 1000, "max_receives must be 1..1000")
+        _check(self.job_timeout_s > 0, "job_timeout_s must be > 0")
+        _check(0 < self.memory_threshold <= 1, "memory_threshold must be in (0, 1]")
+        _check(self.retry_backoff_s >= 0, "retry_backoff_s must be >= 0")
+        _check(self.vcpu > 0 and self.memory_gib > 0, "vcpu and memory_gib must be > 0")
+        _check(self.gpus >= 0, "gpus must be >= 0")
+
+
+def _check(ok: bool, message: str) -> None:
+    if not ok:
+        raise AppError(message)
+
+
+Handler = Callable[[Any, list[Job]], Sequence[Any]]
+Loader = Callable[[], Any]
+
+
+@dataclass
+class App:
+    """A spotq app: a name, an optional loader, a handler and options."""
+
+    name: str
+    options: AppOptions = field(default_factory=AppOptions)
+    load_fn: Loader | None = None
+    handle_fn: Handler | None = None
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        handler: Handler | None = None,
+        load: Loader | None = None,
+        **options: Any,
+    ) -> None:
+        if not name or not set(name) <= _NAME_CHARS or len(name) > 40:
+            raise AppError(
+                f"app name {name!r}: use 1-40 lowercase letters, digits and '-' "
+                "(it names queues, tables and stacks)"
+            )
+        self.name = name
+        try:
+            self.options = AppOptions(**options)
+        except TypeError as exc:
+            raise AppError(f"app {name!r}: unknown option ({exc})") from None
+        self.load_fn = load
+        self.handle_fn = handler
+
+    def loader(self, fn: Loader) -> Loader:
+        """Decorator: the function run once per worker process; its return value is the model."""
+        self.load_fn = fn
+        return fn
+
+    def handler(self, fn: Handler) -> Handler:
+        """Decorator: the function called with (model, jobs) returning one result per job."""
+        self.handle_fn = fn
+        return fn
+
+    def load_model(self) -> Any:
+        return self.load_fn() if self.load_fn is not None else None
+
+    def handle(self, model: Any, jobs: list[Job]) -> list[Any]:
+        if self.handle_fn is None:
+            raise AppError(f"app {self.name!r} has no handler")
+        results = list(self.handle_fn(model, jobs))
+        if len(results) != len(jobs):
+            raise AppError(
+                f"app {self.name!r}: handler returned {len(results)} results for {len(jobs)} jobs"
+            )
+        return results
+
+
+def load_app(ref: str) -> App:
+    """Load an app from `path/to/app.py`, `path/to/app.py:attr` or `package.module:attr`."""
+    target, _, attr = ref.partition(":")
+    if target.endswith(".py") or Path(target).is_file():
+        module = _import_file(Path(target))
+    else:
+        try:
+            module = importlib.import_module(target)
+        except ImportError as exc:
+            raise AppError(f"cannot import app module {target!r}: {exc}") from None
+    if attr:
+        app = getattr(module, attr, None)
+        if not isinstance(app, App):
+            raise AppError(f"{ref!r}: {attr!r} is not a spotq.App")
+        return app
+    apps = [value for value in vars(module).values() if isinstance(value, App)]
+    if len(apps) != 1:
+        raise AppError(
+            f"{ref!r} defines {len(apps)} spotq.App objects; name one as {target}:ATTRIBUTE"
+        )
+    return apps[0]
+
+
+def _import_file(path: Path) -> Any:
+    if not path.is_file():
+        raise AppError(f"app file {str(path)!r} does not exist")
+    module_name = f"spotq_app_{path.stem}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise AppError(f"cannot load app file {str(path)!r}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except AppError:
+        raise
+    except Exception as exc:
+        raise AppError(f"app file {str(path)!r} failed to import: {exc!r}") from exc
+    return module

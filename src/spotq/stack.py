@@ -1,0 +1,42 @@
+"""Where an app's parts live: queue endpoint and names, blob store URL, job store URL. Built once,
+passed explicitly (to worker subprocesses as JSON), identical in shape locally and on AWS."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+from spotq.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    app: str
+    sqs_endpoint_url: str | None  # None = AWS's own endpoint for the region
+    region: str = "us-east-1"
+    blob_url: str = ".spotq/blobs"  # a local directory or s3://bucket/prefix
+    jobs_url: str = "sqlite:///.spotq/jobs.db"  # or dynamodb://table-name
+    queue_prefix: str = "spotq-"
+
+    @property
+    def queue_name(self) -> str:
+        return f"{self.queue_prefix}{self.app}"
+
+    @property
+    def high_queue_name(self) -> str:
+        return f"{self.queue_prefix}{self.app}-high"
+
+    @property
+    def dlq_name(self) -> str:
+        return f"{self.queue_prefix}{self.app}-dlq"
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> StackConfig:
+        try:
+            data = json.loads(text)
+            return cls(**data)
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(f"stack config: {exc}") from None

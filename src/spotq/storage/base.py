@@ -1,0 +1,63 @@
+"""The storage seams. Keys are made by spotq (`inputs/<job id>`, `results/<job id>.json`), never
+from user-supplied paths or names."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from spotq.jobs import JobRecord, JobState
+
+
+def input_key(job_id: str) -> str:
+    return f"inputs/{job_id}"
+
+
+def result_key(job_id: str) -> str:
+    return f"results/{job_id}.json"
+
+
+class BlobStore(Protocol):
+    """Bytes by key under one base URL (a local directory, or s3://bucket/prefix)."""
+
+    def put(self, key: str, data: bytes) -> None: ...
+
+    def get(self, key: str) -> bytes: ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def url(self, key: str) -> str: ...
+
+
+class JobStore(Protocol):
+    """Job records (SQLite locally, DynamoDB on AWS). Transitions are conditional so that a
+    repeated or late update never moves a finished job backwards."""
+
+    def create(self, record: JobRecord) -> tuple[JobRecord, bool]:
+        """Insert; with an idempotency key already used, return the existing record and False."""
+        ...
+
+    def get(self, job_id: str) -> JobRecord | None: ...
+
+    def mark_running(self, job_id: str, attempt: int, now_s: float) -> None: ...
+
+    def mark_succeeded(self, job_id: str, result_ref: str, now_s: float) -> None: ...
+
+    def mark_error(self, job_id: str, error: str, state: JobState, now_s: float) -> None:
+        """Record a failed attempt: state is QUEUED (will retry), FAILED or DEAD."""
+        ...
+
+    def requeue(self, job_id: str) -> None:
+        """Back to QUEUED (a dead job redriven from the DLQ)."""
+        ...
+
+    def list(
+        self,
+        *,
+        app: str | None = None,
+        states: Sequence[JobState] | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[JobRecord]: ...
+
+    def count_by_state(self, app: str | None = None) -> dict[JobState, int]: ...

@@ -1,0 +1,49 @@
+from pathlib import Path
+
+import pytest
+
+import spotq
+from spotq.app import load_app
+from spotq.errors import AppError
+from spotq.jobs import JobMessage, MessageFormatError
+
+
+def test_load_app_from_file(tmp_path: Path) -> None:
+    path = tmp_path / "myapp.py"
+    path.write_text(
+        "import spotq\n"
+        "app = spotq.App('echo', batch_size=5)\n"
+        "@app.loader\n"
+        "def load():\n    return 'model'\n"
+        "@app.handler\n"
+        "def handle(model, jobs):\n    return [{'m': model, 'x': j.input} for j in jobs]\n"
+    )
+    app = load_app(str(path))
+    assert app.name == "echo" and app.options.batch_size == 5
+    model = app.load_model()
+    out = app.handle(model, [spotq.Job(id="1", input={"a": 1})])
+    assert out == [{"m": "model", "x": {"a": 1}}]
+    assert load_app(f"{path}:app") is app or load_app(f"{path}:app").name == "echo"
+
+
+def test_bad_apps_are_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(AppError, match="does not exist"):
+        load_app(str(tmp_path / "missing.py"))
+    with pytest.raises(AppError, match="batch_size"):
+        spotq.App("x", batch_size=11)
+    with pytest.raises(AppError, match="unknown option"):
+        spotq.App("x", bogus=1)
+    with pytest.raises(AppError, match="lowercase"):
+        spotq.App("Bad Name")
+    app = spotq.App("x", handler=lambda model, jobs: [])
+    with pytest.raises(AppError, match="0 results for 1 jobs"):
+        app.handle(None, [spotq.Job(id="1", input={})])
+
+
+def test_job_message_round_trip() -> None:
+    msg = JobMessage(job_id="j1", app="echo", input={"text": "héllo"}, submitted_at_s=3.0)
+    assert JobMessage.decode(msg.encode()) == msg
+    with pytest.raises(MessageFormatError):
+        JobMessage.decode("not json")
+    with pytest.raises(MessageFormatError):
+        JobMessage.decode('{"v": 1}')
