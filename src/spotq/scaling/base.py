@@ -38,5 +38,9 @@ class ScalingPolicy(Protocol):
     own, so the same policy runs on real time, simulated time and in tests."""
 
     name: str
+    # True: scale-in only ever stops idle workers (the fleet drains idle ones first, and the policy
+    # never asks for fewer workers than are busy). False: the platform stops any worker, busy or
+    # not, as ECS service scale-in and a Kubernetes Deployment do.
+    idle_only_scale_in: bool
 
     def desired(self, obs: Observation) -> int: ...

@@ -1,0 +1,1 @@
+"""Discrete-event simulation of a queue, workers and a scaling policy (pure, no SimPy)."""
