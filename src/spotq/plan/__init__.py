@@ -1,0 +1,1 @@
+"""Capacity and cost planning: prices, capacity options, scenarios and `spotq plan`."""
