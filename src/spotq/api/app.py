@@ -1,0 +1,82 @@
+"""The FastAPI app factory: one app per stack, serving one spotq app's jobs."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+
+from spotq import __version__
+from spotq.api import routes_health, routes_jobs
+from spotq.api.bodies import describe
+from spotq.api.errors import InvalidInput
+from spotq.api.middleware import GuardAndMeasure
+from spotq.api.responses import error_response
+from spotq.api.runtime import ApiRuntime, build_runtime
+from spotq.api.settings import ApiSettings
+from spotq.errors import SpotqError
+
+log = logging.getLogger("spotq.api")
+
+
+def create_app(settings: ApiSettings, runtime: ApiRuntime | None = None) -> FastAPI:
+    """Build the API for `settings.stack`; stores and queues are opened here, not at import."""
+    rt = runtime or build_runtime(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(_reconcile_forever(rt))
+        try:
+            yield
+        finally:
+            task.cancel()
+            rt.close()
+
+    app = FastAPI(
+        title=f"spotq job API ({settings.stack.app})",
+        version=__version__,
+        lifespan=lifespan,
+    )
+    app.state.runtime = rt
+    app.include_router(routes_jobs.router)
+    app.include_router(routes_health.router)
+    _add_error_handlers(app)
+    app.add_middleware(GuardAndMeasure, api_key=settings.api_key, metrics=rt.metrics)
+    return app
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    async def on_spotq_error(_: Request, exc: Exception) -> JSONResponse:
+        return error_response(exc)
+
+    async def on_validation(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        return error_response(InvalidInput(describe(exc.errors())))
+
+    async def on_http(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, HTTPException)
+        return error_response(exc, exc.status_code)
+
+    app.add_exception_handler(SpotqError, on_spotq_error)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(HTTPException, on_http)
+
+
+async def _reconcile_forever(rt: ApiRuntime) -> None:
+    """Send messages whose enqueue failed or was cut short (see spotq.api.outbox)."""
+    while True:
+        await asyncio.sleep(rt.settings.reconcile_interval_s)
+        try:
+            sent = await run_in_threadpool(rt.service.reconcile)
+        except Exception:
+            log.exception("outbox reconcile failed; retrying")
+            continue
+        if sent:
+            log.warning("reconciler enqueued %d jobs left by failed enqueues", sent)

@@ -1,0 +1,18 @@
+"""API keys: with one configured, every route but /healthz needs `Authorization: Bearer KEY`."""
+
+from __future__ import annotations
+
+import hmac
+
+from spotq.api.errors import Unauthorized
+
+OPEN_PATHS = frozenset({"/healthz"})
+
+
+def check_bearer(path: str, header: str | None, api_key: str | None) -> None:
+    """Raise Unauthorized unless the route is open, no key is configured, or the header matches."""
+    if api_key is None or path in OPEN_PATHS:
+        return
+    scheme, _, token = (header or "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip(), api_key):
+        raise Unauthorized("missing or wrong API key: send 'Authorization: Bearer KEY'")

@@ -1,0 +1,70 @@
+"""API errors and the one table that maps exception classes to HTTP status codes."""
+
+from __future__ import annotations
+
+from spotq.errors import ConfigError, ServiceError, SpotqError, StorageError
+
+
+class ApiError(SpotqError):
+    """An error the API reports to its client; its class decides the HTTP status."""
+
+
+class BadRequest(ApiError):
+    """The request is malformed (bad JSON, a bad query parameter)."""
+
+
+class InvalidInput(ApiError):
+    """The request parsed but a field has the wrong type or value."""
+
+
+class Unauthorized(ApiError):
+    """A missing or wrong API key."""
+
+
+class UnknownApp(ApiError):
+    """The request names an app this API does not serve."""
+
+
+class UnknownJob(ApiError):
+    """No job has this id."""
+
+
+class NotFinished(ApiError):
+    """The job has no result yet (or failed without one)."""
+
+
+class PayloadTooLarge(ApiError):
+    """The body or an uploaded file is over the configured limit."""
+
+
+class UnsupportedMediaType(ApiError):
+    """The Content-Type is not one the endpoint accepts."""
+
+
+class NotReady(ApiError):
+    """A dependency (the queue, a store) is unreachable."""
+
+
+# Most specific class first: the first match wins. Anything not listed is a bug (500).
+STATUS_BY_ERROR: tuple[tuple[type[Exception], int], ...] = (
+    (BadRequest, 400),
+    (Unauthorized, 401),
+    (UnknownApp, 404),
+    (UnknownJob, 404),
+    (NotFinished, 409),
+    (PayloadTooLarge, 413),
+    (UnsupportedMediaType, 415),
+    (InvalidInput, 422),
+    (ConfigError, 400),
+    (NotReady, 503),
+    (StorageError, 503),
+    (ServiceError, 503),
+)
+
+
+def status_for(exc: Exception) -> int:
+    """The HTTP status for an exception, from STATUS_BY_ERROR; 500 for anything unlisted."""
+    for cls, status in STATUS_BY_ERROR:
+        if isinstance(exc, cls):
+            return status
+    return 500

@@ -1,0 +1,141 @@
+"""The queues as the API sees them: send job messages, read depths, peek and redrive the DLQ.
+
+Every call goes through a boto3 SQS client, so the same code talks to the embedded server and AWS.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from spotq.api.errors import NotReady
+from spotq.stack import StackConfig
+
+SEND_BATCH_MAX = 10  # an SQS SendMessageBatch limit
+_DEPTH_ATTRS = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+
+
+@dataclass(frozen=True)
+class QueueDepth:
+    visible: int
+    in_flight: int
+
+
+@dataclass(frozen=True)
+class DlqMessage:
+    message_id: str
+    receipt_handle: str
+    body: str
+    receive_count: int
+
+
+class QueueGateway:
+    """Queue URLs resolved once; the operations the API and the fleet need, nothing more."""
+
+    def __init__(self, client: Any, stack: StackConfig) -> None:
+        self._client = client
+        self.normal_url = self._url(stack.queue_name)
+        self.high_url = self._url(stack.high_queue_name)
+        self.dlq_url = self._url(stack.dlq_name)
+
+    def _url(self, name: str) -> str:
+        try:
+            return str(self._client.get_queue_url(QueueName=name)["QueueUrl"])
+        except Exception as exc:
+            raise NotReady(f"queue {name!r} is not reachable: {exc}") from exc
+
+    def send(self, body: str, *, high: bool) -> None:
+        url = self.high_url if high else self.normal_url
+        self._client.send_message(QueueUrl=url, MessageBody=body)
+
+    def send_many(self, bodies: Sequence[tuple[str, str]], *, high: bool) -> set[str]:
+        """Send (id, body) pairs in batches of ten; return the ids that failed."""
+        url = self.high_url if high else self.normal_url
+        failed: set[str] = set()
+        for start in range(0, len(bodies), SEND_BATCH_MAX):
+            chunk = bodies[start : start + SEND_BATCH_MAX]
+            entries = [{"Id": str(i), "MessageBody": body} for i, (_, body) in enumerate(chunk)]
+            try:
+                reply = self._client.send_message_batch(QueueUrl=url, Entries=entries)
+            except Exception:
+                failed.update(job_id for job_id, _ in chunk)
+                continue
+            failed.update(chunk[int(f["Id"])][0] for f in reply.get("Failed", []))
+        return failed
+
+    def depth(self, url: str) -> QueueDepth:
+        attrs = self._client.get_queue_attributes(QueueUrl=url, AttributeNames=_DEPTH_ATTRS)
+        values = attrs.get("Attributes", {})
+        return QueueDepth(
+            visible=int(values.get("ApproximateNumberOfMessages", 0)),
+            in_flight=int(values.get("ApproximateNumberOfMessagesNotVisible", 0)),
+        )
+
+    def work_depth(self) -> QueueDepth:
+        """Normal and high queues together: the backlog a fleet scales on."""
+        normal, high = self.depth(self.normal_url), self.depth(self.high_url)
+        return QueueDepth(normal.visible + high.visible, normal.in_flight + high.in_flight)
+
+    def peek_dlq(self, limit: int, hold_s: int = 10) -> list[DlqMessage]:
+        """Up to `limit` DLQ messages, left in the DLQ and made visible again afterwards."""
+        seen: dict[str, DlqMessage] = {}
+        while len(seen) < limit:
+            reply = self._client.receive_message(
+                QueueUrl=self.dlq_url,
+                MaxNumberOfMessages=min(10, limit - len(seen)),
+                VisibilityTimeout=hold_s,
+                MessageSystemAttributeNames=["ApproximateReceiveCount"],
+                WaitTimeSeconds=0,
+            )
+            batch = reply.get("Messages", [])
+            if not batch:
+                break
+            for m in batch:
+                count = int(m.get("Attributes", {}).get("ApproximateReceiveCount", 0))
+                message = DlqMessage(m["MessageId"], m["ReceiptHandle"], m["Body"], count)
+                seen[message.message_id] = message
+        self._release([m.receipt_handle for m in seen.values()])
+        return list(seen.values())
+
+    def _release(self, handles: Sequence[str]) -> None:
+        for start in range(0, len(handles), 10):
+            entries = [
+                {"Id": str(i), "ReceiptHandle": h, "VisibilityTimeout": 0}
+                for i, h in enumerate(handles[start : start + 10])
+            ]
+            self._client.change_message_visibility_batch(QueueUrl=self.dlq_url, Entries=entries)
+
+    def dlq_arn(self) -> str:
+        url = self.dlq_url
+        attrs = self._client.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+        return str(attrs["Attributes"]["QueueArn"])
+
+    def start_redrive(self) -> str | None:
+        """Move every DLQ message back to the queue it came from; returns the task handle."""
+        reply = self._client.start_message_move_task(SourceArn=self.dlq_arn())
+        handle = reply.get("TaskHandle")
+        return str(handle) if handle else None
+
+    def redrive_running(self) -> bool:
+        reply = self._client.list_message_move_tasks(SourceArn=self.dlq_arn(), MaxResults=1)
+        tasks = reply.get("Results", [])
+        return bool(tasks) and tasks[0].get("Status") == "RUNNING"
+
+    def reachable(self) -> bool:
+        try:
+            self.depth(self.normal_url)
+        except Exception:
+            return False
+        return True
+
+
+def job_id_of(body: str) -> str | None:
+    """The job id in a message body, or None for a body that is not a spotq job message."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    job_id = data.get("job_id") if isinstance(data, dict) else None
+    return job_id if isinstance(job_id, str) else None

@@ -1,0 +1,51 @@
+"""The objects one API instance works with, built once from its settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spotq.api.dlq import DeadLetters
+from spotq.api.gateway import QueueGateway
+from spotq.api.metrics import ApiMetrics
+from spotq.api.outbox import Outbox
+from spotq.api.service import JobService
+from spotq.api.settings import ApiSettings
+from spotq.clock import Clock, SystemClock
+
+
+@dataclass
+class ApiRuntime:
+    settings: ApiSettings
+    service: JobService
+    dead_letters: DeadLetters
+    metrics: ApiMetrics
+
+    def close(self) -> None:
+        self.service.outbox.close()
+
+
+def build_runtime(settings: ApiSettings, clock: Clock | None = None) -> ApiRuntime:
+    """Open the stores and the queue client named by the settings' stack config."""
+    from spotq.queues import make_sqs_client
+    from spotq.storage.factory import open_blob_store, open_job_store
+
+    clock = clock or SystemClock()
+    stack = settings.stack
+    queues = QueueGateway(make_sqs_client(stack), stack)
+    jobs = open_job_store(stack.jobs_url)
+    service = JobService(
+        app=stack.app,
+        jobs=jobs,
+        blobs=open_blob_store(stack.blob_url),
+        queues=queues,
+        outbox=Outbox(settings.outbox_path),
+        clock=clock,
+        claim_check_bytes=settings.claim_check_bytes,
+        reconcile_after_s=settings.reconcile_after_s,
+    )
+    return ApiRuntime(
+        settings=settings,
+        service=service,
+        dead_letters=DeadLetters(queues, jobs, clock),
+        metrics=ApiMetrics(stack.app, jobs, queues),
+    )

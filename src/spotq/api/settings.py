@@ -1,0 +1,56 @@
+"""The job API's configuration, built once by the CLI (or a test) and passed to create_app."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from spotq.app import AppOptions
+from spotq.errors import ConfigError
+from spotq.stack import StackConfig
+
+KIB = 1024
+MIB = 1024 * KIB
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    """Everything the API needs: where the stack lives, limits, and who may call it."""
+
+    stack: StackConfig
+    data_dir: Path  # holds the API's own state (the pending-enqueue outbox)
+    app_options: AppOptions = field(default_factory=AppOptions)
+    host: str = "127.0.0.1"
+    port: int = 8000
+    api_key: str | None = None
+    max_upload_bytes: int = 100 * MIB
+    max_json_bytes: int = 16 * MIB
+    claim_check_bytes: int = 192 * KIB  # messages larger than this carry a blob reference
+    max_batch_items: int = 1000
+    reconcile_interval_s: float = 2.0
+    reconcile_after_s: float = 10.0  # an outbox entry this old was left by a failed enqueue
+
+    def __post_init__(self) -> None:
+        if not is_loopback(self.host) and not self.api_key:
+            raise ConfigError(
+                f"api host {self.host!r} is not a loopback address: an API key is required "
+                "(--api-key or SPOTQ_API_KEY)"
+            )
+        for name in ("max_upload_bytes", "max_json_bytes", "claim_check_bytes", "max_batch_items"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"api setting {name} must be > 0")
+
+    @property
+    def outbox_path(self) -> Path:
+        return self.data_dir / "api-outbox.db"
+
+
+def is_loopback(host: str) -> bool:
+    """True for localhost and loopback IPs; any other name or address needs an API key."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -1,0 +1,139 @@
+"""The autoscaler loop: observe queues and workers, ask the policy, start or drain workers."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from spotq.api.dlq import DeadLetters
+from spotq.api.gateway import QueueGateway
+from spotq.clock import Clock
+from spotq.fleet.workers import WorkerPool
+from spotq.scaling import Observation, ScalingPolicy
+
+log = logging.getLogger("spotq.fleet")
+
+CRASH_LOOP_STARTS = 3  # this many workers in a row exiting before ready means the app is broken
+
+
+@dataclass(frozen=True)
+class FleetSnapshot:
+    """What the fleet looked like at one tick (written to fleet.json for `spotq up` watchers)."""
+
+    at_s: float
+    visible: int
+    in_flight: int
+    starting: int
+    idle: int
+    busy: int
+    draining: int
+    desired: int
+    peak_workers: int
+
+
+class Autoscaler:
+    """Runs `tick()` every `interval_s` on a thread until stopped."""
+
+    def __init__(
+        self,
+        *,
+        pool: WorkerPool,
+        policy: ScalingPolicy,
+        queues: QueueGateway,
+        clock: Clock,
+        max_workers: int,
+        dead_letters: DeadLetters | None = None,
+        interval_s: float = 0.5,
+        snapshot_path: Path | None = None,
+    ) -> None:
+        self.pool, self.policy, self.queues, self.clock = pool, policy, queues, clock
+        self.max_workers = max_workers
+        self.dead_letters = dead_letters
+        self.interval_s = interval_s
+        self.snapshot_path = snapshot_path
+        self.peak_workers = 0
+        self.last: FleetSnapshot | None = None
+        self.failure: str | None = None  # set when workers crash-loop; the caller reports it
+        self._failed_starts = 0
+        self._ticks = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def tick(self) -> FleetSnapshot:
+        self._note_exits()
+        depth = self.queues.work_depth()
+        counts = self.pool.counts()
+        obs = Observation(
+            now_s=self.clock.monotonic(),
+            visible=depth.visible,
+            in_flight=depth.in_flight,
+            running=counts.running,
+            starting=counts.starting,
+            busy=counts.busy,
+        )
+        desired = min(self.policy.desired(obs), self.max_workers)
+        if self.failure is None and desired > obs.workers:
+            for _ in range(desired - obs.workers):
+                self.pool.start()
+        elif desired < obs.workers:
+            self.pool.drain_idle(obs.workers - desired)
+        self.peak_workers = max(self.peak_workers, len(self.pool.workers))
+        self._ticks += 1
+        if self.dead_letters is not None and self._ticks % 4 == 0:
+            self.dead_letters.reconcile()
+        snap = FleetSnapshot(
+            self.clock.now(), obs.visible, obs.in_flight, counts.starting, counts.idle,
+            counts.busy, counts.draining, desired, self.peak_workers,
+        )  # fmt: skip
+        self._publish(snap)
+        return snap
+
+    def _note_exits(self) -> None:
+        for worker in self.pool.reap():
+            if worker.terminated or worker.ready_seen:
+                self._failed_starts = 0
+                continue
+            self._failed_starts += 1
+            if self._failed_starts >= CRASH_LOOP_STARTS and self.failure is None:
+                self.failure = (
+                    f"{CRASH_LOOP_STARTS} workers in a row exited before they were ready "
+                    f"(last exit code {worker.process.returncode}); last worker's output:\n"
+                    + worker.log_tail()
+                )
+                log.error("%s", self.failure)
+
+    def _publish(self, snap: FleetSnapshot) -> None:
+        if snap != self.last and self.last is not None:
+            workers = snap.starting + snap.idle + snap.busy
+            previous = self.last.starting + self.last.idle + self.last.busy
+            if workers != previous:
+                log.info("workers %d -> %d (backlog %d)", previous, workers,
+                         snap.visible + snap.in_flight)  # fmt: skip
+        self.last = snap
+        if self.snapshot_path is not None:
+            tmp = self.snapshot_path.with_name(f".{self.snapshot_path.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(asdict(snap)))
+            os.replace(tmp, self.snapshot_path)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.tick()
+            except Exception:
+                log.exception("autoscaler tick failed; retrying")
+            self._stop.wait(self.interval_s)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="spotq-autoscaler", daemon=True)
+        self._thread.start()
+
+    def stop(self, grace_s: float = 30.0) -> None:
+        """Stop deciding, then drain every worker (scale to zero)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        self.pool.stop_all(grace_s)

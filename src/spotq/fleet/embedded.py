@@ -1,0 +1,102 @@
+"""The embedded stack on one machine: the SQS server, the app's queues, the stores and the job API,
+all under one data directory. `spotq up` and `spotq run` both start one."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+from spotq.api.runtime import ApiRuntime, build_runtime
+from spotq.api.settings import ApiSettings
+from spotq.app import App
+from spotq.clock import Clock, SystemClock
+from spotq.fleet.apiserver import ApiServer
+from spotq.queues import ensure_queues, make_sqs_client
+from spotq.sqs.server import RunningSqsServer, SqsServerConfig, start_server
+from spotq.stack import StackConfig
+
+
+@dataclass(frozen=True)
+class StackOptions:
+    """Where and how to run the embedded stack."""
+
+    data_dir: Path
+    host: str = "127.0.0.1"
+    api_port: int = 0
+    sqs_port: int = 0
+    api_key: str | None = None
+    max_upload_bytes: int = 100 * 1024 * 1024
+
+
+class EmbeddedStack:
+    """Starts the parts in order and stops them in reverse; use as a context manager."""
+
+    def __init__(self, app: App, options: StackOptions, clock: Clock | None = None) -> None:
+        self.app = app
+        self.options = options
+        self.clock = clock or SystemClock()
+        self.data_dir = options.data_dir.resolve()
+        self._sqs: RunningSqsServer | None = None
+        self._api: ApiServer | None = None
+        self.runtime: ApiRuntime | None = None
+        self.stack: StackConfig | None = None
+
+    def start(self) -> EmbeddedStack:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._sqs = start_server(
+            SqsServerConfig(host="127.0.0.1", port=self.options.sqs_port, data_dir=self.data_dir),
+            self.clock,
+        )
+        self.stack = StackConfig(
+            app=self.app.name,
+            sqs_endpoint_url=self._sqs.endpoint_url,
+            blob_url=str(self.data_dir / "blobs"),
+            jobs_url=f"sqlite:///{self.data_dir / 'jobs.db'}",
+        )
+        self.stack_config_path.write_text(self.stack.to_json())
+        ensure_queues(make_sqs_client(self.stack), self.stack, self.app.options)
+        settings = ApiSettings(
+            stack=self.stack,
+            data_dir=self.data_dir,
+            app_options=self.app.options,
+            host=self.options.host,
+            port=self.options.api_port,
+            api_key=self.options.api_key,
+            max_upload_bytes=self.options.max_upload_bytes,
+        )
+        self.runtime = build_runtime(settings, self.clock)
+        from spotq.api.app import create_app
+
+        self._api = ApiServer(create_app(settings, self.runtime), settings.host, settings.port)
+        self._api.start()
+        return self
+
+    @property
+    def stack_config_path(self) -> Path:
+        return self.data_dir / "stack.json"
+
+    @property
+    def api_url(self) -> str:
+        assert self._api is not None, "the stack is not started"
+        return self._api.url
+
+    def stop(self) -> None:
+        if self._api is not None:
+            with contextlib.suppress(Exception):
+                self._api.stop()
+        if self._sqs is not None:
+            self._sqs.stop()
+        self._api = self._sqs = None
+
+    def __enter__(self) -> EmbeddedStack:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

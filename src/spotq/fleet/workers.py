@@ -1,0 +1,164 @@
+"""Worker subprocesses: start them, read their status files, drain idle ones, reap the dead.
+
+Each worker writes a small JSON status file (see spotq.worker.status): `starting` until its model
+is loaded, then `idle` or `busy`, `draining` after SIGTERM, `stopped` at exit. The pool reads it to
+tell the autoscaler how many are ready, starting and busy, and to drain only idle workers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from spotq.clock import Clock
+
+log = logging.getLogger("spotq.fleet")
+
+STARTING, IDLE, BUSY, DRAINING, STOPPED = "starting", "idle", "busy", "draining", "stopped"
+
+
+@dataclass
+class Worker:
+    """One worker subprocess and what the pool knows about it."""
+
+    number: int
+    process: subprocess.Popen[bytes]
+    status_path: Path
+    log_path: Path
+    started_s: float
+    log_file: IO[bytes]
+    ready_seen: bool = False
+    terminated: bool = False  # the pool sent SIGTERM
+    stopped_s: float | None = None
+
+    def state(self) -> str:
+        if self.process.poll() is not None:
+            return STOPPED
+        try:
+            state = str(json.loads(self.status_path.read_text())["state"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return STARTING  # not written yet, or caught mid-rename
+        if state in (IDLE, BUSY):
+            self.ready_seen = True
+        return DRAINING if self.terminated and state != STOPPED else state
+
+    def log_tail(self, max_bytes: int = 2000) -> str:
+        try:
+            data = self.log_path.read_bytes()
+        except OSError:
+            return ""
+        return data[-max_bytes:].decode("utf-8", "replace")
+
+
+@dataclass(frozen=True)
+class PoolCounts:
+    starting: int
+    idle: int
+    busy: int
+    draining: int
+
+    @property
+    def running(self) -> int:
+        return self.idle + self.busy
+
+
+@dataclass
+class WorkerPool:
+    """Starts `spotq worker` subprocesses for one app and tracks them."""
+
+    app_ref: str
+    stack_config_path: Path
+    run_dir: Path
+    clock: Clock
+    extra_env: dict[str, str] = field(default_factory=dict)
+    workers: list[Worker] = field(default_factory=list)
+    finished: list[Worker] = field(default_factory=list)
+    _next_number: int = 0
+
+    def command(self, status_path: Path) -> list[str]:
+        return [
+            sys.executable, "-m", "spotq.cli", "worker", self.app_ref,
+            "--stack-config", str(self.stack_config_path),
+            "--status-file", str(status_path),
+        ]  # fmt: skip
+
+    def start(self) -> Worker:
+        self._next_number += 1
+        n = self._next_number
+        status_path = self.run_dir / f"worker-{n}.status.json"
+        log_path = self.run_dir / f"worker-{n}.log"
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        log_file = log_path.open("wb")
+        env = {**os.environ, **self.extra_env}
+        process = subprocess.Popen(
+            self.command(status_path), stdout=log_file, stderr=subprocess.STDOUT, env=env
+        )
+        worker = Worker(n, process, status_path, log_path, self.clock.monotonic(), log_file)
+        self.workers.append(worker)
+        log.info("started worker %d (pid %d)", n, process.pid)
+        return worker
+
+    def counts(self) -> PoolCounts:
+        states = [w.state() for w in self.workers]
+        return PoolCounts(
+            starting=states.count(STARTING),
+            idle=states.count(IDLE),
+            busy=states.count(BUSY),
+            draining=states.count(DRAINING),
+        )
+
+    def drain_idle(self, count: int) -> int:
+        """SIGTERM up to `count` idle workers (never a busy one); return how many."""
+        drained = 0
+        for worker in self.workers:
+            if drained >= count:
+                break
+            if worker.state() == IDLE:
+                self._terminate(worker)
+                drained += 1
+        return drained
+
+    def _terminate(self, worker: Worker) -> None:
+        if not worker.terminated:
+            worker.terminated = True
+            with contextlib.suppress(ProcessLookupError):
+                worker.process.send_signal(signal.SIGTERM)
+
+    def reap(self) -> list[Worker]:
+        """Forget workers that exited; return them (a crash shows as a non-zero return code)."""
+        gone = [w for w in self.workers if w.process.poll() is not None]
+        for worker in gone:
+            worker.stopped_s = self.clock.monotonic()
+            worker.log_file.close()
+            self.workers.remove(worker)
+            self.finished.append(worker)
+            if worker.process.returncode != 0 and not worker.terminated:
+                log.warning("worker %d exited with %s", worker.number, worker.process.returncode)
+        return gone
+
+    def stop_all(self, grace_s: float) -> None:
+        """SIGTERM every worker, wait up to `grace_s` for them to drain, then SIGKILL the rest."""
+        for worker in self.workers:
+            self._terminate(worker)
+        deadline = self.clock.monotonic() + grace_s
+        for worker in list(self.workers):
+            try:
+                worker.process.wait(timeout=max(0.0, deadline - self.clock.monotonic()))
+            except subprocess.TimeoutExpired:
+                worker.process.kill()
+                worker.process.wait()
+        self.reap()
+
+    def worker_seconds(self) -> float:
+        now_s = self.clock.monotonic()
+        every: Sequence[Worker] = [*self.finished, *self.workers]
+        return sum((w.stopped_s or now_s) - w.started_s for w in every)
