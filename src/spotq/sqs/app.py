@@ -1,0 +1,211 @@
+"""The SQS HTTP handler: picks the protocol, checks signatures, calls the service, formats.
+
+JSON 1.0 when `X-Amz-Target: AmazonSQS.<Op>` is present; otherwise the query protocol (form body
+or query string with `Action=`), handled by `protocol_query`. Status codes come from the errors.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Awaitable, Mapping
+from typing import Any
+from urllib.parse import parse_qs
+
+from spotq.clock import Clock
+from spotq.sqs import longpoll, protocol_json
+from spotq.sqs.errors import SqsError, sqs_error
+from spotq.sqs.http import HttpRequest, HttpResponse
+from spotq.sqs.service import RequestContext, SqsService
+
+log = logging.getLogger(__name__)
+
+_JSON = protocol_json.CONTENT_TYPE
+_XML = "text/xml"
+
+
+class SqsApp:
+    """Callable HTTP handler for the SQS server."""
+
+    def __init__(
+        self,
+        service: SqsService,
+        waiters: longpoll.Waiters,
+        clock: Clock,
+        credentials: Mapping[str, str] | None = None,
+    ) -> None:
+        self.service = service
+        self.waiters = waiters
+        self.clock = clock
+        self.credentials = dict(credentials) if credentials else None
+        self._contexts: dict[str, RequestContext] = {}
+
+    def __call__(self, request: HttpRequest) -> HttpResponse | Awaitable[HttpResponse]:
+        request_id = str(uuid.uuid4())
+        target = request.headers.get("x-amz-target")
+        is_json = target is not None and target.startswith(protocol_json.TARGET_PREFIX)
+        try:
+            if self.credentials is not None:
+                self._verify(request)
+            if is_json:
+                assert target is not None
+                return self._json(request, target, request_id)
+            return self._query(request, request_id)
+        except SqsError as error:
+            return self._error(error, request_id, is_json)
+        except Exception:
+            log.exception("internal error answering %s %s", request.method, request.path)
+            failure = sqs_error("InternalFailure", "The request processing has failed.")
+            return self._error(failure, request_id, is_json)
+
+    def _context(self, request: HttpRequest) -> RequestContext:
+        host = request.headers.get("host", "localhost")
+        ctx = self._contexts.get(host)
+        if ctx is None:
+            store = self.service.store
+            ctx = RequestContext(f"http://{host}", store.region, store.account_id)
+            if len(self._contexts) < 64:
+                self._contexts[host] = ctx
+        return ctx
+
+    def _verify(self, request: HttpRequest) -> None:
+        try:
+            from spotq.sqs import sigv4
+        except ImportError:
+            raise sqs_error(
+                "InvalidClientTokenId", "Signature verification is not available."
+            ) from None
+        assert self.credentials is not None
+        sigv4.verify_sigv4(
+            request.method,
+            request.path,
+            request.query_string,
+            request.headers,
+            request.body,
+            self.credentials,
+            self.clock.now(),
+        )
+
+    def _json(
+        self, request: HttpRequest, target: str, request_id: str
+    ) -> HttpResponse | Awaitable[HttpResponse]:
+        operation, params = protocol_json.parse_request(target, request.body)
+        ctx = self._context(request)
+        result = self.service.call(operation, params, ctx)
+        if operation == "ReceiveMessage" and not result:
+            wait_s = longpoll.wait_time(self.service, params)
+            if wait_s > 0:
+                return self._json_waiting(params, ctx, wait_s, request_id)
+        return self._json_ok(result, request_id)
+
+    async def _json_waiting(
+        self, params: dict[str, Any], ctx: RequestContext, wait_s: float, request_id: str
+    ) -> HttpResponse:
+        try:
+            result = await longpoll.receive_waiting(self.service, self.waiters, params, ctx, wait_s)
+        except SqsError as error:
+            return self._error(error, request_id, True)
+        except Exception:
+            log.exception("internal error in a long-polling receive")
+            failure = sqs_error("InternalFailure", "The request processing has failed.")
+            return self._error(failure, request_id, True)
+        return self._json_ok(result, request_id)
+
+    @staticmethod
+    def _json_ok(result: dict[str, Any], request_id: str) -> HttpResponse:
+        headers = [("Content-Type", _JSON), ("x-amzn-RequestId", request_id)]
+        return HttpResponse(200, protocol_json.render_result(result), headers)
+
+    def _query(
+        self, request: HttpRequest, request_id: str
+    ) -> HttpResponse | Awaitable[HttpResponse]:
+        protocol_query = _query_module()
+        form = _form(request)
+        operation, params = protocol_query.parse_query_request(form, request.path)
+        ctx = self._context(request)
+        result = self.service.call(operation, params, ctx)
+        if operation == "ReceiveMessage" and not result:
+            wait_s = longpoll.wait_time(self.service, params)
+            if wait_s > 0:
+                return self._query_waiting(operation, params, ctx, wait_s, request_id)
+        body = protocol_query.render_query_response(operation, result, request_id)
+        return HttpResponse(200, body, _xml_headers(request_id))
+
+    async def _query_waiting(
+        self,
+        operation: str,
+        params: dict[str, Any],
+        ctx: RequestContext,
+        wait_s: float,
+        request_id: str,
+    ) -> HttpResponse:
+        protocol_query = _query_module()
+        try:
+            result = await longpoll.receive_waiting(self.service, self.waiters, params, ctx, wait_s)
+        except SqsError as error:
+            return self._error(error, request_id, False)
+        body = protocol_query.render_query_response(operation, result, request_id)
+        return HttpResponse(200, body, _xml_headers(request_id))
+
+    def _error(self, error: SqsError, request_id: str, is_json: bool) -> HttpResponse:
+        if error.status >= 500:
+            log.error("SQS %s: %s", error.shape, error.message)
+        if is_json:
+            body, extra = protocol_json.render_error(error)
+            headers = [("Content-Type", _JSON), ("x-amzn-RequestId", request_id), *extra]
+            return HttpResponse(error.status, body, headers)
+        try:
+            protocol_query = _query_module()
+        except SqsError:
+            body = _bare_xml_error(error, request_id)
+            return HttpResponse(error.status, body, _xml_headers(request_id))
+        body = protocol_query.render_query_error(error, request_id)
+        return HttpResponse(error.status, body, _xml_headers(request_id))
+
+    def http_error(self, status: int, message: str) -> HttpResponse:
+        """Errors raised by the HTTP layer itself (unparseable request, body too large)."""
+        shape = "RequestEntityTooLarge" if status == 413 else "MalformedInput"
+        if status >= 500:
+            shape = "InternalFailure"
+        return self._error(sqs_error(shape, message), str(uuid.uuid4()), True)
+
+
+def _query_module() -> Any:
+    """The query-protocol module, or an AWS-shaped error while it does not exist."""
+    try:
+        from spotq.sqs import protocol_query
+    except ModuleNotFoundError as exc:
+        if exc.name != "spotq.sqs.protocol_query":
+            raise
+        raise sqs_error(
+            "InvalidAction", "Only the AWS JSON 1.0 protocol is supported by this server."
+        ) from None
+    return protocol_query
+
+
+def _form(request: HttpRequest) -> dict[str, list[str]]:
+    """Query-protocol parameters from the query string and a form-encoded body."""
+    form = parse_qs(request.query_string, keep_blank_values=True)
+    if request.method == "POST" and request.body:
+        try:
+            text = request.body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise sqs_error("MalformedInput", "The request body is not valid UTF-8.") from None
+        for key, values in parse_qs(text, keep_blank_values=True).items():
+            form.setdefault(key, []).extend(values)
+    return form
+
+
+def _xml_headers(request_id: str) -> list[tuple[str, str]]:
+    return [("Content-Type", _XML), ("x-amzn-RequestId", request_id)]
+
+
+def _bare_xml_error(error: SqsError, request_id: str) -> bytes:
+    from xml.sax.saxutils import escape
+
+    return (
+        '<?xml version="1.0"?><ErrorResponse xmlns="http://queue.amazonaws.com/doc/2012-11-05/">'
+        f"<Error><Type>Sender</Type><Code>{escape(error.code)}</Code>"
+        f"<Message>{escape(error.message)}</Message><Detail/></Error>"
+        f"<RequestId>{request_id}</RequestId></ErrorResponse>"
+    ).encode()

@@ -1,0 +1,257 @@
+"""A small HTTP/1.1 server on asyncio + httptools: keep-alive, TCP_NODELAY, pipelining-safe,
+bounded request bodies. A handler maps a parsed request to a response (or an awaitable of one).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import cast
+
+import httptools
+
+DEFAULT_MAX_BODY_BYTES = 1_048_576 + 256 * 1024
+# Past this many bytes of an oversized body we stop reading and close the connection.
+_DISCARD_LIMIT_BYTES = 64 * 1_048_576
+_MAX_QUEUED_REQUESTS = 64
+
+
+@dataclass(slots=True)
+class HttpRequest:
+    method: str
+    path: str
+    query_string: str
+    headers: dict[str, str]
+    body: bytes
+    keep_alive: bool = True
+
+
+@dataclass(slots=True)
+class HttpResponse:
+    status: int
+    body: bytes = b""
+    headers: list[tuple[str, str]] = field(default_factory=list)
+
+
+Handler = Callable[[HttpRequest], "HttpResponse | Awaitable[HttpResponse]"]
+ErrorResponder = Callable[[int, str], HttpResponse]
+
+
+def plain_error(status: int, message: str) -> HttpResponse:
+    return HttpResponse(status, message.encode("utf-8"), [("Content-Type", "text/plain")])
+
+
+_REASONS = {status.value: status.phrase for status in HTTPStatus}
+
+
+def encode_response(response: HttpResponse, keep_alive: bool) -> bytes:
+    """Serialize a response with Content-Length framing."""
+    reason = _REASONS.get(response.status, "Unknown")
+    lines = [f"HTTP/1.1 {response.status} {reason}", f"Content-Length: {len(response.body)}"]
+    lines.extend(f"{name}: {value}" for name, value in response.headers)
+    if not keep_alive:
+        lines.append("Connection: close")
+    head = "\r\n".join(lines).encode("latin-1")
+    return head + b"\r\n\r\n" + response.body
+
+
+class _Connection(asyncio.Protocol):
+    """One client connection: parses requests and answers them strictly in order."""
+
+    def __init__(self, server: HttpServer) -> None:
+        self._server = server
+        self._transport: asyncio.Transport | None = None
+        self._parser = httptools.HttpRequestParser(self)
+        self._url = b""
+        self._headers: dict[str, str] = {}
+        self._body: list[bytes] = []
+        self._body_bytes = 0
+        self._too_large = False
+        self._queue: deque[HttpRequest] = deque()
+        self._busy = False
+        self._closing = False
+        self._task: asyncio.Task[None] | None = None
+
+    # asyncio.Protocol
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = cast(asyncio.Transport, transport)  # uvloop's are not subclasses
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._server.connections.add(self)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._server.connections.discard(self)
+        self._closing = True
+        if self._task is not None:
+            self._task.cancel()
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            self._fail(400, "Protocol upgrades are not supported.")
+        except httptools.HttpParserError:
+            self._fail(400, "Malformed HTTP request.")
+
+    # httptools callbacks
+    def on_message_begin(self) -> None:
+        self._url = b""
+        self._headers = {}
+        self._body = []
+        self._body_bytes = 0
+        self._too_large = False
+
+    def on_url(self, url: bytes) -> None:
+        self._url += url
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._headers[name.decode("latin-1").lower()] = value.decode("latin-1")
+
+    def on_headers_complete(self) -> None:
+        length = self._headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > self._server.max_body_bytes:
+            self._too_large = True
+
+    def on_body(self, body: bytes) -> None:
+        self._body_bytes += len(body)
+        if self._too_large or self._body_bytes > self._server.max_body_bytes:
+            self._too_large = True
+            self._body = []
+            if self._body_bytes > _DISCARD_LIMIT_BYTES:
+                self._fail(413, "Request body too large.")
+            return
+        self._body.append(body)
+
+    def on_message_complete(self) -> None:
+        if self._too_large:
+            self._fail(413, "Request body too large.")
+            return
+        url = self._url.decode("latin-1")
+        path, _, query = url.partition("?")
+        request = HttpRequest(
+            self._parser.get_method().decode("latin-1"),
+            path,
+            query,
+            self._headers,
+            b"".join(self._body),
+            self._parser.should_keep_alive(),
+        )
+        self._queue.append(request)
+        if len(self._queue) > _MAX_QUEUED_REQUESTS and self._transport is not None:
+            self._transport.pause_reading()
+        if not self._busy:
+            self._drain()
+
+    def _drain(self) -> None:
+        while self._queue and not self._closing:
+            request = self._queue.popleft()
+            result = self._server.handler(request)
+            if isinstance(result, HttpResponse):
+                self._send(result, request.keep_alive)
+                continue
+            self._busy = True
+            self._task = asyncio.ensure_future(self._finish(result, request.keep_alive))
+            return
+        if self._transport is not None and not self._closing:
+            self._transport.resume_reading()
+
+    async def _finish(self, pending: Awaitable[HttpResponse], keep_alive: bool) -> None:
+        try:
+            response = await pending
+        except asyncio.CancelledError:
+            return
+        except Exception as exc:  # the handler's own error path failed; never drop silently
+            response = self._server.error_response(500, f"Internal error: {type(exc).__name__}")
+        self._task = None
+        self._busy = False
+        self._send(response, keep_alive)
+        self._drain()
+
+    def _send(self, response: HttpResponse, keep_alive: bool) -> None:
+        if self._transport is None or self._closing:
+            return
+        keep_alive = keep_alive and not self._server.stopping
+        self._transport.write(encode_response(response, keep_alive))
+        if not keep_alive:
+            self._closing = True
+            self._transport.close()
+
+    def _fail(self, status: int, message: str) -> None:
+        """Answer a request we cannot parse or accept, then close the connection."""
+        if self._closing:
+            return
+        self._queue.clear()
+        self._send(self._server.error_response(status, message), keep_alive=False)
+
+    def close(self) -> None:
+        self._closing = True
+        if self._transport is not None:
+            self._transport.close()
+
+
+class HttpServer:
+    """Owns the listening socket and the live connections."""
+
+    def __init__(
+        self,
+        handler: Handler,
+        *,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        error_response: ErrorResponder = plain_error,
+    ) -> None:
+        self.handler = handler
+        self.max_body_bytes = max_body_bytes
+        self.error_response = error_response
+        self.connections: set[_Connection] = set()
+        self.stopping = False
+        self._server: asyncio.AbstractServer | None = None
+
+    async def start(self, host: str, port: int) -> int:
+        """Bind and start accepting; return the bound port (useful with port 0)."""
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(
+            lambda: _Connection(self), host, port, reuse_address=True, backlog=1024
+        )
+        sockets = self._server.sockets
+        return int(sockets[0].getsockname()[1])
+
+    async def stop(self) -> None:
+        """Stop accepting, close every connection, and wait for the listener to close."""
+        self.stopping = True
+        if self._server is not None:
+            self._server.close()
+        for connection in list(self.connections):
+            connection.close()
+        if self._server is not None:
+            await self._server.wait_closed()
+
+
+def new_event_loop() -> asyncio.AbstractEventLoop:
+    """A uvloop loop when uvloop is installed, else the default asyncio loop."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
+    return loop
+
+
+def serve_http(handler: Handler, host: str, port: int) -> None:
+    """Serve `handler` on host:port until interrupted (used by benchmarks' canned servers)."""
+    loop = new_event_loop()
+    server = HttpServer(handler)
+    try:
+        loop.run_until_complete(server.start(host, port))
+        loop.run_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        loop.run_until_complete(server.stop())
+        loop.close()

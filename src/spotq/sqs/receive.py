@@ -1,0 +1,163 @@
+"""Receiving: pick receivable messages, redrive over-received ones, mark the rest in flight."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass
+
+from spotq.sqs import fifo, messages, validation
+from spotq.sqs.errors import sqs_error
+from spotq.sqs.schema import IN_FLIGHT, VISIBLE
+from spotq.sqs.store import Queue, SqsStore
+
+ATTEMPT_WINDOW_S = 300.0
+_COLUMNS = (
+    "id, message_id, body, attrs, md5_body, md5_attrs, trace_header, md5_sys, group_id, "
+    "dedup_id, sender_id, sent_s, state, receive_count, first_receive_s, receipt, dlq_source_arn"
+)
+
+
+@dataclass(frozen=True)
+class Received:
+    """A message as handed to a receiver."""
+
+    seq: int
+    message_id: str
+    receipt_handle: str
+    body: str
+    md5_body: str
+    attrs: str | None
+    md5_attrs: str | None
+    trace_header: str | None
+    group_id: str | None
+    dedup_id: str | None
+    sender_id: str
+    sent_s: float
+    receive_count: int
+    first_receive_s: float
+    dlq_source_arn: str | None
+
+
+def receive(
+    store: SqsStore,
+    queue: Queue,
+    max_messages: int,
+    visibility_s: int | None,
+    attempt_id: str | None = None,
+) -> list[Received]:
+    """Receive up to `max_messages` now (no waiting: long polling lives in the server)."""
+    validation.int_range("MaxNumberOfMessages", max_messages, 1, 10)
+    validation.int_range("VisibilityTimeout", visibility_s, 0, validation.MAX_VISIBILITY_S)
+    if attempt_id is not None:
+        validation.dedup_or_group_id("ReceiveRequestAttemptId", attempt_id)
+    timeout_s = queue.visibility_s if visibility_s is None else visibility_s
+    with store.tx():
+        store.maintain(queue)
+        if attempt_id is not None and queue.fifo:
+            again = _retry(store, queue, attempt_id)
+            if again is not None:
+                return again
+        out = _receive(store, queue, max_messages, timeout_s)
+    if attempt_id is not None and queue.fifo:
+        expires_s = store.now() + ATTEMPT_WINDOW_S
+        pairs = [(m.seq, m.receipt_handle) for m in out]
+        store.attempts[(queue.id, attempt_id)] = (expires_s, pairs)
+    return out
+
+
+def _receive(store: SqsStore, queue: Queue, max_messages: int, timeout_s: int) -> list[Received]:
+    if _inflight(store, queue) >= store.inflight_limit:
+        if queue.fifo:
+            return []
+        raise sqs_error("OverLimit", "Too many messages in flight for this queue.")
+    out: list[Received] = []
+    dlq = store.queue_by_arn(queue.dlq_arn) if queue.dlq_arn else None
+    for _ in range(20):  # refill after redrives, bounded
+        rows = _pick(store, queue, max_messages - len(out))
+        if not rows:
+            break
+        redriven = False
+        for row in rows:
+            if dlq is not None and row["receive_count"] >= queue.max_receive_count:
+                messages.transfer(store, queue, row, dlq, queue.arn)
+                redriven = True
+                continue
+            out.append(_mark(store, queue, row, timeout_s))
+        if not redriven or len(out) >= max_messages:
+            break
+    return out
+
+
+def _pick(store: SqsStore, queue: Queue, limit: int) -> list[sqlite3.Row]:
+    if queue.fifo:
+        return fifo.pick(store, queue, limit, _COLUMNS)
+    return store.conn.execute(
+        f"SELECT {_COLUMNS} FROM messages WHERE queue_id=? AND state=? ORDER BY visible_at LIMIT ?",
+        (queue.id, VISIBLE, limit),
+    ).fetchall()
+
+
+def _inflight(store: SqsStore, queue: Queue) -> int:
+    row = store.conn.execute("SELECT n_inflight FROM queues WHERE id=?", (queue.id,)).fetchone()
+    return int(row[0]) + store.pending(queue.id, IN_FLIGHT)
+
+
+def _mark(store: SqsStore, queue: Queue, row: sqlite3.Row, timeout_s: int) -> Received:
+    now = store.now()
+    nonce = os.urandom(9).hex()
+    first_s = row["first_receive_s"] or now
+    visible_at = now + timeout_s
+    seq = row["id"]
+    store.conn.execute(
+        "UPDATE messages SET state=?, visible_at=?, receive_count=receive_count+1, "
+        "first_receive_s=?, received_s=?, receipt=? WHERE id=?",
+        (IN_FLIGHT, visible_at, first_s, now, nonce, seq),
+    )
+    store.bump(queue.id, VISIBLE, -1)
+    store.bump(queue.id, IN_FLIGHT, 1)
+    store.note_deadline(queue, visible_at)
+    if queue.fifo and row["group_id"] is not None:
+        fifo.group_inflight(store, queue, row["group_id"], 1)
+    return _received(queue, row, messages.make_receipt(queue.id, seq, nonce), first_s, 1)
+
+
+def _received(
+    queue: Queue, row: sqlite3.Row, handle: str, first_s: float, extra_receives: int
+) -> Received:
+    return Received(
+        seq=row["id"],
+        message_id=row["message_id"],
+        receipt_handle=handle,
+        body=row["body"],
+        md5_body=row["md5_body"],
+        attrs=row["attrs"],
+        md5_attrs=row["md5_attrs"],
+        trace_header=row["trace_header"],
+        group_id=row["group_id"],
+        dedup_id=row["dedup_id"] if queue.fifo else None,
+        sender_id=row["sender_id"],
+        sent_s=row["sent_s"],
+        receive_count=row["receive_count"] + extra_receives,
+        first_receive_s=first_s,
+        dlq_source_arn=row["dlq_source_arn"],
+    )
+
+
+def _retry(store: SqsStore, queue: Queue, attempt_id: str) -> list[Received] | None:
+    """The same messages and handles as an earlier receive with this attempt id, if none of
+    them has been deleted, re-received or made visible since."""
+    entry = store.attempts.get((queue.id, attempt_id))
+    if entry is None or entry[0] <= store.now():
+        return None
+    out: list[Received] = []
+    for seq, handle in entry[1]:
+        row = store.conn.execute(
+            f"SELECT {_COLUMNS} FROM messages WHERE id=? AND queue_id=?", (seq, queue.id)
+        ).fetchone()
+        if row is None or row["state"] != IN_FLIGHT:
+            return None
+        if messages.make_receipt(queue.id, seq, row["receipt"]) != handle:
+            return None
+        out.append(_received(queue, row, handle, row["first_receive_s"], 0))
+    return out

@@ -1,0 +1,110 @@
+"""The SQLite schema of the queue store and how a connection to it is opened."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+# Message states. Time-driven transitions (delay or visibility timeout ending) are applied lazily
+# by the store before it reads a queue, so the per-state counters in `queues` stay exact.
+DELAYED = 0
+IN_FLIGHT = 1
+VISIBLE = 2
+
+SYNC_MODES = ("full", "normal", "off")
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS queues (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    fifo INTEGER NOT NULL,
+    attrs TEXT NOT NULL,
+    tags TEXT NOT NULL,
+    created_s REAL NOT NULL,
+    modified_s REAL NOT NULL,
+    purged_s REAL,
+    n_delayed INTEGER NOT NULL DEFAULT 0,
+    n_inflight INTEGER NOT NULL DEFAULT 0,
+    n_visible INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS messages (
+    id INTEGER PRIMARY KEY,
+    queue_id INTEGER NOT NULL,
+    message_id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    attrs TEXT,
+    md5_body TEXT NOT NULL,
+    md5_attrs TEXT,
+    trace_header TEXT,
+    md5_sys TEXT,
+    group_id TEXT,
+    dedup_id TEXT,
+    sender_id TEXT NOT NULL,
+    sent_s REAL NOT NULL,
+    state INTEGER NOT NULL,
+    visible_at REAL NOT NULL,
+    receive_count INTEGER NOT NULL DEFAULT 0,
+    first_receive_s REAL,
+    received_s REAL,
+    receipt TEXT,
+    dlq_source_arn TEXT
+);
+CREATE INDEX IF NOT EXISTS messages_by_state ON messages(queue_id, state, visible_at);
+CREATE INDEX IF NOT EXISTS messages_by_age ON messages(queue_id, sent_s);
+CREATE INDEX IF NOT EXISTS messages_by_group ON messages(queue_id, group_id, id)
+    WHERE group_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS fifo_groups (
+    queue_id INTEGER NOT NULL,
+    group_id TEXT NOT NULL,
+    head_id INTEGER NOT NULL,
+    inflight INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (queue_id, group_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS fifo_groups_ready ON fifo_groups(queue_id, inflight, head_id);
+CREATE TABLE IF NOT EXISTS dedup (
+    queue_id INTEGER NOT NULL,
+    dedup_key TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    expires_s REAL NOT NULL,
+    PRIMARY KEY (queue_id, dedup_key)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS dedup_by_expiry ON dedup(expires_s);
+CREATE TABLE IF NOT EXISTS deleted_queues (
+    name TEXT PRIMARY KEY,
+    deleted_s REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS move_tasks (
+    id INTEGER PRIMARY KEY,
+    handle TEXT NOT NULL UNIQUE,
+    source_arn TEXT NOT NULL,
+    dest_arn TEXT,
+    rate INTEGER,
+    status TEXT NOT NULL,
+    moved INTEGER NOT NULL DEFAULT 0,
+    to_move INTEGER NOT NULL,
+    max_id INTEGER NOT NULL,
+    started_s REAL NOT NULL,
+    progress_s REAL NOT NULL,
+    failure TEXT
+);
+CREATE INDEX IF NOT EXISTS move_tasks_by_source ON move_tasks(source_arn, id);
+"""
+
+
+def connect(db_path: Path | None, sync: str) -> sqlite3.Connection:
+    """Open (creating if needed) the store database; `None` keeps it in memory."""
+    if sync not in SYNC_MODES:
+        raise ValueError(f"sync must be one of {', '.join(SYNC_MODES)}, got {sync!r}")
+    target = ":memory:" if db_path is None else str(db_path)
+    conn = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    if db_path is not None:
+        conn.execute("PRAGMA journal_mode=WAL")
+    # NORMAL in WAL mode survives a process kill (the commit is in the WAL file before we reply);
+    # FULL also survives power loss; OFF survives neither reliably.
+    conn.execute(f"PRAGMA synchronous={sync.upper()}")
+    conn.execute("PRAGMA temp_store=MEMORY")
+    conn.execute("PRAGMA cache_size=-65536")
+    conn.executescript(_DDL)
+    return conn

@@ -1,0 +1,210 @@
+"""Running the SQS server: in a background thread (tests, the rest of spotq) or in the foreground
+(the CLI). The store, the HTTP server and housekeeping all run on one event loop thread."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import logging
+import signal
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+from spotq.clock import Clock, SystemClock
+from spotq.errors import ConfigError, ServiceError
+from spotq.sqs import move_tasks, schema
+from spotq.sqs.app import SqsApp
+from spotq.sqs.http import HttpServer, new_event_loop
+from spotq.sqs.longpoll import Waiters
+from spotq.sqs.service import SqsService
+from spotq.sqs.store import SqsStore
+
+log = logging.getLogger(__name__)
+
+DB_FILE = "sqs.db"
+TICK_S = 0.1
+
+
+@dataclass(frozen=True)
+class SqsServerConfig:
+    """How to run the server. `sync` is SQLite's synchronous level: `normal` (default) survives
+    a killed server process, `full` also survives power loss, `off` survives neither."""
+
+    host: str = "127.0.0.1"
+    port: int = 9324
+    data_dir: Path | None = None
+    sync: str = "normal"
+    credentials: Mapping[str, str] | None = None
+    region: str = "us-east-1"
+    account_id: str = "000000000000"
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_config(config: SqsServerConfig) -> None:
+    """Refuse unsafe or impossible settings with a ConfigError naming the key."""
+    if not is_loopback(config.host) and not config.credentials:
+        raise ConfigError(
+            f"host: refusing to bind {config.host!r} (not loopback) without credentials; "
+            "configure credentials so requests are verified with SigV4"
+        )
+    if config.sync not in schema.SYNC_MODES:
+        raise ConfigError(
+            f"sync: expected one of {', '.join(schema.SYNC_MODES)}, got {config.sync!r}"
+        )
+    if not 0 <= config.port <= 65535:
+        raise ConfigError(f"port: expected 0..65535, got {config.port}")
+
+
+class _Runtime:
+    """Everything that lives on the server's loop."""
+
+    def __init__(self, config: SqsServerConfig, clock: Clock) -> None:
+        db_path = None
+        if config.data_dir is not None:
+            config.data_dir.mkdir(parents=True, exist_ok=True)
+            db_path = config.data_dir / DB_FILE
+        self.store = SqsStore(
+            db_path,
+            sync=config.sync,
+            clock=clock,
+            region=config.region,
+            account_id=config.account_id,
+        )
+        self.waiters = Waiters()
+        self.store.listeners.append(self.waiters.notify)
+        self.app = SqsApp(SqsService(self.store), self.waiters, clock, config.credentials)
+        self.http = HttpServer(self.app, error_response=self.app.http_error)
+        self._ticker: asyncio.Task[None] | None = None
+
+    async def start(self, host: str, port: int) -> int:
+        bound = await self.http.start(host, port)
+        self._ticker = asyncio.create_task(self._tick_forever())
+        return bound
+
+    async def _tick_forever(self) -> None:
+        while True:
+            await asyncio.sleep(TICK_S)
+            try:
+                self.store.tick()
+                move_tasks.run_due(self.store)
+            except Exception:
+                log.exception("SQS housekeeping failed")
+
+    async def stop(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+        self.waiters.cancel_all()
+        await self.http.stop()
+        self.store.close()
+
+
+class RunningSqsServer:
+    """A server running on its own thread and event loop; stop() shuts it down cleanly."""
+
+    def __init__(self, config: SqsServerConfig, clock: Clock) -> None:
+        self.config = config
+        self._loop = new_event_loop()
+        self._runtime: _Runtime | None = None
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self.port = 0
+        self._thread = threading.Thread(target=self._run, name="spotq-sqs", daemon=True)
+        self._clock = clock
+
+    @property
+    def endpoint_url(self) -> str:
+        host = self.config.host
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def store(self) -> SqsStore:
+        assert self._runtime is not None
+        return self._runtime.store
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        try:
+            self._runtime = _Runtime(self.config, self._clock)
+            self.port = self._loop.run_until_complete(
+                self._runtime.start(self.config.host, self.config.port)
+            )
+        except BaseException as exc:
+            self._error = exc
+            self._ready.set()
+            self._loop.close()
+            return
+        self._ready.set()
+        self._loop.run_forever()
+        self._loop.run_until_complete(self._runtime.stop())
+        self._loop.close()
+
+    def start(self) -> None:
+        self._thread.start()
+        self._ready.wait()
+        if self._error is not None:
+            raise ServiceError(f"the SQS server could not start: {self._error}") from self._error
+
+    def stop(self) -> None:
+        """Close connections, checkpoint the database and end the thread (idempotent)."""
+        if self._thread.is_alive():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=30)
+
+    def __enter__(self) -> RunningSqsServer:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def start_server(config: SqsServerConfig, clock: Clock | None = None) -> RunningSqsServer:
+    """Start the server in a background thread; returns once it is accepting connections."""
+    check_config(config)
+    server = RunningSqsServer(config, clock or SystemClock())
+    server.start()
+    return server
+
+
+def serve_forever(config: SqsServerConfig, on_ready: object = None) -> None:
+    """Run in the foreground until SIGINT/SIGTERM; `on_ready(endpoint_url)` is called once bound."""
+    check_config(config)
+    loop = new_event_loop()
+    asyncio.set_event_loop(loop)
+    runtime = _Runtime(config, SystemClock())
+    try:
+        port = loop.run_until_complete(runtime.start(config.host, config.port))
+    except OSError as exc:
+        loop.run_until_complete(runtime.stop())
+        loop.close()
+        raise ServiceError(f"cannot bind {config.host}:{config.port}: {exc}") from exc
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    if callable(on_ready):
+        host = f"[{config.host}]" if ":" in config.host else config.host
+        on_ready(f"http://{host}:{port}")
+    try:
+        loop.run_until_complete(stop.wait())
+    finally:
+        loop.run_until_complete(runtime.stop())
+        loop.close()
