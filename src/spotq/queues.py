@@ -1,0 +1,95 @@
+"""Queue helpers shared by the worker and the job API: an SQS client for a stack, and the app's
+queues (normal, high priority, dead-letter) created or brought up to date idempotently."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from spotq.app import AppOptions
+from spotq.errors import ServiceError
+from spotq.stack import StackConfig
+
+_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+_DLQ_RETENTION_S = 1_209_600  # 14 days, the SQS maximum: time to look at what failed
+_QUEUE_RETENTION_S = 345_600  # 4 days, the SQS default
+
+
+@dataclass(frozen=True)
+class QueueUrls:
+    normal: str
+    high: str
+    dlq: str
+    dlq_arn: str
+
+
+def is_local_endpoint(endpoint_url: str | None) -> bool:
+    """True when the endpoint is on this machine (the embedded server or a local emulator)."""
+    if not endpoint_url:
+        return False
+    host = urlsplit(endpoint_url).hostname or ""
+    return host in _LOOPBACK_HOSTS or host.startswith("127.")
+
+
+def make_sqs_client(stack: StackConfig, *, read_timeout_s: float = 60.0) -> Any:
+    """A boto3 SQS client for the stack; a local endpoint gets dummy credentials."""
+    config = Config(
+        region_name=stack.region,
+        retries={"max_attempts": 5, "mode": "standard"},
+        connect_timeout=5,
+        read_timeout=read_timeout_s,  # must exceed the longest long-poll wait (20 s)
+        max_pool_connections=20,
+    )
+    kwargs: dict[str, Any] = {"config": config, "region_name": stack.region}
+    if stack.sqs_endpoint_url:
+        kwargs["endpoint_url"] = stack.sqs_endpoint_url
+    if is_local_endpoint(stack.sqs_endpoint_url):
+        kwargs["aws_access_key_id"] = "spotq"
+        kwargs["aws_secret_access_key"] = "spotq"  # the local server does not check signatures
+    session = boto3.session.Session()
+    return session.client("sqs", **kwargs)
+
+
+def ensure_queues(client: Any, stack: StackConfig, options: AppOptions) -> QueueUrls:
+    """Create (or update) the DLQ and the normal and high-priority queues; return their URLs.
+
+    Both work queues redrive to the DLQ after `options.max_receives` receives and use the app's
+    visibility timeout. Safe to call from several processes at once."""
+    try:
+        dlq = _ensure(client, stack.dlq_name, {"MessageRetentionPeriod": str(_DLQ_RETENTION_S)})
+        dlq_arn = client.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        redrive = json.dumps(
+            {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": options.max_receives}
+        )
+        attributes = {
+            "VisibilityTimeout": str(options.visibility_timeout_s),
+            "MessageRetentionPeriod": str(_QUEUE_RETENTION_S),
+            "RedrivePolicy": redrive,
+        }
+        normal = _ensure(client, stack.queue_name, attributes)
+        high = _ensure(client, stack.high_queue_name, attributes)
+    except (BotoCoreError, ClientError) as exc:
+        raise ServiceError(f"cannot set up queues for app {stack.app!r}: {exc}") from None
+    return QueueUrls(normal=normal, high=high, dlq=dlq, dlq_arn=dlq_arn)
+
+
+def _ensure(client: Any, name: str, attributes: dict[str, str]) -> str:
+    try:
+        url: str = client.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+        return url
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code not in ("QueueAlreadyExists", "QueueNameExists"):
+            raise
+    # It exists with other attributes (an earlier version of the app): bring it up to date.
+    url = client.get_queue_url(QueueName=name)["QueueUrl"]
+    client.set_queue_attributes(QueueUrl=url, Attributes=attributes)
+    return url

@@ -1,0 +1,222 @@
+"""Job records in SQLite (WAL, shared by the job API and every worker process on one machine).
+
+Transitions are single conditional UPDATEs, so a late or repeated update cannot move a job
+backwards: `running` and `queued` only apply to live jobs; `failed`/`dead` only to live jobs;
+`succeeded` applies to any job not already succeeded (a stored result is the truth, even if a
+slower attempt was counted dead meanwhile); only `requeue` (a DLQ redrive) revives a finished job.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from spotq.errors import ConfigError, StorageError
+from spotq.jobs import JobRecord, JobState, Priority
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    job_id TEXT PRIMARY KEY,
+    app TEXT NOT NULL,
+    state TEXT NOT NULL,
+    priority TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    submitted_at_s REAL NOT NULL,
+    started_at_s REAL,
+    finished_at_s REAL,
+    last_error TEXT,
+    input_ref TEXT,
+    result_ref TEXT,
+    filename TEXT,
+    idempotency_key TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS jobs_idempotency
+    ON jobs (app, idempotency_key) WHERE idempotency_key IS NOT NULL;
+CREATE INDEX IF NOT EXISTS jobs_app_state ON jobs (app, state, submitted_at_s);
+CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state, submitted_at_s);
+"""
+
+_COLUMNS = (
+    "job_id, app, state, priority, attempts, submitted_at_s, started_at_s, finished_at_s, "
+    "last_error, input_ref, result_ref, filename, idempotency_key"
+)
+_LIVE = "('queued', 'running')"
+MAX_LIST_LIMIT = 1000
+_BUSY_TIMEOUT_S = 30.0
+
+
+class SqliteJobStore:
+    """The JobStore protocol on one SQLite file; safe across threads and processes."""
+
+    def __init__(self, path: str | Path) -> None:
+        self._path = str(path)
+        if self._path != ":memory:":
+            Path(self._path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        try:
+            self._db = sqlite3.connect(
+                self._path,
+                timeout=_BUSY_TIMEOUT_S,
+                isolation_level=None,  # autocommit: each statement is its own transaction
+                check_same_thread=False,
+            )
+            self._db.execute("PRAGMA journal_mode=WAL")
+            # WAL + NORMAL: durable across process crashes, one fsync per checkpoint, not per write.
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise StorageError(f"job store {self._path!r}: {exc}") from None
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def _exec(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+        with self._lock:
+            try:
+                return self._db.execute(sql, params)
+            except sqlite3.Error as exc:
+                raise StorageError(f"job store {self._path!r}: {exc}") from None
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            try:
+                return self._db.execute(sql, params).fetchall()
+            except sqlite3.Error as exc:
+                raise StorageError(f"job store {self._path!r}: {exc}") from None
+
+    def create(self, record: JobRecord) -> tuple[JobRecord, bool]:
+        row = _to_row(record)
+        placeholders = ", ".join("?" for _ in row)
+        cursor = self._exec(
+            f"INSERT INTO jobs ({_COLUMNS}) VALUES ({placeholders}) ON CONFLICT DO NOTHING", row
+        )
+        if cursor.rowcount == 1:
+            return record, True
+        existing = None
+        if record.idempotency_key is not None:
+            existing = self._one(
+                "WHERE app = ? AND idempotency_key = ?", (record.app, record.idempotency_key)
+            )
+        existing = existing or self.get(record.job_id)
+        if existing is None:  # pragma: no cover - a conflict implies a row
+            raise StorageError(f"job {record.job_id!r}: insert conflicted but no row found")
+        return existing, False
+
+    def get(self, job_id: str) -> JobRecord | None:
+        return self._one("WHERE job_id = ?", (job_id,))
+
+    def _one(self, where: str, params: Sequence[Any]) -> JobRecord | None:
+        rows = self._query(f"SELECT {_COLUMNS} FROM jobs {where}", params)
+        return _from_row(rows[0]) if rows else None
+
+    def mark_running(self, job_id: str, attempt: int, now_s: float) -> None:
+        self._exec(
+            "UPDATE jobs SET state = 'running', attempts = ?, started_at_s = ? "
+            f"WHERE job_id = ? AND state IN {_LIVE}",
+            (attempt, now_s, job_id),
+        )
+
+    def mark_succeeded(self, job_id: str, result_ref: str, now_s: float) -> None:
+        self._exec(
+            "UPDATE jobs SET state = 'succeeded', result_ref = ?, finished_at_s = ? "
+            "WHERE job_id = ? AND state != 'succeeded'",
+            (result_ref, now_s, job_id),
+        )
+
+    def mark_error(self, job_id: str, error: str, state: JobState, now_s: float) -> None:
+        if state not in (JobState.QUEUED, JobState.FAILED, JobState.DEAD):
+            raise ValueError(f"mark_error: state must be queued, failed or dead, not {state}")
+        finished = None if state is JobState.QUEUED else now_s
+        self._exec(
+            "UPDATE jobs SET state = ?, last_error = ?, finished_at_s = ? "
+            f"WHERE job_id = ? AND state IN {_LIVE}",
+            (state.value, error, finished, job_id),
+        )
+
+    def requeue(self, job_id: str) -> None:
+        self._exec(
+            "UPDATE jobs SET state = 'queued', finished_at_s = NULL "
+            "WHERE job_id = ? AND state IN ('dead', 'failed')",
+            (job_id,),
+        )
+
+    def list(
+        self,
+        *,
+        app: str | None = None,
+        states: Sequence[JobState] | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[JobRecord]:
+        if not 1 <= limit <= MAX_LIST_LIMIT:
+            raise ConfigError(f"limit: expected 1..{MAX_LIST_LIMIT}, got {limit}")
+        if offset < 0:
+            raise ConfigError(f"offset: expected >= 0, got {offset}")
+        where, params = _filters(app, states)
+        rows = self._query(
+            f"SELECT {_COLUMNS} FROM jobs {where} ORDER BY submitted_at_s, job_id LIMIT ? OFFSET ?",
+            (*params, limit, offset),
+        )
+        return [_from_row(row) for row in rows]
+
+    def count_by_state(self, app: str | None = None) -> dict[JobState, int]:
+        where, params = _filters(app, None)
+        rows = self._query(f"SELECT state, COUNT(*) FROM jobs {where} GROUP BY state", params)
+        counts = dict.fromkeys(JobState, 0)
+        for state, count in rows:
+            counts[JobState(state)] = int(count)
+        return counts
+
+
+def _filters(app: str | None, states: Sequence[JobState] | None) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    if app is not None:
+        clauses.append("app = ?")
+        params.append(app)
+    if states is not None:
+        if not states:
+            return "WHERE 0", []
+        clauses.append(f"state IN ({', '.join('?' for _ in states)})")
+        params.extend(JobState(state).value for state in states)
+    return ("WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def _to_row(record: JobRecord) -> tuple[Any, ...]:
+    return (
+        record.job_id,
+        record.app,
+        JobState(record.state).value,
+        Priority(record.priority).value,
+        record.attempts,
+        record.submitted_at_s,
+        record.started_at_s,
+        record.finished_at_s,
+        record.last_error,
+        record.input_ref,
+        record.result_ref,
+        record.filename,
+        record.idempotency_key,
+    )
+
+
+def _from_row(row: tuple[Any, ...]) -> JobRecord:
+    return JobRecord(
+        job_id=row[0],
+        app=row[1],
+        state=JobState(row[2]),
+        priority=Priority(row[3]),
+        attempts=int(row[4]),
+        submitted_at_s=float(row[5]),
+        started_at_s=row[6],
+        finished_at_s=row[7],
+        last_error=row[8],
+        input_ref=row[9],
+        result_ref=row[10],
+        filename=row[11],
+        idempotency_key=row[12],
+    )

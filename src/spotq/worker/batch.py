@@ -1,0 +1,317 @@
+"""One received batch, start to finish: decode and fetch inputs, call the handler (in a thread,
+under the job timeout), then per job store the result, mark it succeeded and delete its message —
+in that order, so a crash between steps repeats work and never loses it.
+
+Inputs: a message with `filename` set carries an uploaded file, fetched from `input_ref` into
+`Job.data` (with `input` as its JSON options); a message with `input_ref` and no filename carries a
+claim-checked JSON input, fetched and decoded into `Job.input`.
+
+Failures: `JobFailed(retry=False)` marks the job failed and deletes the message. Any other error
+marks it queued with `last_error` and hides the message for retry_backoff_s × 2^(attempt-1)
+(capped); on the app's `max_receives`-th receive it is marked dead and made visible at once, so
+the queue's redrive policy moves it to the dead-letter queue on its next receive.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from spotq.app import App, Job, JobFailed
+from spotq.clock import Clock
+from spotq.errors import StorageError
+from spotq.jobs import JobMessage, JobRecord, JobState, MessageFormatError, Priority
+from spotq.storage.base import BlobStore, JobStore, result_key
+from spotq.worker.delivery import Delivery, delete, set_visibility
+from spotq.worker.heartbeat import Heartbeat
+from spotq.worker.hooks import JobTimings, WorkerHooks
+
+_MAX_VISIBILITY_S = 43_200
+_MAX_ERROR_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class Failure:
+    error: str
+    retry: bool = True
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    delivery: Delivery
+    job: Job
+    fetch_s: float
+
+
+class _HandlerCall:
+    """Runs the handler in a daemon thread: the worker can wait with a timeout, and a handler
+    that never returns cannot hold the process past its drain."""
+
+    def __init__(self, fn: Callable[[], list[Any]]) -> None:
+        self.done = threading.Event()
+        self.value: list[Any] = []
+        self.error: BaseException | None = None
+        threading.Thread(target=self._run, args=(fn,), name="spotq-handler", daemon=True).start()
+
+    def _run(self, fn: Callable[[], list[Any]]) -> None:
+        try:
+            self.value = fn()
+        except BaseException as exc:
+            self.error = exc
+        finally:
+            self.done.set()
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    timed_out: bool = False
+    abandoned: bool = False
+
+
+class BatchProcessor:
+    """Processes batches for one app with one loaded model."""
+
+    def __init__(
+        self,
+        app: App,
+        model: Any,
+        *,
+        sqs: Any,
+        blobs: BlobStore,
+        jobs: JobStore,
+        hooks: WorkerHooks,
+        clock: Clock,
+        max_backoff_s: float,
+    ) -> None:
+        self._app = app
+        self._model = model
+        self._sqs = sqs
+        self._blobs = blobs
+        self._jobs = jobs
+        self._hooks = hooks
+        self._clock = clock
+        self._max_backoff_s = max_backoff_s
+        self._timed_out = False
+
+    def process(self, deliveries: Sequence[Delivery], abandon: Callable[[], bool]) -> BatchResult:
+        """Run one batch; `abandon()` turning True (drain grace over) releases unfinished jobs."""
+        heartbeat = Heartbeat(
+            self._sqs,
+            deliveries,
+            self._app.options.visibility_timeout_s,
+            on_error=lambda error: self._hooks.on_error("heartbeat", error),
+        )
+        self._timed_out = False
+        with heartbeat:
+            prepared = self._prepare(deliveries)
+            if not prepared:
+                return BatchResult()
+            started = self._clock.monotonic()
+            outcomes = self._run([p.job for p in prepared], abandon)
+            handle_s = self._clock.monotonic() - started
+        if outcomes is None:
+            self._release(prepared)
+            return BatchResult(abandoned=True)
+        self._apply(prepared, outcomes, handle_s)
+        return BatchResult(timed_out=self._timed_out)
+
+    def _run(self, jobs: list[Job], abandon: Callable[[], bool]) -> list[Any] | None:
+        """One outcome per job (a result or a Failure); None when a drain abandoned the call."""
+        call = _HandlerCall(lambda: self._app.handle(self._model, jobs))
+        finished = self._wait(call, len(jobs), abandon)
+        if finished is None:
+            return None
+        if not finished:
+            self._timed_out = True
+            timeout_s = self._app.options.job_timeout_s * len(jobs)
+            return [Failure(f"timed out: handler ran over {timeout_s:g} s")] * len(jobs)
+        if call.error is not None and len(jobs) > 1:
+            return self._isolate(jobs, abandon)
+        return self._outcomes(call, len(jobs))
+
+    def _isolate(self, jobs: list[Job], abandon: Callable[[], bool]) -> list[Any] | None:
+        """The batch call raised: run each job alone, so one bad job cannot fail its batch-mates."""
+        outcomes: list[Any] = []
+        for job in jobs:
+            if self._timed_out:  # a stuck handler thread may still hold the model
+                outcomes.append(Failure("not run: an earlier job's handler overran"))
+                continue
+            one = self._run([job], abandon)
+            if one is None:
+                return None
+            outcomes.extend(one)
+        return outcomes
+
+    def _wait(self, call: _HandlerCall, n: int, abandon: Callable[[], bool]) -> bool | None:
+        """True: returned; False: timed out; None: abandoned by a drain."""
+        deadline = self._clock.monotonic() + self._app.options.job_timeout_s * n
+        while not call.done.wait(0.05):
+            if abandon():
+                return None
+            if self._clock.monotonic() >= deadline:
+                return False
+        return True
+
+    def _prepare(self, deliveries: Sequence[Delivery]) -> list[_Prepared]:
+        prepared = []
+        for delivery in deliveries:
+            message = self._decode(delivery)
+            if message is None or not self._is_live(delivery, message):
+                continue
+            started = self._clock.monotonic()
+            try:
+                job = self._load_job(delivery, message)
+            except StorageError as exc:
+                self._fail(delivery, message.job_id, Failure(f"input: {exc}"))
+                continue
+            self._jobs.mark_running(job.id, delivery.receive_count, self._clock.now())
+            prepared.append(_Prepared(delivery, job, self._clock.monotonic() - started))
+        return prepared
+
+    def _decode(self, delivery: Delivery) -> JobMessage | None:
+        try:
+            message = JobMessage.decode(delivery.body)
+        except MessageFormatError as exc:
+            error = str(exc)
+        else:
+            if message.app == self._app.name:
+                return message
+            error = f"message for app {message.app!r}, this worker runs {self._app.name!r}"
+        # Not ours to judge further: hide it for a backoff; the redrive policy takes it to the DLQ.
+        self._hooks.on_bad_message(delivery.message_id, error)
+        self._report(
+            "visibility",
+            set_visibility(self._sqs, [delivery], self._backoff_s(delivery.receive_count)),
+        )
+        return None
+
+    def _is_live(self, delivery: Delivery, message: JobMessage) -> bool:
+        """False for a repeated delivery of a job already finished (its delete was lost)."""
+        record = self._jobs.get(message.job_id)
+        if record is None:  # sent straight to the queue, not through the job API
+            record, _ = self._jobs.create(_record_for(message, delivery))
+        if record.state in (JobState.SUCCEEDED, JobState.FAILED):
+            self._report("delete", delete(self._sqs, [delivery]))
+            return False
+        return True
+
+    def _load_job(self, delivery: Delivery, message: JobMessage) -> Job:
+        job_input = dict(message.input or {})
+        data = None
+        if message.input_ref is not None:
+            blob = self._blobs.get(message.input_ref)
+            if message.filename is not None:
+                data = blob
+            else:
+                job_input = _decode_input(blob, message.input_ref)
+        return Job(
+            id=message.job_id,
+            input=job_input,
+            attempt=delivery.receive_count,
+            filename=message.filename,
+            data=data,
+            submitted_at_s=message.submitted_at_s or delivery.sent_at_s,
+        )
+
+    def _outcomes(self, call: _HandlerCall, n: int) -> list[Any]:
+        error = call.error
+        if error is None:
+            return [_as_failure(value) for value in call.value]
+        if isinstance(error, JobFailed):
+            return [Failure(_clip(str(error)), error.retry)] * n
+        return [Failure(_clip(f"{type(error).__name__}: {error}"))] * n
+
+    def _apply(self, prepared: list[_Prepared], outcomes: list[Any], handle_s: float) -> None:
+        done: list[tuple[_Prepared, float]] = []
+        for item, outcome in zip(prepared, outcomes, strict=True):
+            if isinstance(outcome, Failure):
+                self._fail(item.delivery, item.job.id, outcome)
+                continue
+            started = self._clock.monotonic()
+            try:
+                self._store(item.job.id, outcome)
+            except (StorageError, TypeError, ValueError) as exc:
+                self._fail(item.delivery, item.job.id, Failure(_clip(f"storing result: {exc}")))
+                continue
+            done.append((item, self._clock.monotonic() - started))
+        self._report("delete", delete(self._sqs, [item.delivery for item, _ in done]))
+        for item, store_s in done:
+            wait_s = max(0.0, item.delivery.received_at_s - item.job.submitted_at_s)
+            timings = JobTimings(wait_s, item.fetch_s, handle_s, store_s, len(prepared))
+            self._hooks.on_job_done(item.job.id, item.job.attempt, timings)
+
+    def _store(self, job_id: str, value: Any) -> None:
+        data = json.dumps(value, ensure_ascii=False, allow_nan=False).encode()
+        key = result_key(job_id)
+        self._blobs.put(key, data)
+        self._jobs.mark_succeeded(job_id, key, self._clock.now())
+
+    def _fail(self, delivery: Delivery, job_id: str, failure: Failure) -> None:
+        attempt = delivery.receive_count
+        if not failure.retry:
+            outcome, state = "failed", JobState.FAILED
+        elif attempt >= self._app.options.max_receives:
+            outcome, state = "dead", JobState.DEAD
+        else:
+            outcome, state = "retry", JobState.QUEUED
+        try:
+            self._jobs.mark_error(job_id, failure.error, state, self._clock.now())
+        except StorageError as exc:
+            self._hooks.on_job_failed(job_id, attempt, str(exc), "state_not_recorded")
+        if state is JobState.FAILED:
+            self._report("delete", delete(self._sqs, [delivery]))
+        else:
+            backoff_s = self._backoff_s(attempt) if state is JobState.QUEUED else 0
+            self._report("visibility", set_visibility(self._sqs, [delivery], backoff_s))
+        self._hooks.on_job_failed(job_id, attempt, failure.error, outcome)
+
+    def _report(self, where: str, errors: list[str]) -> None:
+        for error in errors:
+            self._hooks.on_error(where, error)
+
+    def _release(self, prepared: list[_Prepared]) -> None:
+        self._report("release", set_visibility(self._sqs, [p.delivery for p in prepared], 0))
+        error = "interrupted: the worker stopped before the job finished"
+        for item in prepared:
+            self._jobs.mark_error(item.job.id, error, JobState.QUEUED, self._clock.now())
+            self._hooks.on_job_failed(item.job.id, item.job.attempt, error, "released")
+
+    def _backoff_s(self, attempt: int) -> int:
+        raw_s = self._app.options.retry_backoff_s * 2 ** max(0, attempt - 1)
+        return int(min(math.ceil(min(raw_s, self._max_backoff_s)), _MAX_VISIBILITY_S))
+
+
+def _record_for(message: JobMessage, delivery: Delivery) -> JobRecord:
+    return JobRecord(
+        job_id=message.job_id,
+        app=message.app,
+        state=JobState.QUEUED,
+        priority=Priority.NORMAL,
+        submitted_at_s=message.submitted_at_s or delivery.sent_at_s,
+        input_ref=message.input_ref,
+        filename=message.filename,
+    )
+
+
+def _decode_input(blob: bytes, key: str) -> dict[str, Any]:
+    try:
+        value = json.loads(blob)
+    except ValueError as exc:
+        raise StorageError(f"claim-checked input {key!r} is not JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise StorageError(f"claim-checked input {key!r} is not a JSON object")
+    return value
+
+
+def _as_failure(value: Any) -> Any:
+    if isinstance(value, JobFailed):
+        return Failure(_clip(str(value)), value.retry)
+    return value
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= _MAX_ERROR_CHARS else text[: _MAX_ERROR_CHARS - 1] + "…"

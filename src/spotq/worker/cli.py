@@ -1,0 +1,122 @@
+"""`spotq worker APP`: run one worker process for an app.
+
+Where the stack lives comes from `--stack-config` (a JSON document, or a file holding one: what
+`StackConfig.to_json()` writes; also read from $SPOTQ_STACK_CONFIG) or from the flags.
+
+For a supervisor (the local fleet):
+- logs: one JSON object per line on stderr (`{"ts", "event", "app", "pid", ...}`); `ready` once the
+  model is loaded and the queues exist; then received_batch, job_done (with queue_wait_s, fetch_s,
+  handle_s, store_s), job_failed (outcome retry|failed|dead|released), busy, idle, draining,
+  stopped. Read stderr continuously or send it to a file: a full pipe blocks the worker.
+- `--status-file PATH`: rewritten atomically on each change of state with
+  `{"state": "starting|idle|busy|draining|stopped", "pid", "updated_at_s", "jobs_done",
+  "jobs_failed"}`; `idle` first appears when the worker is ready. Drain only `idle` workers.
+- SIGTERM/SIGINT: stop receiving, finish in-flight work within `--grace-s`, release the rest
+  (visibility 0), exit 0. A second signal releases in-flight work at once.
+- exit codes: 0 drained or idle past `--max-idle-s`; 1 the app failed to load or a service failed;
+  2 bad arguments or configuration; 3 a handler overran its timeout (its jobs were failed; the
+  stuck thread cannot be stopped, so the process ends and the supervisor starts a fresh one).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from spotq.app import App, load_app
+from spotq.errors import ConfigError, SpotqError
+from spotq.queues import make_sqs_client
+from spotq.stack import StackConfig
+from spotq.storage.factory import open_blob_store, open_job_store
+from spotq.worker.hooks import HookChain, WorkerHooks
+from spotq.worker.jsonlog import JsonLogHooks
+from spotq.worker.runtime import Worker, WorkerConfig
+from spotq.worker.signals import install_drain_signals
+from spotq.worker.status import StatusFileHooks
+
+
+@click.command()
+@click.argument("app_ref", metavar="APP")
+@click.option("--stack-config", envvar="SPOTQ_STACK_CONFIG", help="StackConfig JSON or a file.")
+@click.option("--sqs-endpoint-url", help="SQS endpoint (default: AWS's own).")
+@click.option("--region", default="us-east-1", show_default=True)
+@click.option("--blob-url", default=".spotq/blobs", show_default=True)
+@click.option("--jobs-url", default="sqlite:///.spotq/jobs.db", show_default=True)
+@click.option("--queue-prefix", default="spotq-", show_default=True)
+@click.option("--grace-s", type=float, default=30.0, show_default=True)
+@click.option("--max-idle-s", type=float, default=None, help="Exit after this long without jobs.")
+@click.option("--poll-wait-s", type=click.IntRange(0, 20), default=2, show_default=True)
+@click.option("--status-file", type=click.Path(dir_okay=False, path_type=Path), default=None)
+def worker(
+    app_ref: str,
+    stack_config: str | None,
+    sqs_endpoint_url: str | None,
+    region: str,
+    blob_url: str,
+    jobs_url: str,
+    queue_prefix: str,
+    grace_s: float,
+    max_idle_s: float | None,
+    poll_wait_s: int,
+    status_file: Path | None,
+) -> None:
+    """Run a worker for APP (path/to/app.py or module:attr) until drained."""
+    try:
+        app = load_app(app_ref)
+        if stack_config:
+            stack = _parse_stack(stack_config, app)
+        else:
+            stack = StackConfig(
+                app.name, sqs_endpoint_url, region, blob_url, jobs_url, queue_prefix
+            )
+        config = WorkerConfig(grace_s=grace_s, max_idle_s=max_idle_s, poll_wait_s=poll_wait_s)
+    except SpotqError as exc:
+        _fail(exc, 2)
+    sys.exit(_serve(app, stack, config, status_file))
+
+
+def _serve(app: App, stack: StackConfig, config: WorkerConfig, status_file: Path | None) -> int:
+    log = JsonLogHooks()
+    hooks: list[WorkerHooks] = [log]
+    if status_file is not None:
+        hooks.append(StatusFileHooks(status_file))
+    try:
+        runtime = Worker(
+            app,
+            stack,
+            sqs=make_sqs_client(stack),
+            blobs=open_blob_store(stack.blob_url),
+            jobs=open_job_store(stack.jobs_url),
+            config=config,
+            hooks=HookChain(hooks),
+        )
+    except ConfigError as exc:
+        _fail(exc, 2)
+    restore = install_drain_signals(runtime.request_drain)
+    try:
+        return runtime.run()
+    except SpotqError as exc:
+        log.emit("stopped", reason="error", error=str(exc), exit_code=1)
+        _fail(exc, 1)
+    finally:
+        restore()
+
+
+def _parse_stack(text: str, app: App) -> StackConfig:
+    if not text.lstrip().startswith("{"):
+        try:
+            text = Path(text).read_text()
+        except OSError as exc:
+            raise ConfigError(f"--stack-config: cannot read {text!r}: {exc.strerror}") from None
+    stack = StackConfig.from_json(text)
+    if stack.app != app.name:
+        raise ConfigError(f"--stack-config: app is {stack.app!r} but APP defines {app.name!r}")
+    return stack
+
+
+def _fail(exc: Exception, code: int) -> NoReturn:
+    click.echo(f"error: {exc}", err=True)
+    sys.exit(code)

@@ -1,0 +1,76 @@
+"""Structured logs: one JSON object per line on stderr, written by a hook."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from typing import Any, TextIO
+
+from spotq.clock import Clock, SystemClock
+from spotq.worker.hooks import Hooks, JobTimings
+
+
+class JsonLogHooks(Hooks):
+    """Writes each lifecycle event as a JSON line: ready, received_batch, job_done, job_failed,
+    bad_message, memory_paused/memory_resumed, busy, idle, error, draining, stopped."""
+
+    def __init__(self, stream: TextIO | None = None, clock: Clock | None = None) -> None:
+        self._stream = stream if stream is not None else sys.stderr
+        self._clock = clock or SystemClock()
+        self._lock = threading.Lock()
+        self._base: dict[str, Any] = {}
+
+    def emit(self, event: str, **fields: Any) -> None:
+        line = {"ts": round(self._clock.now(), 6), "event": event, **self._base, **fields}
+        text = json.dumps(line, default=str, separators=(",", ":")) + "\n"
+        with self._lock:
+            self._stream.write(text)
+            self._stream.flush()
+
+    def on_start(self, app: str, pid: int) -> None:
+        self._base = {"app": app, "pid": pid}
+        self.emit("starting")
+
+    def on_ready(self) -> None:
+        self.emit("ready")
+
+    def on_batch_received(self, n: int, queue: str) -> None:
+        self.emit("received_batch", n=n, queue=queue)
+
+    def on_busy(self) -> None:
+        self.emit("busy")
+
+    def on_idle(self) -> None:
+        self.emit("idle")
+
+    def on_job_done(self, job_id: str, attempt: int, timings: JobTimings) -> None:
+        self.emit(
+            "job_done",
+            job_id=job_id,
+            attempt=attempt,
+            queue_wait_s=round(timings.queue_wait_s, 6),
+            fetch_s=round(timings.fetch_s, 6),
+            handle_s=round(timings.handle_s, 6),
+            store_s=round(timings.store_s, 6),
+            batch_size=timings.batch_size,
+        )
+
+    def on_job_failed(self, job_id: str, attempt: int, error: str, outcome: str) -> None:
+        self.emit("job_failed", job_id=job_id, attempt=attempt, outcome=outcome, error=error)
+
+    def on_bad_message(self, message_id: str, error: str) -> None:
+        self.emit("bad_message", message_id=message_id, error=error)
+
+    def on_memory(self, paused: bool, rss_bytes: int, limit_bytes: int) -> None:
+        event = "memory_paused" if paused else "memory_resumed"
+        self.emit(event, rss_bytes=rss_bytes, limit_bytes=limit_bytes)
+
+    def on_error(self, where: str, error: str) -> None:
+        self.emit("error", where=where, error=error)
+
+    def on_draining(self, reason: str) -> None:
+        self.emit("draining", reason=reason)
+
+    def on_stop(self, reason: str, exit_code: int) -> None:
+        self.emit("stopped", reason=reason, exit_code=exit_code)

@@ -1,0 +1,56 @@
+"""The memory guard: the worker takes no new batch while its RSS is over a fraction of its memory
+limit (the app's memory_limit_bytes, else the cgroup limit, else the machine's RAM)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import psutil
+
+_CGROUP_FILES = (
+    Path("/sys/fs/cgroup/memory.max"),  # cgroup v2
+    Path("/sys/fs/cgroup/memory/memory.limit_in_bytes"),  # cgroup v1
+)
+
+
+def cgroup_limit_bytes(files: tuple[Path, ...] = _CGROUP_FILES) -> int | None:
+    """The container's memory limit, or None when unlimited or not in a cgroup."""
+    total = psutil.virtual_memory().total
+    for path in files:
+        try:
+            text = path.read_text().strip()
+        except OSError:
+            continue
+        if text.isdigit() and 0 < int(text) < total:  # v1 "unlimited" is a huge number
+            return int(text)
+    return None
+
+
+def resolve_limit_bytes(configured_bytes: int | None) -> int:
+    if configured_bytes is not None:
+        return configured_bytes
+    return cgroup_limit_bytes() or int(psutil.virtual_memory().total)
+
+
+def process_rss_bytes() -> int:
+    return int(psutil.Process().memory_info().rss)
+
+
+class MemoryGuard:
+    """`over()` is True while RSS > threshold × limit."""
+
+    def __init__(
+        self,
+        threshold: float,
+        limit_bytes: int,
+        rss_fn: Callable[[], int] = process_rss_bytes,
+    ) -> None:
+        self.threshold = threshold
+        self.limit_bytes = limit_bytes
+        self._rss_fn = rss_fn
+        self.last_rss_bytes = 0
+
+    def over(self) -> bool:
+        self.last_rss_bytes = self._rss_fn()
+        return self.last_rss_bytes > self.threshold * self.limit_bytes

@@ -1,0 +1,197 @@
+"""The worker loop: load the model once, then receive → process until drained or idle too long.
+
+Receiving serves the high-priority queue first: a non-waiting receive there, then a short long-poll
+(`poll_wait_s`) on the normal queue, so a high-priority job never waits behind a long poll and a
+drain is noticed within `poll_wait_s`. Everything else (logging, status file, task protection)
+happens in hooks.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from spotq.app import App
+from spotq.clock import Clock, SystemClock
+from spotq.errors import AppError, ConfigError
+from spotq.queues import QueueUrls, ensure_queues
+from spotq.stack import StackConfig
+from spotq.storage.base import BlobStore, JobStore
+from spotq.worker.batch import BatchProcessor
+from spotq.worker.delivery import Delivery, receive, set_visibility
+from spotq.worker.hooks import Hooks, WorkerHooks
+from spotq.worker.memory import MemoryGuard, resolve_limit_bytes
+
+EXIT_OK = 0
+EXIT_HANDLER_TIMEOUT = 3  # a handler overran: its thread cannot be stopped, so the process ends
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    grace_s: float = 30.0  # on a drain, how long in-flight work may take before it is released
+    max_idle_s: float | None = None  # exit after this long without a job (None: never)
+    poll_wait_s: int = 2  # long-poll wait on the normal queue
+    max_backoff_s: float = 900.0  # cap on the retry backoff
+    memory_check_s: float = 0.25  # re-check interval while paused by the memory guard
+    error_pause_s: float = 1.0  # pause after a failed receive
+
+    def __post_init__(self) -> None:
+        if self.grace_s < 0:
+            raise ConfigError(f"grace_s: expected >= 0, got {self.grace_s}")
+        if self.max_idle_s is not None and self.max_idle_s < 0:
+            raise ConfigError(f"max_idle_s: expected >= 0, got {self.max_idle_s}")
+        if not 0 <= self.poll_wait_s <= 20:
+            raise ConfigError(f"poll_wait_s: expected 0..20, got {self.poll_wait_s}")
+        if self.max_backoff_s < 0:
+            raise ConfigError(f"max_backoff_s: expected >= 0, got {self.max_backoff_s}")
+
+
+class Worker:
+    """One worker process's runtime. `request_drain` may be called from any thread or a signal
+    handler: it only sets fields, which the loop reads."""
+
+    def __init__(
+        self,
+        app: App,
+        stack: StackConfig,
+        *,
+        sqs: Any,
+        blobs: BlobStore,
+        jobs: JobStore,
+        config: WorkerConfig | None = None,
+        hooks: WorkerHooks | None = None,
+        clock: Clock | None = None,
+        memory_guard: MemoryGuard | None = None,
+    ) -> None:
+        self._app = app
+        self._stack = stack
+        self._sqs = sqs
+        self._blobs = blobs
+        self._jobs = jobs
+        self._config = config or WorkerConfig()
+        self._hooks: WorkerHooks = hooks or Hooks()
+        self._clock = clock or SystemClock()
+        self._guard = memory_guard or MemoryGuard(
+            app.options.memory_threshold, resolve_limit_bytes(app.options.memory_limit_bytes)
+        )
+        self._drain_reason: str | None = None
+        self._drain_deadline_s = 0.0
+        self._force = False
+        self._announced = False
+        self._paused = False
+        self._exit_code = EXIT_OK
+
+    def request_drain(self, reason: str) -> None:
+        """Stop receiving now, finish in-flight work within the grace period, release the rest.
+        A second request releases in-flight work at once."""
+        if self._drain_reason is not None:
+            self._force = True
+            return
+        self._drain_deadline_s = self._clock.monotonic() + self._config.grace_s
+        self._drain_reason = reason
+
+    @property
+    def draining(self) -> bool:
+        return self._drain_reason is not None
+
+    def run(self) -> int:
+        """Load the model, serve until drained (or idle past max_idle_s); return the exit code."""
+        self._hooks.on_start(self._app.name, os.getpid())
+        try:
+            model = self._app.load_model()
+        except Exception as exc:
+            raise AppError(f"app {self._app.name!r}: load() failed: {exc!r}") from exc
+        urls = ensure_queues(self._sqs, self._stack, self._app.options)
+        processor = BatchProcessor(
+            self._app,
+            model,
+            sqs=self._sqs,
+            blobs=self._blobs,
+            jobs=self._jobs,
+            hooks=self._hooks,
+            clock=self._clock,
+            max_backoff_s=self._config.max_backoff_s,
+        )
+        self._hooks.on_ready()
+        reason = self._loop(processor, urls)
+        self._hooks.on_stop(reason, self._exit_code)
+        return self._exit_code
+
+    def _loop(self, processor: BatchProcessor, urls: QueueUrls) -> str:
+        idle_since_s = self._clock.monotonic()
+        busy = False
+        while not self._notice_drain():
+            deliveries = [] if self._memory_paused() else self._receive(urls)
+            if self._notice_drain():
+                self._release(deliveries)
+                break
+            if not deliveries:
+                if busy:
+                    busy = False
+                    self._hooks.on_idle()
+                if self._idle_for_s(idle_since_s) >= (self._config.max_idle_s or float("inf")):
+                    return "idle"
+                continue
+            if not busy:
+                busy = True
+                self._hooks.on_busy()
+            self._hooks.on_batch_received(len(deliveries), deliveries[0].queue_url)
+            if processor.process(deliveries, self._abandon).timed_out:
+                self._exit_code = EXIT_HANDLER_TIMEOUT
+                self.request_drain("handler_timeout")
+            idle_since_s = self._clock.monotonic()
+        return self._drain_reason or "drained"
+
+    def _idle_for_s(self, since_s: float) -> float:
+        return self._clock.monotonic() - since_s
+
+    def _notice_drain(self) -> bool:
+        if self._drain_reason is None:
+            return False
+        if not self._announced:
+            self._announced = True
+            self._hooks.on_draining(self._drain_reason)
+        return True
+
+    def _abandon(self) -> bool:
+        """Called while a handler runs: True once a drain's grace period is over."""
+        if not self._notice_drain():
+            return False
+        return self._force or self._clock.monotonic() >= self._drain_deadline_s
+
+    def _receive(self, urls: QueueUrls) -> list[Delivery]:
+        n = self._app.options.batch_size
+        try:
+            deliveries = receive(self._sqs, urls.high, n, 0, self._clock.now)
+            if not deliveries and not self.draining:
+                deliveries = receive(
+                    self._sqs, urls.normal, n, self._config.poll_wait_s, self._clock.now
+                )
+        except (BotoCoreError, ClientError) as exc:
+            self._hooks.on_error("receive", str(exc))
+            self._sleep(self._config.error_pause_s)
+            return []
+        return deliveries
+
+    def _release(self, deliveries: list[Delivery]) -> None:
+        if deliveries:
+            for error in set_visibility(self._sqs, deliveries, 0):
+                self._hooks.on_error("release", error)
+
+    def _memory_paused(self) -> bool:
+        over = self._guard.over()
+        if over != self._paused:
+            self._paused = over
+            self._hooks.on_memory(over, self._guard.last_rss_bytes, self._guard.limit_bytes)
+        if over:
+            self._sleep(self._config.memory_check_s)
+        return over
+
+    def _sleep(self, seconds: float) -> None:
+        end_s = self._clock.monotonic() + seconds
+        while not self.draining and self._clock.monotonic() < end_s:
+            time.sleep(min(0.05, seconds))
