@@ -145,6 +145,13 @@ def test_validation_errors_name_the_key(tmp_path: Path, old: str, new: str, mess
         load_scenario(_write(tmp_path, MINIMAL.replace(old, new)))
 
 
+def test_simulate_section_is_validated_by_the_simulators_model(tmp_path: Path) -> None:
+    scenario = load_scenario(_write(tmp_path, MINIMAL + "simulate: {days: 2}\n"))
+    assert scenario.simulate is not None and scenario.simulate.horizon_s == 2 * 86_400
+    with pytest.raises(ConfigError, match=r"simulate\.bogus: unknown key"):
+        load_scenario(_write(tmp_path, MINIMAL + "simulate: {days: 1, bogus: 2}\n"))
+
+
 def test_missing_workload_is_named(tmp_path: Path) -> None:
     text = "name: x\ntask: {vcpu: 1, memory_gib: 2}\noptions: [fargate]\n"
     with pytest.raises(ConfigError, match=r"workload: required key is missing"):

@@ -24,6 +24,7 @@ from spotq.plan.options import CapacityOption, parse_option, parse_option_syntax
 from spotq.plan.prices import Prices, load_prices, read_yaml_mapping
 from spotq.plan.task import TaskSize
 from spotq.plan.validation import config_error
+from spotq.sim.scenario import SimulateSection
 
 NonNeg = Annotated[float, Field(ge=0)]
 Positive = Annotated[float, Field(gt=0)]
@@ -178,7 +179,7 @@ class Scenario(_Strict):
     fixed: FixedSection = Field(default_factory=FixedSection)
     prices: Path | None = None
     # Owned by the simulator (spotq.sim); the planner ignores it.
-    simulate: dict[str, Any] | None = None
+    simulate: SimulateSection | None = None
 
     @model_validator(mode="after")
     def _job_s_names_known_options(self) -> Scenario:
