@@ -1,0 +1,21 @@
+"""Run one workload against one or more policies."""
+
+from __future__ import annotations
+
+from spotq.scaling.base import ScalingPolicy
+from spotq.sim.config import SimConfig
+from spotq.sim.engine import Engine
+from spotq.sim.result import RawRun, SimResult, summarise
+from spotq.sim.workload import Workload
+
+
+def simulate_raw(workload: Workload, policy: ScalingPolicy, cfg: SimConfig) -> RawRun:
+    """Simulate and keep the per-job arrays and per-tick series."""
+    return Engine(workload, policy, cfg).run()
+
+
+def simulate(
+    workload: Workload, policy: ScalingPolicy, cfg: SimConfig, label: str | None = None
+) -> SimResult:
+    """Simulate `policy` over `workload` and summarise."""
+    return summarise(simulate_raw(workload, policy, cfg), cfg, label)
