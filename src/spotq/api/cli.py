@@ -1,0 +1,163 @@
+"""`spotq submit`, `spotq status`, `spotq result`, `spotq dlq`: thin commands over the job API."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from spotq.api.client import JobsClient
+from spotq.errors import SpotqError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+DEFAULT_API_URL = "http://127.0.0.1:8000"
+API_FILE = "api.json"  # written by `spotq up` into its data dir
+
+
+def _clean_errors(fn: Callable[P, R]) -> Callable[P, R]:
+    """Show a SpotqError as a one-line error (exit 1), never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except SpotqError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper
+
+
+def _api_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    fn = click.option(
+        "--api-key", envvar="SPOTQ_API_KEY", default=None, help="Bearer key [env SPOTQ_API_KEY]."
+    )(fn)
+    fn = click.option(
+        "--api-url",
+        envvar="SPOTQ_API_URL",
+        default=None,
+        help="Job API URL [env SPOTQ_API_URL; default: the one `spotq up` wrote, else "
+        f"{DEFAULT_API_URL}].",
+    )(fn)
+    fn = click.option(
+        "--data-dir", type=click.Path(path_type=Path), default=Path(".spotq"), show_default=True
+    )(fn)
+    return fn
+
+
+def _client(api_url: str | None, api_key: str | None, data_dir: Path) -> JobsClient:
+    if api_url is None:
+        api_url = DEFAULT_API_URL
+        with contextlib.suppress(OSError, ValueError, KeyError):
+            api_url = str(json.loads((data_dir / API_FILE).read_text())["url"])
+    return JobsClient(api_url, api_key)
+
+
+@click.command()
+@click.option("--input", "input_json", default=None, help="The job input as a JSON object.")
+@click.option("--file", "file_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--priority", type=click.Choice(["normal", "high"]), default="normal")
+@click.option("--idempotency-key", default=None)
+@_api_options
+@_clean_errors
+def submit(
+    input_json: str | None,
+    file_path: Path | None,
+    priority: str,
+    idempotency_key: str | None,
+    api_url: str | None,
+    api_key: str | None,
+    data_dir: Path,
+) -> None:
+    """Submit one job (JSON input and/or a file) and print it."""
+    try:
+        payload = json.loads(input_json) if input_json is not None else None
+    except ValueError as exc:
+        raise click.BadParameter(f"not JSON: {exc}", param_hint="--input") from None
+    if payload is not None and not isinstance(payload, dict):
+        raise click.BadParameter("expected a JSON object", param_hint="--input")
+    client = _client(api_url, api_key, data_dir)
+    if file_path is not None:
+        job = client.upload(file_path.name, file_path.read_bytes(), payload, priority)
+    else:
+        job = client.submit(payload or {}, priority, idempotency_key)
+    click.echo(json.dumps(job, indent=2))
+
+
+@click.command()
+@click.argument("job_id", required=False)
+@click.option("--state", default=None, help="Only jobs in this state.")
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@_api_options
+@_clean_errors
+def status(
+    job_id: str | None,
+    state: str | None,
+    limit: int,
+    api_url: str | None,
+    api_key: str | None,
+    data_dir: Path,
+) -> None:
+    """Show one job, or a table of jobs."""
+    client = _client(api_url, api_key, data_dir)
+    if job_id is not None:
+        click.echo(json.dumps(client.job(job_id), indent=2))
+        return
+    jobs = client.jobs(state=state, limit=limit)["jobs"]
+    table = Table("id", "state", "attempts", "file", "last error")
+    for job in jobs:
+        table.add_row(
+            job["id"], job["state"], str(job["attempts"]), job["filename"] or "",
+            (job["last_error"] or "")[:60],
+        )  # fmt: skip
+    Console().print(table)
+
+
+@click.command()
+@click.argument("job_id")
+@_api_options
+@_clean_errors
+def result(job_id: str, api_url: str | None, api_key: str | None, data_dir: Path) -> None:
+    """Print a finished job's result JSON."""
+    click.echo(_client(api_url, api_key, data_dir).result(job_id).decode())
+
+
+@click.group()
+def dlq() -> None:
+    """The dead-letter queue: jobs that failed max_receives times."""
+
+
+@dlq.command("list")
+@click.option("--limit", type=click.IntRange(1, 1000), default=100, show_default=True)
+@_api_options
+@_clean_errors
+def dlq_list(limit: int, api_url: str | None, api_key: str | None, data_dir: Path) -> None:
+    """Show DLQ messages with their job ids and last errors."""
+    listing = _client(api_url, api_key, data_dir).call("GET", f"/v1/dlq?limit={limit}")
+    table = Table("job id", "state", "receives", "last error")
+    for m in listing["messages"]:
+        table.add_row(
+            m["job_id"] or "(not a spotq job)", m["state"] or "", str(m["receive_count"]),
+            m["last_error"] or "",
+        )  # fmt: skip
+    Console().print(table)
+    click.echo(f"{listing['approximate_depth']} message(s) in the DLQ")
+
+
+@dlq.command("redrive")
+@_api_options
+@_clean_errors
+def dlq_redrive(api_url: str | None, api_key: str | None, data_dir: Path) -> None:
+    """Move DLQ messages back to their queues and set their jobs back to queued."""
+    reply = _client(api_url, api_key, data_dir).call("POST", "/v1/dlq:redrive")
+    click.echo(f"redriving {len(reply['moved_job_ids'])} job(s)")
+    for job_id in reply["moved_job_ids"]:
+        click.echo(job_id)

@@ -1,0 +1,113 @@
+"""`spotq up` (the embedded stack and an autoscaled local fleet) and `spotq run` (the main job)."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from spotq.errors import SpotqError
+from spotq.fleet.embedded import StackOptions
+from spotq.fleet.inputs import plan_inputs
+from spotq.fleet.local import FleetOptions, LocalFleet, default_max_workers
+from spotq.fleet.runner import run_inputs
+from spotq.fleet.summary import render
+
+API_FILE = "api.json"  # read by `spotq submit/status/result/dlq` to find this API
+
+
+@click.command()
+@click.argument("app_ref", metavar="APP")
+@click.option("--min-workers", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--max-workers", type=click.IntRange(min=1), default=None, help="[default: CPUs]")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Job API bind address.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--data-dir", type=click.Path(path_type=Path), default=Path(".spotq"))
+@click.option(
+    "--idle-s",
+    type=click.FloatRange(min=0),
+    default=30.0,
+    show_default=True,
+    help="Idle time before an idle worker is drained (and the fleet goes to zero).",
+)
+@click.option("--api-key", envvar="SPOTQ_API_KEY", default=None,
+              help="Required off loopback [env SPOTQ_API_KEY].")  # fmt: skip
+def up(
+    app_ref: str,
+    min_workers: int,
+    max_workers: int | None,
+    host: str,
+    port: int,
+    data_dir: Path,
+    idle_s: float,
+    api_key: str | None,
+) -> None:
+    """Run APP's embedded stack (queues, job API) and an autoscaled fleet until Ctrl-C."""
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    try:
+        fleet = LocalFleet(
+            app_ref,
+            StackOptions(data_dir=data_dir, host=host, api_port=port, api_key=api_key),
+            FleetOptions(min_workers, max_workers or default_max_workers(), idle_s),
+        )
+        fleet.start()
+    except SpotqError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        url = fleet.stack.api_url
+        (fleet.stack.data_dir / API_FILE).write_text(json.dumps({"url": url}))
+        click.echo(f"spotq up: app {fleet.app.name!r}; job API {url} (docs {url}/docs)")
+        click.echo(f"data in {fleet.stack.data_dir}; Ctrl-C to drain workers and stop", err=True)
+        while not stop.wait(0.5):
+            pass
+        click.echo("stopping: draining workers", err=True)
+    finally:
+        fleet.stop()
+        (fleet.stack.data_dir / API_FILE).unlink(missing_ok=True)
+
+
+@click.command()
+@click.argument("app_ref", metavar="APP")
+@click.argument("inputs", metavar="INPUT...", nargs=-1, required=True)
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("out"),
+              show_default=True, help="One <input name>.json per input goes here.")  # fmt: skip
+@click.option("--max-workers", type=click.IntRange(min=1), default=None, help="[default: CPUs]")
+@click.option("--input-json", is_flag=True, help="Each INPUT is a JSON object: the job input.")
+@click.option("--data-dir", type=click.Path(path_type=Path), default=None,
+              help="Keep the stack's data here [default: a temporary directory].")  # fmt: skip
+def run(
+    app_ref: str,
+    inputs: tuple[str, ...],
+    out_dir: Path,
+    max_workers: int | None,
+    input_json: bool,
+    data_dir: Path | None,
+) -> None:
+    """Run APP over every INPUT on an autoscaled local fleet; exit 1 if any job failed."""
+    console = Console(stderr=True)
+    try:
+        planned = plan_inputs(inputs)
+        with tempfile.TemporaryDirectory(prefix="spotq-run-") as tmp:
+            fleet = LocalFleet(
+                app_ref,
+                StackOptions(data_dir=data_dir or Path(tmp)),
+                FleetOptions(0, max_workers or default_max_workers(), idle_s=5.0),
+            )
+            with fleet:
+                result = run_inputs(fleet, planned, out_dir, input_json, console)
+    except SpotqError as exc:
+        raise click.ClickException(str(exc)) from None
+    Console().print(render(result.summary))
+    for name, record in result.failures:
+        console.print(f"[red]{name}[/red]: {record.state.value}: {record.last_error}")
+    click.echo(f"results in {out_dir}/", err=True)
+    if not result.summary.ok:
+        sys.exit(1)

@@ -1,0 +1,117 @@
+"""`spotq run`: start a local fleet, submit every input, wait, write results, summarize."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from spotq.api.client import JobsClient
+from spotq.errors import ServiceError
+from spotq.fleet.inputs import RunInput
+from spotq.fleet.local import LocalFleet
+from spotq.fleet.summary import RunSummary, summarize
+from spotq.jobs import TERMINAL_STATES, JobRecord, JobState
+from spotq.storage.base import result_key
+
+_POLL_S = 0.25
+_BATCH = 500
+
+
+@dataclass(frozen=True)
+class RunResult:
+    summary: RunSummary
+    failures: list[tuple[str, JobRecord]]  # (input name, record) of failed and dead jobs
+
+
+def submit_all(client: JobsClient, inputs: Sequence[RunInput], as_json: bool) -> dict[str, str]:
+    """Submit every input; return job id -> input name."""
+    names: dict[str, str] = {}
+    if as_json:
+        for start in range(0, len(inputs), _BATCH):
+            chunk = inputs[start : start + _BATCH]
+            items = client.submit_batch([{"input": i.json_input()} for i in chunk])
+            for item, inp in zip(items, chunk, strict=True):
+                if item["job"] is None:
+                    raise ServiceError(f"input {inp.name!r} was refused: {item['error']}")
+                names[item["job"]["id"]] = inp.name
+        return names
+    for inp in inputs:
+        job = client.upload(inp.name, inp.path.read_bytes())
+        names[job["id"]] = inp.name
+    return names
+
+
+def wait_all(fleet: LocalFleet, job_ids: Sequence[str], console: Console) -> list[JobRecord]:
+    """Poll the job store until every job is finished, showing progress; return the records."""
+    runtime, scaler = fleet.stack.runtime, fleet.autoscaler
+    assert runtime is not None and scaler is not None
+    done: dict[str, JobRecord] = {}
+    started = time.monotonic()
+    columns = (
+        TextColumn("[bold]jobs"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("{task.fields[workers]} workers · {task.fields[rate]:.1f} jobs/s"),
+        TimeElapsedColumn(),
+    )  # fmt: skip
+    with Progress(*columns, console=console, transient=False) as progress:
+        task = progress.add_task("jobs", total=len(job_ids), workers=0, rate=0.0)
+        while len(done) < len(job_ids):
+            if scaler.failure is not None:
+                raise ServiceError(scaler.failure)
+            for job_id in job_ids:
+                if job_id not in done:
+                    record = runtime.service.jobs.get(job_id)
+                    if record is not None and record.state in TERMINAL_STATES:
+                        done[job_id] = record
+            elapsed = time.monotonic() - started
+            snap = scaler.last
+            workers = 0 if snap is None else snap.starting + snap.idle + snap.busy
+            rate = len(done) / elapsed if elapsed > 0 else 0.0
+            progress.update(task, completed=len(done), workers=workers, rate=rate)
+            if len(done) < len(job_ids):
+                time.sleep(_POLL_S)
+    return [done[job_id] for job_id in job_ids]
+
+
+def write_results(
+    fleet: LocalFleet, records: Sequence[JobRecord], names: dict[str, str], out_dir: Path
+) -> None:
+    """One <input name>.json per succeeded job; names are basenames checked by plan_inputs."""
+    runtime = fleet.stack.runtime
+    assert runtime is not None
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for record in records:
+        if record.state is JobState.SUCCEEDED:
+            data = runtime.service.blobs.get(record.result_ref or result_key(record.job_id))
+            (out_dir / f"{names[record.job_id]}.json").write_bytes(data)
+
+
+def run_inputs(
+    fleet: LocalFleet,
+    inputs: Sequence[RunInput],
+    out_dir: Path,
+    as_json: bool,
+    console: Console,
+) -> RunResult:
+    """Submit, wait, write, then scale to zero and summarize (the fleet must be started)."""
+    started = time.monotonic()
+    client = JobsClient(fleet.stack.api_url, fleet.stack.options.api_key)
+    try:
+        names = submit_all(client, inputs, as_json)
+    finally:
+        client.close()
+    ids = list(names)
+    records = wait_all(fleet, ids, console)
+    write_results(fleet, records, names, out_dir)
+    scaler = fleet.autoscaler
+    assert scaler is not None
+    scaler.stop(fleet.fleet_options.grace_s)  # scale to zero before counting worker-seconds
+    summary = summarize(
+        records, time.monotonic() - started, scaler.pool.worker_seconds(), scaler.peak_workers
+    )
+    failures = [(names[r.job_id], r) for r in records if r.state is not JobState.SUCCEEDED]
+    return RunResult(summary, failures)
