@@ -21,6 +21,7 @@ import pytest
 
 from spotq.aws.dynamo_schema import TTL_ATTR, create_table_kwargs
 from spotq.aws.session import AwsConfig, make_client
+from spotq.stack import StackConfig
 
 REGION = "us-east-1"
 _READY_RE = re.compile(r"Running on (http://127\.0\.0\.1:\d+)")
@@ -134,3 +135,19 @@ def dynamo_table(aws_env: AwsConfig, unique_name: str) -> str:
         TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTR},
     )
     return unique_name
+
+
+@pytest.fixture
+def aws_stack(
+    aws_env: AwsConfig, moto_server: str, s3_bucket: str, dynamo_table: str, unique_name: str
+) -> StackConfig:
+    """An AWS-mode stack on moto: SQS at moto's URL, blobs in S3, job state in DynamoDB. The queue
+    prefix is unique so tests sharing one moto server never see each other's queues."""
+    return StackConfig(
+        app="ecsdemo",
+        sqs_endpoint_url=moto_server,
+        region=REGION,
+        blob_url=f"s3://{s3_bucket}/ecsdemo",
+        jobs_url=f"dynamodb://{dynamo_table}",
+        queue_prefix=f"{unique_name}-",
+    )
