@@ -117,21 +117,33 @@ class _Connection(asyncio.Protocol):
     def on_headers_complete(self) -> None:
         length = self._headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > self._server.max_body_bytes:
-            self._too_large = True
+            self._reject_body()
 
     def on_body(self, body: bytes) -> None:
         self._body_bytes += len(body)
-        if self._too_large or self._body_bytes > self._server.max_body_bytes:
-            self._too_large = True
-            self._body = []
+        if self._too_large:
             if self._body_bytes > _DISCARD_LIMIT_BYTES:
-                self._fail(413, "Request body too large.")
+                self.close()
+            return
+        if self._body_bytes > self._server.max_body_bytes:
+            self._reject_body()
             return
         self._body.append(body)
 
+    def _reject_body(self) -> None:
+        """Refuse an oversized body without buffering it: answer 413 at once when nothing is
+        pending on this connection (the client reads it after sending), then discard the rest."""
+        self._too_large = True
+        self._body = []
+        if not self._busy and not self._queue:
+            self._fail(413, "Request body too large.", close=False)
+
     def on_message_complete(self) -> None:
         if self._too_large:
-            self._fail(413, "Request body too large.")
+            if self._closing:
+                self.close()
+            else:
+                self._fail(413, "Request body too large.")
             return
         url = self._url.decode("latin-1")
         path, _, query = url.partition("?")
@@ -183,12 +195,20 @@ class _Connection(asyncio.Protocol):
             self._closing = True
             self._transport.close()
 
-    def _fail(self, status: int, message: str) -> None:
-        """Answer a request we cannot parse or accept, then close the connection."""
+    def _fail(self, status: int, message: str, *, close: bool = True) -> None:
+        """Answer a request we cannot parse or accept with `Connection: close`; close now
+        unless the rest of its body is still to be read and discarded."""
         if self._closing:
+            self.close()
             return
         self._queue.clear()
-        self._send(self._server.error_response(status, message), keep_alive=False)
+        response = self._server.error_response(status, message)
+        if self._transport is None:
+            return
+        self._transport.write(encode_response(response, keep_alive=False))
+        self._closing = True
+        if close:
+            self._transport.close()
 
     def close(self) -> None:
         self._closing = True
