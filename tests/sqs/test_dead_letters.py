@@ -34,7 +34,7 @@ def test_redrive_after_exactly_max_receive_count(sqs_client: Any) -> None:
 
 
 def test_move_task_returns_messages_to_their_source(sqs_client: Any) -> None:
-    src, dlq = _pair(sqs_client, 1)
+    src, _dlq = _pair(sqs_client, 1)
     sqs_client.send_message_batch(
         QueueUrl=src, Entries=[{"Id": str(i), "MessageBody": f"m{i}"} for i in range(3)]
     )
@@ -61,7 +61,7 @@ def test_move_task_returns_messages_to_their_source(sqs_client: Any) -> None:
 
 
 def test_rate_limited_move_task_can_be_cancelled(sqs_client: Any) -> None:
-    src, dlq = _pair(sqs_client, 1)
+    _src, dlq = _pair(sqs_client, 1)
     sqs_client.send_message_batch(
         QueueUrl=dlq, Entries=[{"Id": str(i), "MessageBody": f"m{i}"} for i in range(10)]
     )

@@ -148,6 +148,6 @@ def test_unexpected_failure_is_an_internal_failure_500(
     from spotq.sqs import service
 
     monkeypatch.setitem(service._HANDLERS, "ListQueues", boom)
-    status, headers, body = _post(sqs_server, b"{}")
+    status, _headers, body = _post(sqs_server, b"{}")
     assert status == 500
     assert json.loads(body)["__type"] == "com.amazonaws.sqs#InternalFailure"

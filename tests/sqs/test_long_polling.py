@@ -8,7 +8,6 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from conftest import make_sqs_client
-
 from spotq.sqs.server import RunningSqsServer
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import make_sqs_client
-
 from spotq.sqs.server import SqsServerConfig, start_server
 
 

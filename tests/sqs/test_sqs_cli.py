@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 from click.testing import CliRunner
-from conftest import make_sqs_client
 
+from conftest import make_sqs_client
 from spotq.cli import cli
 
 
