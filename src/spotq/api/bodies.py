@@ -32,11 +32,12 @@ def require_media(request: Request, *allowed: str) -> str:
     return kind
 
 
-def limited(request: Request, limit_bytes: int, what: str) -> Request:
+def limited(request: Request, limit_bytes: int, what: str, limit_text: str = "") -> Request:
     """A copy of the request whose body stops with PayloadTooLarge once `limit_bytes` pass."""
+    limit_text = limit_text or f"the limit is {limit_bytes} bytes"
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit_bytes:
-        raise PayloadTooLarge(f"{what} is {declared} bytes; the limit is {limit_bytes}")
+        raise PayloadTooLarge(f"{what} is {declared} bytes; {limit_text}")
     seen = 0
     receive = request.receive
 
@@ -45,7 +46,7 @@ def limited(request: Request, limit_bytes: int, what: str) -> Request:
         message = await receive()
         seen += len(message.get("body", b""))
         if seen > limit_bytes:
-            raise PayloadTooLarge(f"{what} is over the limit of {limit_bytes} bytes")
+            raise PayloadTooLarge(f"{what} is over {limit_bytes} bytes; {limit_text}")
         return message
 
     return Request(request.scope, counting_receive)
@@ -89,7 +90,9 @@ class Upload:
 async def read_upload(request: Request, max_upload_bytes: int) -> Upload:
     """Parse a multipart form with one `file` part and optional `input`, `priority`, `app`."""
     body_limit = max_upload_bytes + _FORM_OVERHEAD_BYTES
-    form = await limited(request, body_limit, "the upload").form(max_files=1, max_fields=8)
+    limit_text = f"uploaded files are limited to {max_upload_bytes} bytes"
+    request = limited(request, body_limit, "the upload", limit_text)
+    form = await request.form(max_files=1, max_fields=8)
     try:
         unknown = set(form.keys()) - _FORM_FIELDS
         if unknown:

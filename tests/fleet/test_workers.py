@@ -1,0 +1,69 @@
+"""The pool against real processes that stand in for workers by writing a status file."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from spotq.clock import SystemClock
+from spotq.fleet.workers import BUSY, IDLE, STARTING, WorkerPool
+
+_FAKE = """
+import json, os, signal, sys, time
+path, state = sys.argv[1], sys.argv[2]
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+with open(path + ".tmp", "w") as f:
+    json.dump({"state": state, "pid": os.getpid()}, f)
+os.replace(path + ".tmp", path)
+time.sleep(60)
+"""
+
+
+class FakeWorkerPool(WorkerPool):
+    """Runs a stand-in that reports a fixed state; the pool logic under test is unchanged."""
+
+    states: list[str]
+
+    def command(self, status_path: Path) -> list[str]:
+        return [sys.executable, "-c", _FAKE, str(status_path), self.states.pop(0)]
+
+
+def _wait_for(pool: WorkerPool, starting: int) -> None:
+    deadline = time.monotonic() + 20
+    while pool.counts().starting != starting:
+        assert time.monotonic() < deadline, pool.counts()
+        time.sleep(0.05)
+
+
+def test_drain_idle_never_signals_a_busy_worker(tmp_path: Path) -> None:
+    pool = FakeWorkerPool("app.py", tmp_path / "stack.json", tmp_path / "run", SystemClock())
+    pool.states = [BUSY, IDLE, BUSY, IDLE]
+    workers = [pool.start() for _ in range(4)]
+    try:
+        _wait_for(pool, starting=0)
+        assert pool.counts().busy == 2 and pool.counts().idle == 2
+        assert pool.drain_idle(4) == 2
+        busy = [w for w in workers if w.state() == BUSY]
+        assert len(busy) == 2 and not any(w.terminated for w in busy)
+        for w in workers:
+            if w.terminated:
+                w.process.wait(10)
+        gone = pool.reap()
+        assert len(gone) == 2 and all(w.process.returncode == 0 for w in gone)
+        assert len(pool.workers) == 2
+    finally:
+        pool.stop_all(grace_s=5)
+    assert pool.workers == [] and pool.worker_seconds() > 0
+
+
+def test_a_worker_without_a_status_file_counts_as_starting(tmp_path: Path) -> None:
+    pool = FakeWorkerPool("app.py", tmp_path / "stack.json", tmp_path / "run", SystemClock())
+    pool.states = [IDLE]
+    worker = pool.start()
+    try:
+        assert worker.state() in (STARTING, IDLE)
+        _wait_for(pool, starting=0)
+        assert worker.ready_seen
+    finally:
+        pool.stop_all(grace_s=5)
