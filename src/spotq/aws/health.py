@@ -13,7 +13,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 STATUS_FILE_ENV = "SPOTQ_STATUS_FILE"
@@ -21,7 +21,7 @@ DEFAULT_STATUS_FILE = "/tmp/spotq-worker-status.json"
 LIVE_STATES = frozenset({"starting", "idle", "busy", "draining"})
 
 
-def status_file_path(environ: dict[str, str] | os._Environ[str]) -> Path:
+def status_file_path(environ: Mapping[str, str]) -> Path:
     """Where the worker writes its status on ECS; the health check reads the same place."""
     return Path(environ.get(STATUS_FILE_ENV) or DEFAULT_STATUS_FILE)
 

@@ -20,6 +20,7 @@ For a supervisor (the local fleet):
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -27,6 +28,7 @@ from typing import NoReturn
 import click
 
 from spotq.app import App, load_app
+from spotq.aws.ecs.integration import attach as attach_ecs
 from spotq.errors import ConfigError, SpotqError
 from spotq.queues import make_sqs_client
 from spotq.stack import StackConfig
@@ -50,6 +52,11 @@ from spotq.worker.status import StatusFileHooks
 @click.option("--max-idle-s", type=float, default=None, help="Exit after this long without jobs.")
 @click.option("--poll-wait-s", type=click.IntRange(0, 20), default=2, show_default=True)
 @click.option("--status-file", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option(
+    "--on-ecs/--not-on-ecs",
+    default=None,
+    help="ECS integration: Spot notices, task protection (default: detected from ECS_* vars).",
+)
 def worker(
     app_ref: str,
     stack_config: str | None,
@@ -62,6 +69,7 @@ def worker(
     max_idle_s: float | None,
     poll_wait_s: int,
     status_file: Path | None,
+    on_ecs: bool | None,
 ) -> None:
     """Run a worker for APP (path/to/app.py or module:attr) until drained."""
     try:
@@ -75,12 +83,22 @@ def worker(
         config = WorkerConfig(grace_s=grace_s, max_idle_s=max_idle_s, poll_wait_s=poll_wait_s)
     except SpotqError as exc:
         _fail(exc, 2)
-    sys.exit(_serve(app, stack, config, status_file))
+    sys.exit(_serve(app, stack, config, status_file, on_ecs))
 
 
-def _serve(app: App, stack: StackConfig, config: WorkerConfig, status_file: Path | None) -> int:
+def _serve(
+    app: App,
+    stack: StackConfig,
+    config: WorkerConfig,
+    status_file: Path | None,
+    on_ecs: bool | None,
+) -> int:
     log = JsonLogHooks()
     hooks: list[WorkerHooks] = [log]
+    ecs = attach_ecs(app.options, on_ecs=on_ecs, environ=os.environ, emit=log.emit)
+    if ecs is not None:
+        hooks.extend(ecs.hooks)
+        status_file = status_file or ecs.status_file  # what the container health check reads
     if status_file is not None:
         hooks.append(StatusFileHooks(status_file))
     try:
@@ -95,6 +113,8 @@ def _serve(app: App, stack: StackConfig, config: WorkerConfig, status_file: Path
         )
     except ConfigError as exc:
         _fail(exc, 2)
+    if ecs is not None:
+        ecs.relay.bind(runtime.request_drain)
     restore = install_drain_signals(runtime.request_drain)
     try:
         return runtime.run()

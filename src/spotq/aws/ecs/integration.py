@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from spotq.app import AppOptions
 from spotq.aws.ecs._http import call
 from spotq.aws.ecs.protection import TaskProtectionClient, TaskProtectionHooks, expires_in_minutes
 from spotq.aws.ecs.spot import IMDS_URL, SpotInterruptionWatcher
+from spotq.aws.health import status_file_path
 from spotq.worker.hooks import WorkerHooks
 
 METADATA_ENV = "ECS_CONTAINER_METADATA_URI_V4"
@@ -108,3 +110,33 @@ def ecs_hooks(
             )
         )
     return hooks
+
+
+@dataclass(frozen=True)
+class EcsAttachment:
+    """What the worker CLI adds on ECS: hooks, the drain relay to bind, the status file path."""
+
+    env: EcsEnvironment
+    hooks: list[WorkerHooks]
+    relay: DrainRelay
+    status_file: Path
+
+
+def attach(
+    options: AppOptions,
+    *,
+    on_ecs: bool | None,
+    environ: Mapping[str, str],
+    emit: Emit | None = None,
+) -> EcsAttachment | None:
+    """For the worker CLI: None off ECS; else the hooks for this task, with a relay to bind to
+    `Worker.request_drain` once the worker exists."""
+    env = detect(environ, on_ecs=on_ecs)
+    if env is None:
+        return None
+    relay = DrainRelay()
+    hooks = ecs_hooks(env, options, relay, emit=emit)
+    if emit is not None:
+        names = [type(hook).__name__ for hook in hooks]
+        emit("ecs_detected", launch_type=env.launch_type, hooks=names)
+    return EcsAttachment(env, hooks, relay, status_file_path(environ))
