@@ -24,10 +24,17 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy
 
-pytest: venv
+# checkov validates the synthesized CloudFormation (tests/aws); its pins clash with .venv, so it
+# gets a venv of its own, pinned to the version the templates were checked with.
+CHECKOV := .venv-checkov/bin/checkov
+$(CHECKOV):
+	$(PY) -m venv .venv-checkov
+	.venv-checkov/bin/python -m pip install -q "checkov==3.3.30"
+
+pytest: venv $(CHECKOV)
 	$(BIN)/pytest -n 2 -q
 
 test: lint typecheck pytest
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache out
+	rm -rf $(VENV) .venv-checkov .mypy_cache .ruff_cache .pytest_cache out

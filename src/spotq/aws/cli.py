@@ -1,0 +1,273 @@
+"""`spotq synth`, `spotq deploy`, `spotq destroy`, `spotq dockerfile`: thin commands over
+spotq.aws.synth, spotq.aws.deploy and spotq.aws.dockerfile."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+
+from spotq.app import App, load_app
+from spotq.errors import ConfigError, SpotqError
+
+F = TypeVar("F", bound=Callable[..., Any])
+_TARGETS = ["fargate-spot", "ec2-spot", "gpu"]
+# <account>.dkr.ecr.<region>.amazonaws.com/<repository>[:tag|@digest]
+_ECR_IMAGE = re.compile(
+    r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/"
+    r"(?P<repo>[a-z0-9._/-]+?)(?::[\w.-]+|@sha256:[0-9a-f]{64})?$"
+)
+
+
+def _synth_options(fn: F) -> F:
+    for option in reversed(
+        [
+            click.argument("app_ref", metavar="APP"),
+            click.option("--target", type=click.Choice(_TARGETS), required=True),
+            click.option(
+                "--max-workers",
+                type=click.IntRange(1, 1000),
+                default=10,
+                show_default=True,
+                help="Most worker tasks (MaxWorkers default).",
+            ),
+            click.option("--log-retention-days", type=int, default=30, show_default=True),
+            click.option(
+                "--instance-types",
+                default="",
+                help="Comma-separated spot pool for EC2 targets (default: fit the app).",
+            ),
+        ]
+    ):
+        fn = option(fn)
+    return fn
+
+
+def _template(
+    app: App,
+    target: str,
+    max_workers: int,
+    log_retention_days: int,
+    instance_types: str,
+    for_emulator: bool = False,
+) -> dict[str, Any]:
+    from spotq.aws.synth import SynthSettings, Target, synth
+
+    types = tuple(t.strip() for t in instance_types.split(",") if t.strip())
+    settings = SynthSettings(
+        max_workers=max_workers, log_retention_days=log_retention_days, instance_types=types
+    )
+    return synth(app, Target(target), settings, for_emulator=for_emulator)
+
+
+@click.command()
+@_synth_options
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "yaml"]),
+    default=None,
+    help="Default: from the output's suffix (.yaml/.yml → yaml), else json.",
+)
+@click.option(
+    "--for-emulator",
+    is_flag=True,
+    hidden=True,
+    help="Only resources moto server can create (tests).",
+)
+def synth(
+    app_ref: str,
+    target: str,
+    max_workers: int,
+    log_retention_days: int,
+    instance_types: str,
+    output: Path,
+    fmt: str | None,
+    for_emulator: bool,
+) -> None:
+    """Write the CloudFormation template for APP on a target."""
+    from spotq.aws.synth import render
+
+    with _errors():
+        app = load_app(app_ref)
+        template = _template(
+            app, target, max_workers, log_retention_days, instance_types, for_emulator
+        )
+        chosen = fmt or ("yaml" if output.suffix in (".yaml", ".yml") else "json")
+        output.write_text(render(template, "yaml" if chosen == "yaml" else "json"))
+    click.echo(
+        f"wrote {output} ({len(template['Resources'])} resources, {target}); "
+        f"review it, then `spotq deploy {app_ref} --target {target} --stack NAME ...`"
+    )
+
+
+@click.command()
+@_synth_options
+@click.option("--stack", "stack_name", required=True, help="CloudFormation stack name.")
+@click.option(
+    "--parameters",
+    "-p",
+    "params",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A template parameter (repeatable), e.g. -p VpcId=vpc-123.",
+)
+@click.option("--image", default=None, help="Worker image URI (sets ContainerImage).")
+@click.option("--yes", is_flag=True, help="Apply the change set without asking.")
+@click.option("--region", default=None, help="AWS region (default: from the AWS config).")
+@click.option("--endpoint-url", default=None, help="CloudFormation endpoint (tests, emulators).")
+@click.option("--for-emulator", is_flag=True, hidden=True)
+def deploy(
+    app_ref: str,
+    target: str,
+    max_workers: int,
+    log_retention_days: int,
+    instance_types: str,
+    stack_name: str,
+    params: tuple[str, ...],
+    image: str | None,
+    yes: bool,
+    region: str | None,
+    endpoint_url: str | None,
+    for_emulator: bool,
+) -> None:
+    """Create or update the stack for APP: change set, review, apply, follow."""
+    from spotq.aws.deploy import Deployer
+
+    console = Console()
+    with _errors():
+        app = load_app(app_ref)
+        template = _template(
+            app, target, max_workers, log_retention_days, instance_types, for_emulator
+        )
+        parameters = stack_parameters(template, params, image)
+        deployer = Deployer(_cloudformation(region, endpoint_url), _view(console))
+        confirm = None if yes else (lambda: click.confirm("Apply these changes?", default=False))
+        result = deployer.deploy(stack_name, template, parameters, confirm=confirm)
+    for key, value in sorted(result.outputs.items()):
+        click.echo(f"{key} = {value}")
+
+
+@click.command()
+@click.option("--stack", "stack_name", required=True, help="CloudFormation stack name.")
+@click.option("--yes", is_flag=True, help="Delete without asking.")
+@click.option("--region", default=None)
+@click.option("--endpoint-url", default=None, help="CloudFormation endpoint (tests, emulators).")
+def destroy(stack_name: str, yes: bool, region: str | None, endpoint_url: str | None) -> None:
+    """Delete the stack (the blob bucket and job table are kept, with their data)."""
+    from spotq.aws.deploy import Deployer
+
+    if not yes:
+        click.confirm(f"Delete stack {stack_name!r}?", default=False, abort=True)
+    with _errors():
+        Deployer(_cloudformation(region, endpoint_url), _view(Console())).destroy(stack_name)
+
+
+@click.command()
+@click.argument("app_ref", metavar="APP")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("Dockerfile"),
+    show_default=True,
+    help="Its directory is the build context and must contain the app file.",
+)
+@click.option(
+    "--model-from",
+    default=None,
+    metavar="s3://BUCKET/KEY",
+    help="Fetch the model at start instead of baking it in.",
+)
+@click.option("--extra", "extras", multiple=True, help="spotq extra to install (repeatable).")
+@click.option("--base-image", default="python:3.11-slim", show_default=True)
+@click.option("--spotq-requirement", default="", help="pip requirement for spotq itself.")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def dockerfile(
+    app_ref: str,
+    output: Path,
+    model_from: str | None,
+    extras: tuple[str, ...],
+    base_image: str,
+    spotq_requirement: str,
+    force: bool,
+) -> None:
+    """Write a Dockerfile for APP's worker image."""
+    from spotq.aws.dockerfile import make_spec, render
+
+    with _errors():
+        if output.exists() and not force:
+            raise ConfigError(f"{output} exists; pass --force to overwrite it")
+        app = load_app(app_ref)
+        spec = make_spec(
+            app,
+            app_ref,
+            output.resolve().parent,
+            extras=extras or None,
+            model_from=model_from,
+            base_image=base_image,
+            spotq_requirement=spotq_requirement,
+        )
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(render(spec))
+    click.echo(f"wrote {output}; build it with `docker build -t IMAGE {output.parent}`")
+
+
+def stack_parameters(
+    template: dict[str, Any], pairs: tuple[str, ...], image: str | None
+) -> dict[str, str]:
+    """KEY=VALUE pairs checked against the template's parameters; --image fills ContainerImage
+    and, for an ECR image, ImageRepositoryArn."""
+    declared: dict[str, Any] = template["Parameters"]
+    values: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"--parameters {pair!r}: expected KEY=VALUE")
+        if key not in declared:
+            raise ConfigError(
+                f"--parameters {key!r}: not a parameter of this template "
+                f"(expected one of {', '.join(sorted(declared))})"
+            )
+        values[key] = value
+    if image is not None:
+        values["ContainerImage"] = image
+        match = _ECR_IMAGE.match(image)
+        if match and "ImageRepositoryArn" not in values:
+            values["ImageRepositoryArn"] = (
+                f"arn:aws:ecr:{match['region']}:{match['account']}:repository/{match['repo']}"
+            )
+    missing = sorted(k for k, p in declared.items() if "Default" not in p and k not in values)
+    if missing:
+        raise ConfigError(
+            f"parameters {', '.join(missing)}: required (pass --image for ContainerImage and "
+            "-p KEY=VALUE for the others)"
+        )
+    return values
+
+
+def _cloudformation(region: str | None, endpoint_url: str | None) -> Any:
+    from spotq.aws.session import AwsConfig, make_client
+
+    return make_client("cloudformation", AwsConfig(region=region, endpoint_url=endpoint_url))
+
+
+def _view(console: Console) -> Any:
+    from spotq.aws.deploy_view import RichDeployView
+
+    return RichDeployView(console)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Turn spotq's own errors into a one-line CLI error (exit 1), never a traceback."""
+    try:
+        yield
+    except SpotqError as exc:
+        raise click.ClickException(str(exc)) from None

@@ -1,0 +1,315 @@
+"""Deploy and destroy a synthesized stack through CloudFormation change sets.
+
+deploy: create a change set → show its changes → (confirm) → execute → follow stack events until
+the stack settles (complete, or rolled back: an error). destroy: delete → follow until gone.
+All calls go through one boto3 CloudFormation client, passed in; what the user sees goes through
+a `DeployView` (a rich display in the CLI, a recorder in tests).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from botocore.exceptions import ClientError
+
+from spotq.clock import Clock, SystemClock
+from spotq.errors import SpotqError
+
+TEMPLATE_BODY_MAX_BYTES = 51_200  # CloudFormation's limit for an inline template
+_CAPABILITIES = ["CAPABILITY_IAM"]
+
+
+class DeployError(SpotqError):
+    """A deployment could not start, or the stack did not reach its goal."""
+
+
+class StackNotFoundError(DeployError):
+    """The named stack does not exist."""
+
+
+class StackFailedError(DeployError):
+    """The stack settled in a failed or rolled-back state; `reasons` come from its events."""
+
+    def __init__(self, stack: str, status: str, reasons: Sequence[str]) -> None:
+        detail = "; ".join(reasons) or "no failure reason in the stack events"
+        super().__init__(f"stack {stack!r} ended in {status}: {detail}")
+        self.status = status
+        self.reasons = list(reasons)
+
+
+@dataclass(frozen=True)
+class Change:
+    action: str  # Add | Modify | Remove | Import | Dynamic
+    logical_id: str
+    resource_type: str
+    replacement: str  # True | False | Conditional | "" (for Add and Remove)
+
+
+@dataclass(frozen=True)
+class StackEvent:
+    event_id: str
+    timestamp: datetime
+    logical_id: str
+    resource_type: str
+    status: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class DeployResult:
+    stack: str
+    status: str
+    changes: tuple[Change, ...]
+    outputs: dict[str, str]
+
+
+class DeployView(Protocol):
+    """What the user sees while a stack changes."""
+
+    def changes(self, stack: str, changes: Sequence[Change]) -> None: ...
+
+    def start(self, stack: str, action: str, total: int) -> None: ...
+
+    def event(self, event: StackEvent) -> None: ...
+
+    def finish(self, status: str, ok: bool) -> None: ...
+
+
+@dataclass(frozen=True)
+class PollSettings:
+    interval_s: float = 5.0
+    timeout_s: float = 3600.0
+
+
+def _is_missing(exc: ClientError) -> bool:
+    message = str(exc.response.get("Error", {}).get("Message", ""))
+    return "does not exist" in message
+
+
+def terminal(status: str) -> bool:
+    return status.endswith("_COMPLETE") or status.endswith("_FAILED")
+
+
+def failed(status: str) -> bool:
+    return "ROLLBACK" in status or status.endswith("_FAILED")
+
+
+class DeployCancelledError(DeployError):
+    """The user declined the change set; it was deleted and nothing changed."""
+
+
+class Deployer:
+    """Drives one CloudFormation client through change sets and follows the stack's events."""
+
+    def __init__(
+        self,
+        client: Any,
+        view: DeployView,
+        *,
+        poll: PollSettings | None = None,
+        clock: Clock | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._cf = client
+        self._view = view
+        self._poll = poll or PollSettings()
+        self._clock = clock or SystemClock()
+        self._sleep = sleep
+
+    def deploy(
+        self,
+        stack: str,
+        template: dict[str, Any],
+        parameters: dict[str, str],
+        confirm: Callable[[], bool] | None = None,
+    ) -> DeployResult:
+        """Create or update `stack`; returns when it is complete, raises when it rolled back."""
+        body = json.dumps(template, sort_keys=True, separators=(",", ":"))
+        if len(body.encode()) > TEMPLATE_BODY_MAX_BYTES:
+            raise DeployError(
+                f"template is {len(body.encode())} bytes; CloudFormation takes at most "
+                f"{TEMPLATE_BODY_MAX_BYTES} inline"
+            )
+        change_type = self._change_set_type(stack)
+        name = f"spotq-{int(self._clock.now())}"
+        self._call(
+            "create the change set",
+            self._cf.create_change_set,
+            StackName=stack,
+            ChangeSetName=name,
+            ChangeSetType=change_type,
+            TemplateBody=body,
+            Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
+            Capabilities=_CAPABILITIES,
+        )
+        changes = self._wait_change_set(stack, name)
+        if changes is None:
+            self._view.finish("NO_CHANGES", ok=True)
+            return DeployResult(stack, "NO_CHANGES", (), self._outputs(stack))
+        self._view.changes(stack, changes)
+        if confirm is not None and not confirm():
+            self._call(
+                "delete the change set",
+                self._cf.delete_change_set,
+                StackName=stack,
+                ChangeSetName=name,
+            )
+            raise DeployCancelledError(f"deployment of {stack!r} cancelled; nothing changed")
+        seen = {e.event_id for e in self._events(stack)}
+        self._call(
+            "execute the change set",
+            self._cf.execute_change_set,
+            StackName=stack,
+            ChangeSetName=name,
+        )
+        self._view.start(stack, change_type, len(changes))
+        status = self._follow(stack, stack, seen)
+        return DeployResult(stack, status, tuple(changes), self._outputs(stack))
+
+    def destroy(self, stack: str) -> str:
+        """Delete `stack` and follow it until it is gone; returns the final status."""
+        description = self._describe(stack)
+        if description is None:
+            raise StackNotFoundError(f"stack {stack!r} does not exist")
+        stack_id = str(description["StackId"])
+        seen = {e.event_id for e in self._events(stack_id)}
+        total = len(
+            self._call(
+                "list the stack's resources", self._cf.list_stack_resources, StackName=stack
+            ).get("StackResourceSummaries", [])
+        )
+        self._call("delete the stack", self._cf.delete_stack, StackName=stack)
+        self._view.start(stack, "DELETE", total)
+        return self._follow(stack, stack_id, seen)
+
+    def _change_set_type(self, stack: str) -> str:
+        description = self._describe(stack)
+        if description is None or description["StackStatus"] == "REVIEW_IN_PROGRESS":
+            return "CREATE"
+        status = str(description["StackStatus"])
+        if status in ("ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "DELETE_FAILED"):
+            raise DeployError(
+                f"stack {stack!r} is in {status} and cannot be updated; run "
+                f"`spotq destroy --stack {stack}` and deploy again"
+            )
+        if status.endswith("_IN_PROGRESS"):
+            raise DeployError(f"stack {stack!r} is busy ({status}); wait for it to settle")
+        return "UPDATE"
+
+    def _wait_change_set(self, stack: str, name: str) -> list[Change] | None:
+        """The change set's changes once it is ready; None when it holds no changes."""
+        deadline = self._clock.monotonic() + self._poll.timeout_s
+        while True:
+            pages = self._change_set_pages(stack, name)
+            status = str(pages[0].get("Status", ""))
+            if status == "CREATE_COMPLETE":
+                return [_change(c) for page in pages for c in page.get("Changes", [])]
+            if status == "FAILED":
+                reason = str(pages[0].get("StatusReason", ""))
+                if "didn't contain changes" in reason or "No updates" in reason:
+                    self._call(
+                        "delete the empty change set",
+                        self._cf.delete_change_set,
+                        StackName=stack,
+                        ChangeSetName=name,
+                    )
+                    return None
+                raise DeployError(f"change set for {stack!r} failed: {reason}")
+            self._wait(deadline, f"change set for {stack!r}")
+
+    def _change_set_pages(self, stack: str, name: str) -> list[dict[str, Any]]:
+        pages: list[dict[str, Any]] = []
+        kwargs: dict[str, str] = {"StackName": stack, "ChangeSetName": name}
+        while True:
+            page = self._call("describe the change set", self._cf.describe_change_set, **kwargs)
+            pages.append(page)
+            if not page.get("NextToken"):
+                return pages
+            kwargs["NextToken"] = str(page["NextToken"])
+
+    def _follow(self, stack: str, stack_ref: str, seen: set[str]) -> str:
+        deadline = self._clock.monotonic() + self._poll.timeout_s
+        while True:
+            new = [e for e in self._events(stack_ref) if e.event_id not in seen]
+            for event in sorted(new, key=lambda e: e.timestamp):
+                seen.add(event.event_id)
+                self._view.event(event)
+            description = self._describe(stack_ref)
+            status = "DELETE_COMPLETE" if description is None else str(description["StackStatus"])
+            if terminal(status) and not status.endswith("_IN_PROGRESS"):
+                ok = not failed(status)
+                self._view.finish(status, ok=ok)
+                if not ok:
+                    raise StackFailedError(stack, status, self._reasons(stack_ref))
+                return status
+            self._wait(deadline, f"stack {stack!r}")
+
+    def _wait(self, deadline: float, what: str) -> None:
+        if self._clock.monotonic() >= deadline:
+            raise DeployError(f"gave up waiting for {what} after {self._poll.timeout_s:.0f} s")
+        self._sleep(self._poll.interval_s)
+
+    def _describe(self, stack: str) -> dict[str, Any] | None:
+        try:
+            stacks = self._cf.describe_stacks(StackName=stack)["Stacks"]
+        except ClientError as exc:
+            if _is_missing(exc):
+                return None
+            raise DeployError(f"cannot describe stack {stack!r}: {exc}") from None
+        return dict(stacks[0]) if stacks else None
+
+    def _events(self, stack: str) -> list[StackEvent]:
+        try:
+            raw = self._cf.describe_stack_events(StackName=stack)["StackEvents"]
+        except ClientError as exc:
+            if _is_missing(exc):
+                return []
+            raise DeployError(f"cannot read events of {stack!r}: {exc}") from None
+        return [_event(e) for e in raw]
+
+    def _reasons(self, stack: str) -> list[str]:
+        return [
+            f"{e.logical_id}: {e.reason}"
+            for e in sorted(self._events(stack), key=lambda e: e.timestamp)
+            if e.status.endswith("_FAILED") and e.reason and "cancelled" not in e.reason
+        ]
+
+    def _outputs(self, stack: str) -> dict[str, str]:
+        description = self._describe(stack) or {}
+        return {str(o["OutputKey"]): str(o["OutputValue"]) for o in description.get("Outputs", [])}
+
+    @staticmethod
+    def _call(what: str, fn: Callable[..., Any], **kwargs: Any) -> Any:
+        try:
+            return fn(**kwargs)
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            raise DeployError(
+                f"could not {what}: {error.get('Code', '?')}: {error.get('Message', exc)}"
+            ) from None
+
+
+def _change(raw: dict[str, Any]) -> Change:
+    rc = raw.get("ResourceChange", {})
+    return Change(
+        action=str(rc.get("Action", "")),
+        logical_id=str(rc.get("LogicalResourceId", "")),
+        resource_type=str(rc.get("ResourceType", "")),
+        replacement=str(rc.get("Replacement", "")),
+    )
+
+
+def _event(raw: dict[str, Any]) -> StackEvent:
+    return StackEvent(
+        event_id=str(raw["EventId"]),
+        timestamp=raw["Timestamp"],
+        logical_id=str(raw.get("LogicalResourceId", "")),
+        resource_type=str(raw.get("ResourceType", "")),
+        status=str(raw.get("ResourceStatus", "")),
+        reason=str(raw.get("ResourceStatusReason", "") or ""),
+    )

@@ -1,0 +1,144 @@
+"""EC2 capacity for the ec2-spot and gpu targets: launch template, Auto Scaling group with a
+mixed instances policy, and the ECS capacity provider that scales it.
+
+Scale-in safety comes from managed draining (ECS drains an instance's tasks before the group
+terminates it, and the workers' own ECS task scale-in protection holds a busy task) rather than
+managed termination protection, which would leave protected instances that block stack deletion.
+"""
+
+from __future__ import annotations
+
+from spotq.aws.synth import ids
+from spotq.aws.synth.cfn import NO_VALUE, Json, arn, get_att, if_, ref, sub, tags
+from spotq.aws.synth.context import STOP_TIMEOUT_MAX_S, Context, Target
+from spotq.aws.synth.parameters import MAX_INSTANCE_TYPES, instance_type_at
+from spotq.aws.synth.service import security_group_ids
+
+_INSTANCE_WARMUP_S = 300
+
+
+def capacity(ctx: Context) -> Json:
+    return {
+        ids.LAUNCH_TEMPLATE: _launch_template(ctx),
+        ids.ASG: _auto_scaling_group(ctx),
+        ids.CAPACITY_PROVIDER: _capacity_provider(),
+        ids.CAPACITY_ASSOCIATION: {
+            "Type": "AWS::ECS::ClusterCapacityProviderAssociations",
+            "Properties": {
+                "Cluster": ref(ids.CLUSTER),
+                "CapacityProviders": [ref(ids.CAPACITY_PROVIDER)],
+                "DefaultCapacityProviderStrategy": [
+                    {"CapacityProvider": ref(ids.CAPACITY_PROVIDER), "Weight": 1, "Base": 0}
+                ],
+            },
+        },
+    }
+
+
+def _user_data(ctx: Context) -> Json:
+    lines = [
+        "#!/bin/bash",
+        "cat >> /etc/ecs/ecs.config <<'EOF'",
+        f"ECS_CLUSTER=${{{ids.CLUSTER}}}",
+        # The agent marks the instance DRAINING on a spot interruption notice: tasks get SIGTERM
+        # and their stop timeout while the two-minute warning runs.
+        "ECS_ENABLE_SPOT_INSTANCE_DRAINING=true",
+        f"ECS_CONTAINER_STOP_TIMEOUT={STOP_TIMEOUT_MAX_S}s",
+        "ECS_ENABLE_TASK_IAM_ROLE=true",
+    ]
+    if ctx.target is Target.GPU:
+        lines.append("ECS_ENABLE_GPU_SUPPORT=true")
+    lines.append("EOF")
+    return {"Fn::Base64": sub("\n".join(lines) + "\n")}
+
+
+def _launch_template(ctx: Context) -> Json:
+    data: Json = {
+        "ImageId": ref(ids.P_AMI),
+        "IamInstanceProfile": {"Arn": arn(ids.INSTANCE_PROFILE)},
+        "SecurityGroupIds": security_group_ids(),
+        # IMDSv2 only; hop limit 2 so a container on the bridge network can read the spot
+        # interruption notice (one hop for the host, one for the docker bridge).
+        "MetadataOptions": {
+            "HttpEndpoint": "enabled",
+            "HttpTokens": "required",
+            "HttpPutResponseHopLimit": 2,
+        },
+        "BlockDeviceMappings": [
+            {
+                "DeviceName": "/dev/xvda",
+                "Ebs": {
+                    "Encrypted": True,
+                    "VolumeSize": ref(ids.P_ROOT_VOLUME),
+                    "VolumeType": "gp3",
+                    "DeleteOnTermination": True,
+                },
+            }
+        ],
+        "UserData": _user_data(ctx),
+        "TagSpecifications": [
+            {"ResourceType": "instance", "Tags": tags(ctx.app, f"spotq-{ctx.app}-worker")}
+        ],
+    }
+    return {"Type": "AWS::EC2::LaunchTemplate", "Properties": {"LaunchTemplateData": data}}
+
+
+def _overrides() -> list[Json]:
+    first: Json = {"InstanceType": {"Fn::Select": [0, ref(ids.P_INSTANCE_TYPES)]}}
+    rest = [
+        if_(ids.has_instance_type(i), {"InstanceType": instance_type_at(i)}, NO_VALUE)
+        for i in range(1, MAX_INSTANCE_TYPES)
+    ]
+    return [first, *rest]
+
+
+def _auto_scaling_group(ctx: Context) -> Json:
+    return {
+        "Type": "AWS::AutoScaling::AutoScalingGroup",
+        "Properties": {
+            # The capacity provider sets the desired size; 0 when no task needs a host.
+            "MinSize": "0",
+            "MaxSize": ref(ids.P_MAX_INSTANCES),
+            "VPCZoneIdentifier": ref(ids.P_SUBNETS),
+            "CapacityRebalance": True,
+            "HealthCheckType": "EC2",
+            "HealthCheckGracePeriod": _INSTANCE_WARMUP_S,
+            "MixedInstancesPolicy": {
+                "InstancesDistribution": {
+                    "OnDemandBaseCapacity": ref(ids.P_ON_DEMAND_BASE),
+                    "OnDemandPercentageAboveBaseCapacity": ref(ids.P_ON_DEMAND_PERCENT),
+                    "SpotAllocationStrategy": ref(ids.P_SPOT_STRATEGY),
+                },
+                "LaunchTemplate": {
+                    "LaunchTemplateSpecification": {
+                        "LaunchTemplateId": ref(ids.LAUNCH_TEMPLATE),
+                        "Version": get_att(ids.LAUNCH_TEMPLATE, "LatestVersionNumber"),
+                    },
+                    "Overrides": _overrides(),
+                },
+            },
+            "Tags": [
+                {"Key": "spotq:app", "Value": ctx.app, "PropagateAtLaunch": True},
+            ],
+        },
+    }
+
+
+def _capacity_provider() -> Json:
+    return {
+        "Type": "AWS::ECS::CapacityProvider",
+        "Properties": {
+            "AutoScalingGroupProvider": {
+                "AutoScalingGroupArn": ref(ids.ASG),
+                "ManagedScaling": {
+                    "Status": "ENABLED",
+                    "TargetCapacity": ref(ids.P_TARGET_CAPACITY),
+                    "MinimumScalingStepSize": 1,
+                    "MaximumScalingStepSize": 10,
+                    "InstanceWarmupPeriod": _INSTANCE_WARMUP_S,
+                },
+                "ManagedTerminationProtection": "DISABLED",
+                "ManagedDraining": "ENABLED",
+            }
+        },
+    }

@@ -1,0 +1,108 @@
+"""What one synthesis needs: the app, the target, settings derived from the app's options."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from spotq.app import App, AppOptions
+from spotq.errors import ConfigError
+from spotq.scaling.spotq_default import SpotqDefaultPolicy
+from spotq.stack import StackConfig
+
+# The container health check; the AWS runtime's health module exits 0 while the worker loop is
+# alive (it reads the heartbeat file the worker writes).
+HEALTH_COMMAND: tuple[str, ...] = ("CMD", "python", "-m", "spotq.aws.health")
+CONTAINER_NAME = "worker"
+# ECS caps a container's stopTimeout at 120 s (and Fargate Spot gives 120 s notice at most).
+STOP_TIMEOUT_MAX_S = 120
+
+
+class Target(StrEnum):
+    FARGATE_SPOT = "fargate-spot"
+    EC2_SPOT = "ec2-spot"
+    GPU = "gpu"
+
+    @property
+    def is_ec2(self) -> bool:
+        return self is not Target.FARGATE_SPOT
+
+
+@dataclass(frozen=True)
+class ScalingParams:
+    """Application Auto Scaling settings that carry the meaning of the app's spotq policy."""
+
+    target_backlog_per_worker: float
+    scale_out_cooldown_s: int
+    scale_in_cooldown_s: int
+    max_workers: int
+
+
+def scaling_params(policy: SpotqDefaultPolicy) -> ScalingParams:
+    """Map the spotq-default policy onto target tracking; AWS cooldowns are whole seconds."""
+    return ScalingParams(
+        target_backlog_per_worker=policy.target_backlog_per_worker,
+        scale_out_cooldown_s=round(policy.scale_out_cooldown_s),
+        scale_in_cooldown_s=round(policy.scale_in_cooldown_s),
+        max_workers=policy.max_workers,
+    )
+
+
+@dataclass(frozen=True)
+class SynthSettings:
+    """Knobs of a synthesis that are not app options (each becomes a template parameter default
+    where a deployer may want to change it without re-synthesising)."""
+
+    max_workers: int = 10
+    log_retention_days: int = 30
+    stop_timeout_s: int = STOP_TIMEOUT_MAX_S
+    instance_types: tuple[str, ...] = ()  # empty: chosen from the app's task size
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.max_workers <= 1000:
+            raise ConfigError(f"max_workers: expected 1..1000, got {self.max_workers}")
+        if not 2 <= self.stop_timeout_s <= STOP_TIMEOUT_MAX_S:
+            raise ConfigError(
+                f"stop_timeout_s: expected 2..{STOP_TIMEOUT_MAX_S}, got {self.stop_timeout_s}"
+            )
+        if len(self.instance_types) > 6:
+            raise ConfigError("instance_types: expected at most 6 instance types")
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything the resource modules read; built once per synthesis."""
+
+    app: str
+    options: AppOptions
+    target: Target
+    settings: SynthSettings
+    scaling: ScalingParams
+    stack: StackConfig = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "stack", StackConfig(app=self.app, sqs_endpoint_url=None))
+
+    @property
+    def blob_prefix(self) -> str:
+        """The key prefix under which this app's blobs live (the task role is limited to it)."""
+        return self.app
+
+
+def make_context(app: App, target: Target, settings: SynthSettings) -> Context:
+    if target is Target.FARGATE_SPOT and app.options.gpus > 0:
+        raise ConfigError(
+            f"app {app.name!r} asks for gpus={app.options.gpus}: Fargate has no GPUs; "
+            "use --target gpu"
+        )
+    policy = SpotqDefaultPolicy(
+        target_backlog_per_worker=float(app.options.batch_size),
+        max_workers=settings.max_workers,
+    )
+    return Context(
+        app=app.name,
+        options=app.options,
+        target=target,
+        settings=settings,
+        scaling=scaling_params(policy),
+    )

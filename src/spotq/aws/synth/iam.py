@@ -1,0 +1,173 @@
+"""IAM: the task execution role, the least-privilege task role, and the EC2 instance role."""
+
+from __future__ import annotations
+
+from spotq.aws import dynamo_schema
+from spotq.aws.synth import ids
+from spotq.aws.synth.cfn import NO_VALUE, Json, arn, if_, ref, sub
+from spotq.aws.synth.context import Context
+
+_ECS_INSTANCE_POLICY = "arn:${AWS::Partition}:iam::aws:policy/service-role/" + (
+    "AmazonEC2ContainerServiceforEC2Role"
+)
+
+
+def iam(ctx: Context) -> Json:
+    resources: Json = {
+        ids.EXECUTION_ROLE: _role("ecs-tasks.amazonaws.com", "execution", _execution_statements()),
+        ids.TASK_ROLE: _role("ecs-tasks.amazonaws.com", "task", _task_statements(ctx)),
+    }
+    if ctx.target.is_ec2:
+        resources[ids.INSTANCE_ROLE] = _instance_role()
+        resources[ids.INSTANCE_PROFILE] = {
+            "Type": "AWS::IAM::InstanceProfile",
+            "Properties": {"Roles": [ref(ids.INSTANCE_ROLE)]},
+        }
+    return resources
+
+
+def _role(service: str, policy_name: str, statements: list[Json]) -> Json:
+    return {
+        "Type": "AWS::IAM::Role",
+        "Properties": {
+            "AssumeRolePolicyDocument": _trust(service),
+            "Policies": [
+                {
+                    "PolicyName": policy_name,
+                    "PolicyDocument": {"Version": "2012-10-17", "Statement": statements},
+                }
+            ],
+        },
+    }
+
+
+def _trust(service: str) -> Json:
+    statement: Json = {
+        "Effect": "Allow",
+        "Principal": {"Service": service},
+        "Action": "sts:AssumeRole",
+    }
+    if service == "ecs-tasks.amazonaws.com":
+        # Only tasks of this account may assume it (confused-deputy guard).
+        statement["Condition"] = {"StringEquals": {"aws:SourceAccount": ref("AWS::AccountId")}}
+    return {"Version": "2012-10-17", "Statement": [statement]}
+
+
+def _execution_statements() -> list[Json]:
+    return [
+        {
+            "Sid": "WriteLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": arn(ids.LOG_GROUP),
+        },
+        # GetAuthorizationToken has no resource-level permissions: AWS requires "*".
+        if_(
+            ids.C_HAS_REPOSITORY,
+            {
+                "Sid": "EcrLogin",
+                "Effect": "Allow",
+                "Action": "ecr:GetAuthorizationToken",
+                "Resource": "*",
+            },
+            NO_VALUE,
+        ),
+        if_(
+            ids.C_HAS_REPOSITORY,
+            {
+                "Sid": "PullImage",
+                "Effect": "Allow",
+                "Action": [
+                    "ecr:BatchCheckLayerAvailability",
+                    "ecr:BatchGetImage",
+                    "ecr:GetDownloadUrlForLayer",
+                ],
+                "Resource": ref(ids.P_REPOSITORY_ARN),
+            },
+            NO_VALUE,
+        ),
+    ]
+
+
+def _task_statements(ctx: Context) -> list[Json]:
+    prefix = ctx.blob_prefix
+    return [
+        {
+            "Sid": "WorkQueues",
+            "Effect": "Allow",
+            "Action": [
+                "sqs:ChangeMessageVisibility",
+                "sqs:DeleteMessage",
+                "sqs:GetQueueAttributes",
+                "sqs:GetQueueUrl",
+                "sqs:ReceiveMessage",
+                "sqs:SendMessage",
+            ],
+            "Resource": [arn(ids.QUEUE), arn(ids.HIGH_QUEUE)],
+        },
+        {
+            "Sid": "DeadLetterQueue",
+            "Effect": "Allow",
+            "Action": ["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"],
+            "Resource": arn(ids.DLQ),
+        },
+        {
+            "Sid": "Blobs",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:PutObject"],
+            "Resource": sub(f"${{{ids.BUCKET}.Arn}}/{prefix}/*"),
+        },
+        {
+            "Sid": "ListBlobs",
+            "Effect": "Allow",
+            "Action": "s3:ListBucket",
+            "Resource": arn(ids.BUCKET),
+            "Condition": {"StringLike": {"s3:prefix": [f"{prefix}/*"]}},
+        },
+        {
+            "Sid": "JobTable",
+            "Effect": "Allow",
+            "Action": [
+                "dynamodb:ConditionCheckItem",
+                "dynamodb:GetItem",
+                "dynamodb:PutItem",
+                "dynamodb:Query",
+                "dynamodb:UpdateItem",
+            ],
+            "Resource": [
+                arn(ids.TABLE),
+                sub(f"${{{ids.TABLE}.Arn}}/index/{dynamo_schema.APP_INDEX}"),
+            ],
+        },
+        {
+            # The ECS agent's task-protection endpoint acts with the task role.
+            "Sid": "TaskScaleInProtection",
+            "Effect": "Allow",
+            "Action": ["ecs:GetTaskProtection", "ecs:UpdateTaskProtection"],
+            "Resource": sub(
+                "arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:task/"
+                f"${{{ids.CLUSTER}}}/*"
+            ),
+        },
+        if_(
+            ids.C_HAS_MODEL,
+            {
+                "Sid": "ReadModel",
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": ref(ids.P_MODEL_ARN),
+            },
+            NO_VALUE,
+        ),
+    ]
+
+
+def _instance_role() -> Json:
+    return {
+        "Type": "AWS::IAM::Role",
+        "Properties": {
+            "AssumeRolePolicyDocument": _trust("ec2.amazonaws.com"),
+            # The AWS-maintained policy the ECS agent needs to register and poll; nothing else.
+            "ManagedPolicyArns": [sub(_ECS_INSTANCE_POLICY)],
+        },
+    }

@@ -1,0 +1,112 @@
+"""The ECS cluster, the worker service and its security group."""
+
+from __future__ import annotations
+
+from spotq.aws.synth import ids
+from spotq.aws.synth.cfn import Json, checkov_skips, if_, ref, tags
+from spotq.aws.synth.context import Context, Target
+
+
+def cluster(ctx: Context) -> Json:
+    props: Json = {
+        "ClusterSettings": [{"Name": "containerInsights", "Value": "enabled"}],
+        "Tags": tags(ctx.app, f"spotq-{ctx.app}"),
+    }
+    if ctx.target is Target.FARGATE_SPOT:
+        props["CapacityProviders"] = ["FARGATE", "FARGATE_SPOT"]
+    return {"Type": "AWS::ECS::Cluster", "Properties": props}
+
+
+def security_group(ctx: Context) -> Json:
+    """Created only when no security groups are passed: no ingress, HTTPS egress (AWS APIs,
+    ECR, S3). DNS goes to the VPC resolver, which security groups do not filter."""
+    return {
+        "Type": "AWS::EC2::SecurityGroup",
+        "Condition": ids.C_CREATE_SG,
+        "Properties": {
+            "GroupDescription": f"spotq {ctx.app} workers: no ingress, HTTPS egress only",
+            "VpcId": ref(ids.P_VPC),
+            "SecurityGroupEgress": [
+                {
+                    "Description": "HTTPS to AWS APIs, ECR and S3",
+                    "IpProtocol": "tcp",
+                    "FromPort": 443,
+                    "ToPort": 443,
+                    "CidrIp": "0.0.0.0/0",
+                }
+            ],
+            "Tags": tags(ctx.app, f"spotq-{ctx.app}-workers"),
+        },
+    }
+
+
+def security_group_ids() -> Json:
+    return if_(ids.C_CREATE_SG, [ref(ids.SECURITY_GROUP)], ref(ids.P_SECURITY_GROUPS))
+
+
+def service(ctx: Context) -> Json:
+    props: Json = {
+        "Cluster": ref(ids.CLUSTER),
+        "TaskDefinition": ref(ids.TASK_DEFINITION),
+        # Application Auto Scaling owns the count from here; CloudFormation only sends changed
+        # properties on update, so this 0 does not reset a running fleet.
+        "DesiredCount": 0,
+        "DeploymentConfiguration": {
+            "DeploymentCircuitBreaker": {"Enable": True, "Rollback": True},
+            "MaximumPercent": 200,
+            "MinimumHealthyPercent": 100,
+        },
+        "EnableECSManagedTags": True,
+        "PropagateTags": "SERVICE",
+        "Tags": tags(ctx.app, f"spotq-{ctx.app}"),
+    }
+    depends_on: list[str] = []
+    if ctx.target is Target.FARGATE_SPOT:
+        props.update(_fargate_service())
+    else:
+        props.update(_ec2_service(ctx))
+        depends_on.append(ids.CAPACITY_ASSOCIATION)
+    resource: Json = {"Type": "AWS::ECS::Service", "Properties": props}
+    if depends_on:
+        resource["DependsOn"] = depends_on
+    if ctx.target is Target.FARGATE_SPOT:
+        resource["Metadata"] = checkov_skips(
+            (
+                "CKV_AWS_333",
+                "AssignPublicIp defaults to DISABLED; the parameter exists only for public "
+                "subnets without a NAT gateway, where tasks cannot pull images otherwise.",
+            ),
+        )
+    return resource
+
+
+def _fargate_service() -> Json:
+    return {
+        "CapacityProviderStrategy": [
+            {"CapacityProvider": "FARGATE_SPOT", "Weight": ref(ids.P_SPOT_WEIGHT), "Base": 0},
+            {"CapacityProvider": "FARGATE", "Weight": ref(ids.P_ON_DEMAND_WEIGHT), "Base": 0},
+        ],
+        "PlatformVersion": "LATEST",
+        "NetworkConfiguration": {
+            "AwsvpcConfiguration": {
+                "AssignPublicIp": ref(ids.P_PUBLIC_IP),
+                "SecurityGroups": security_group_ids(),
+                "Subnets": ref(ids.P_SUBNETS),
+            }
+        },
+    }
+
+
+def _ec2_service(ctx: Context) -> Json:
+    props: Json = {
+        "CapacityProviderStrategy": [
+            {"CapacityProvider": ref(ids.CAPACITY_PROVIDER), "Weight": 1, "Base": 0}
+        ],
+        "PlacementStrategies": [
+            {"Type": "spread", "Field": "attribute:ecs.availability-zone"},
+            {"Type": "binpack", "Field": "memory"},
+        ],
+    }
+    if ctx.options.distinct_instance:  # one task per host (the whole host for one model)
+        props["PlacementConstraints"] = [{"Type": "distinctInstance"}]
+    return props
