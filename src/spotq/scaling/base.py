@@ -14,6 +14,8 @@ class Observation:
     ApproximateNumberOfMessagesNotVisible (a simulator or an AWS metric may give them late or
     coarse). `running` counts workers ready to take jobs, `starting` those launched but not yet
     ready, `busy` those holding at least one job. `now_s` is the policy clock, in seconds.
+    `arrived` is the number of messages ever sent to the queue (monotonic; 0 when unknown), from
+    which a policy may estimate the arrival rate.
     """
 
     now_s: float
@@ -22,6 +24,7 @@ class Observation:
     running: int
     starting: int = 0
     busy: int = 0
+    arrived: int = 0
 
     @property
     def backlog(self) -> int:

@@ -115,7 +115,8 @@ class Engine:
     # --- observation ------------------------------------------------------------------------
 
     def _observe(self, t: float) -> Observation:
-        visible = bisect_right(self.arr, t, self.head) - self.head
+        arrived = bisect_right(self.arr, t, self.head)
+        visible = arrived - self.head
         hidden = 0
         for at, _ in self.retries:
             if at <= t:
@@ -133,7 +134,7 @@ class Engine:
             self.draining = [d for d in self.draining if d[0] > t]
         in_flight = busy + hidden + len(self.draining)
         running = len(self.workers) - starting
-        return Observation(t, visible, in_flight, running, starting, busy)
+        return Observation(t, visible, in_flight, running, starting, busy, arrived)
 
     def _all_done(self, t: float) -> bool:
         if self.head < self.n or self.retries or self.draining:

@@ -20,7 +20,7 @@ class HostPool:
         self.cfg = cfg
         self.min_billed_s = min_billed_s
         self._hosts: list[tuple[float, float]] = []
-        self._last_launch_s = -math.inf
+        self._batch: tuple[float, float] = (-math.inf, -math.inf)  # (decided at, launches at)
         self._surplus_since_s: float | None = None
         self.billed_s = 0.0
         self.peak_hosts = 0
@@ -37,10 +37,13 @@ class HostPool:
         return max(now_s, self._hosts[host][0])
 
     def _launch(self, now_s: float) -> None:
-        # A launch during another host's warmup waits for that warmup to end.
-        at = max(now_s, self._last_launch_s + self.cfg.instance_warmup_s) if self._hosts else now_s
+        # Hosts asked for at one moment launch together; a later batch waits for the previous
+        # batch's warmup (instances in warmup do not count towards the provider's metric yet).
+        decided, at = self._batch
+        if decided != now_s:
+            at = max(now_s, at + self.cfg.instance_warmup_s)
+            self._batch = (now_s, at)
         self._hosts.append((at + self.cfg.host_delay_s, at))
-        self._last_launch_s = at
         self.peak_hosts = max(self.peak_hosts, len(self._hosts))
 
     def tick(self, now_s: float, tasks: int) -> None:

@@ -6,7 +6,7 @@ default, so `simulate: {}` runs the shipped policies over one simulated day.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -56,20 +56,10 @@ class StartupSection(_Strict):
 class SpotSection(_Strict):
     """Spot interruptions: a Poisson rate per worker-hour, a notice, and whether workers drain."""
 
-    interruptions_per_hour: float = Field(default=0.0, ge=0)
+    # None: the scenario's spot.interruptions_per_hour on a spot option, else 0
+    interruptions_per_hour: float | None = Field(default=None, ge=0)
     notice_s: float = Field(default=120.0, ge=0)
     drain: bool = True
-
-
-class ArrivalSpec(_Strict):
-    """A synthetic arrival process (used when the workload gives no trace)."""
-
-    kind: Literal["poisson", "diurnal", "bursty", "sparse"] = "poisson"
-    jobs_per_day: float | None = Field(default=None, gt=0)
-    peak_to_trough: float = Field(default=4.0, ge=1)  # diurnal: peak rate / trough rate
-    burst_size: int = Field(default=50, ge=1)  # bursty: jobs per burst
-    burst_spread_s: float = Field(default=60.0, ge=0)  # bursty: jobs land within this window
-    background_fraction: float = Field(default=0.2, ge=0, le=1)  # bursty: share that is Poisson
 
 
 class SimulateSection(_Strict):
@@ -90,7 +80,6 @@ class SimulateSection(_Strict):
     service_time_cv: float = Field(default=0.0, ge=0)  # spread of per-job service time
     startup: StartupSection = Field(default_factory=StartupSection)
     spot: SpotSection = Field(default_factory=SpotSection)
-    arrivals: ArrivalSpec | None = None  # overrides the workload's arrival profile
     latency_target_s: float | None = Field(default=None, gt=0)  # overrides the workload's
 
     @field_validator("policies", mode="before")

@@ -1,12 +1,13 @@
-"""Arrivals and service times as two sorted numpy arrays: generators (seeded) and trace CSVs."""
+"""Arrivals and service times as two numpy arrays, and seeded arrival generators.
+
+The generators follow the meanings of spotq.plan.arrivals.ArrivalSpec (docs/scenarios.md), so
+the planner and the simulator read a profile alike; `jobs_per_day` is always the mean total.
+"""
 
 from __future__ import annotations
 
-import csv
 import math
 from dataclasses import dataclass
-from datetime import datetime
-from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
@@ -55,13 +56,18 @@ def poisson(rng: np.random.Generator, jobs_per_day: float, horizon_s: float) -> 
 
 
 def diurnal(
-    rng: np.random.Generator, jobs_per_day: float, horizon_s: float, peak_to_trough: float
+    rng: np.random.Generator,
+    jobs_per_day: float,
+    horizon_s: float,
+    peak_to_mean: float,
+    peak_hour_utc: float,
 ) -> FloatArray:
-    """Poisson arrivals whose rate follows a day: trough at midnight, peak at noon."""
-    amplitude = (peak_to_trough - 1.0) / (peak_to_trough + 1.0)
-    candidates = poisson(rng, jobs_per_day * (1.0 + amplitude), horizon_s)
-    rate = 1.0 - amplitude * np.cos(2.0 * np.pi * candidates / DAY_S)
-    keep = rng.uniform(0.0, 1.0 + amplitude, candidates.size) < rate
+    """rate(t) = mean × (1 + (peak_to_mean − 1) × cos(2π (hour − peak_hour_utc) / 24))."""
+    amplitude = peak_to_mean - 1.0
+    candidates = poisson(rng, jobs_per_day * peak_to_mean, horizon_s)
+    hours = candidates / 3600.0
+    rate = 1.0 + amplitude * np.cos(2.0 * np.pi * (hours - peak_hour_utc) / 24.0)
+    keep = rng.uniform(0.0, peak_to_mean, candidates.size) < rate
     return candidates[keep]
 
 
@@ -69,70 +75,29 @@ def bursty(
     rng: np.random.Generator,
     jobs_per_day: float,
     horizon_s: float,
-    burst_size: int,
-    burst_spread_s: float,
-    background_fraction: float,
+    bursts_per_day: float,
+    burst_jobs: int,
+    burst_duration_s: float,
 ) -> FloatArray:
-    """A Poisson background plus bursts of `burst_size` jobs landing within `burst_spread_s`."""
-    background = poisson(rng, jobs_per_day * background_fraction, horizon_s)
-    bursts_per_day = jobs_per_day * (1.0 - background_fraction) / burst_size
+    """Poisson-timed bursts of `burst_jobs` jobs spread evenly over `burst_duration_s`, plus a
+    Poisson background carrying the rest of `jobs_per_day`."""
+    background = poisson(rng, max(jobs_per_day - bursts_per_day * burst_jobs, 0.0), horizon_s)
     starts = poisson(rng, bursts_per_day, horizon_s)
-    offsets = rng.uniform(0.0, burst_spread_s, (starts.size, burst_size))
-    burst_jobs = (starts[:, None] + offsets).ravel()
-    merged = np.concatenate([background, burst_jobs[burst_jobs < horizon_s]])
+    offsets = np.arange(burst_jobs) * (burst_duration_s / burst_jobs)
+    burst_times = (starts[:, None] + offsets[None, :]).ravel()
+    merged = np.concatenate([background, burst_times[burst_times < horizon_s]])
     return np.sort(merged)
 
 
-def load_trace(path: Path) -> tuple[FloatArray, FloatArray | None]:
-    """Read `timestamp[,duration_s]` rows (header optional; seconds or ISO 8601), from time 0."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"trace {path}: cannot read ({exc.strerror})") from None
-    rows = [row for row in csv.reader(text.splitlines()) if row and row[0].strip()]
-    if rows and not _is_time(rows[0][0]):
-        rows = rows[1:]  # header
-    if not rows:
-        raise ConfigError(f"trace {path}: no rows; expected 'timestamp[,duration_s]' lines")
-    times = np.empty(len(rows))
-    durations = np.empty(len(rows))
-    has_durations = all(len(row) > 1 and row[1].strip() for row in rows)
-    for i, row in enumerate(rows):
-        times[i] = _parse_time(row[0], path, i)
-        if has_durations:
-            durations[i] = _parse_duration(row[1], path, i)
-    order = np.argsort(times, kind="stable")
-    times = times[order] - times[order][0]
-    return times, (durations[order] if has_durations else None)
-
-
-def _is_time(cell: str) -> bool:
-    try:
-        _parse_time(cell, Path(), 0)
-    except ConfigError:
-        return False
-    return True
-
-
-def _parse_time(cell: str, path: Path, row: int) -> float:
-    cell = cell.strip()
-    try:
-        return float(cell)
-    except ValueError:
-        pass
-    try:
-        return datetime.fromisoformat(cell.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        raise ConfigError(
-            f"trace {path} row {row + 1}: expected a timestamp (seconds or ISO 8601), got {cell!r}"
-        ) from None
-
-
-def _parse_duration(cell: str, path: Path, row: int) -> float:
-    try:
-        value = float(cell)
-    except ValueError:
-        value = -1.0
-    if not value > 0 or not math.isfinite(value):
-        raise ConfigError(f"trace {path} row {row + 1}: expected duration_s > 0, got {cell!r}")
-    return value
+def sparse(
+    rng: np.random.Generator,
+    jobs_per_day: float,
+    horizon_s: float,
+    cluster_jobs: int,
+    cluster_spread_s: float,
+) -> FloatArray:
+    """Poisson-timed clusters of `cluster_jobs` jobs landing within `cluster_spread_s`."""
+    starts = poisson(rng, jobs_per_day / cluster_jobs, horizon_s)
+    offsets = rng.uniform(0.0, cluster_spread_s, (starts.size, cluster_jobs))
+    times = (starts[:, None] + offsets).ravel()
+    return np.sort(times[times < horizon_s])

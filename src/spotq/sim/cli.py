@@ -1,0 +1,69 @@
+"""`spotq simulate SCENARIO.yaml`: replay the workload against each scaling policy."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from spotq.errors import SpotqError
+from spotq.plan.scenario import load_scenario
+from spotq.sim.adapter import plan_simulation
+from spotq.sim.compare import Comparison, compare
+from spotq.sim.report import as_json, table, verdict
+
+
+@click.command("simulate")
+@click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json_flag", is_flag=True, help="Print the results as JSON.")
+@click.option(
+    "--plots",
+    "plots_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write backlog, workers and cumulative cost PNGs into this directory.",
+)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write a self-contained HTML report (table and plots).",
+)
+@click.option(
+    "--prices",
+    "prices_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A YAML file overriding any price of the shipped snapshot.",
+)
+def simulate(
+    scenario: Path,
+    as_json_flag: bool,
+    plots_dir: Path | None,
+    report_path: Path | None,
+    prices_path: Path | None,
+) -> None:
+    """Simulate SCENARIO's workload under each scaling policy and compare cost and latency."""
+    try:
+        comparison = compare(plan_simulation(load_scenario(scenario), prices_path))
+        _outputs(comparison, plots_dir, report_path)
+    except SpotqError as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json_flag:
+        click.echo(json.dumps(as_json(comparison), indent=2))
+        return
+    console = Console(file=sys.stdout, width=180)
+    console.print(table(comparison))
+    console.print(verdict(comparison))
+
+
+def _outputs(comparison: Comparison, plots_dir: Path | None, report_path: Path | None) -> None:
+    if plots_dir is not None:
+        from spotq.sim.plots import write_plots
+
+        write_plots(comparison, plots_dir)
+    if report_path is not None:
+        from spotq.sim.html import render_html
+
+        report_path.write_text(render_html(comparison), encoding="utf-8")

@@ -1,0 +1,111 @@
+"""The comparison as a rich table and as JSON-ready data."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from rich.table import Table
+
+from spotq.sim.compare import Comparison
+from spotq.sim.result import SimResult
+
+
+def _s(value: float) -> str:
+    if not math.isfinite(value):
+        return "never"
+    return f"{value:,.0f}" if value >= 100 else f"{value:,.1f}"
+
+
+def _usd(value: float) -> str:
+    return "—" if not math.isfinite(value) else f"${value:,.4f}" if value < 1 else f"${value:,.2f}"
+
+
+def headline(comparison: Comparison) -> str:
+    """One line that says what was simulated and at which prices."""
+    plan = comparison.plan
+    cfg = plan.config
+    hours = (cfg.horizon_s or 0.0) / 3600.0
+    return (
+        f"{plan.scenario_name}: {plan.workload.jobs:,} jobs over {hours:,.1f} h on "
+        f"{plan.option.text} at ${cfg.price_per_task_hour_usd:.5f}/task-hour "
+        f"(prices as of {plan.snapshot_date}); policy tick {cfg.evaluation_interval_s:g} s, "
+        f"start-up {cfg.startup_s:g} s"
+    )
+
+
+def table(comparison: Comparison) -> Table:
+    """Policies side by side, with the clairvoyant lower bound as the last row."""
+    out = Table(title=headline(comparison), title_justify="left")
+    for name in ("policy", "cost", "$/1k jobs", "× bound", "p50 s", "p95 s", "p99 s"):
+        out.add_column(name, justify="left" if name == "policy" else "right")
+    for name in ("max backlog", "retried", "DLQ", "never served", "SLO miss", "worker-h", "peak"):
+        out.add_column(name, justify="right")
+    bound = comparison.lower_bound_usd
+    for run in comparison.runs:
+        r = run.result
+        out.add_row(
+            r.policy,
+            _usd(r.cost_usd),
+            _usd(r.cost_per_1000_usd),
+            f"{r.cost_usd / bound:.2f}" if bound > 0 else "—",
+            _s(r.p50_s),
+            _s(r.p95_s),
+            _s(r.p99_s),
+            f"{r.max_backlog:,}",
+            f"{r.retried:,}",
+            f"{r.dead_lettered:,}",
+            f"{r.stranded:,}",
+            f"{r.slo_violations:,}",
+            f"{r.worker_seconds / 3600.0:,.2f}",
+            str(r.peak_workers),
+        )
+    jobs = comparison.plan.workload.jobs
+    out.add_row(
+        "lower bound",
+        _usd(bound),
+        _usd(bound * 1000.0 / jobs if jobs else math.inf),
+        "1.00",
+        *(["no wait"] + [""] * 9),
+        style="dim",
+    )
+    return out
+
+
+def verdict(comparison: Comparison, ours: str = "spotq-default") -> str:
+    """Whether `ours` is cheaper than every peer at equal or better p95, and its × bound."""
+    mine = next((r.result for r in comparison.runs if r.result.policy == ours), None)
+    if mine is None:
+        return ""
+    beaten = [r.result.policy for r in comparison.runs if _dominated(mine, r.result)]
+    peers = [r.result.policy for r in comparison.runs if r.result.policy != ours]
+    not_beaten = [p for p in peers if p not in beaten]
+    ratio = mine.cost_usd / comparison.lower_bound_usd if comparison.lower_bound_usd else math.inf
+    head = (
+        f"{ours} is cheaper at equal or better p95 than every peer"
+        if not not_beaten
+        else f"{ours} is not cheaper at equal or better p95 than: {', '.join(not_beaten)}"
+    )
+    return f"{head}; cost {ratio:.2f}× the lower bound"
+
+
+def _dominated(mine: SimResult, peer: SimResult) -> bool:
+    if peer.policy == mine.policy:
+        return False
+    return mine.cost_usd < peer.cost_usd and mine.p95_s <= peer.p95_s
+
+
+def as_json(comparison: Comparison) -> dict[str, Any]:
+    """Everything the table shows, as plain data (inf → null)."""
+    plan = comparison.plan
+    return {
+        "scenario": plan.scenario_name,
+        "option": plan.option.text,
+        "snapshot_date": plan.snapshot_date,
+        "price_per_task_hour_usd": plan.config.price_per_task_hour_usd,
+        "jobs": plan.workload.jobs,
+        "horizon_s": plan.config.horizon_s,
+        "lower_bound_usd": comparison.lower_bound_usd,
+        "policies": [run.result.as_dict() for run in comparison.runs],
+        "verdict": verdict(comparison),
+    }
