@@ -24,7 +24,7 @@ from spotq.scaling.base import Observation
 
 
 class SpotqDefaultPolicy:
-    """Backlog-per-worker tracking with an immediate 0→1, idle-only scale-in and a smart idle hold."""
+    """Backlog-per-worker tracking: immediate 0→1, idle-only scale-in, arrival-aware idle hold."""
 
     name = "spotq-default"
     idle_only_scale_in = True
