@@ -87,6 +87,11 @@ def test_job_s_per_option_with_a_default(tmp_path: Path) -> None:
         ),
         ("options: [fargate]", "options: []", r"options: expected at least 1 item"),
         (
+            "options: [fargate]",
+            "options: [fargate, fargate]",
+            r"options: 'fargate' is listed twice",
+        ),
+        (
             "job_s: 30",
             "job_s: soon",
             r"workload\.job_s: expected seconds per job \(a number > 0\), got 'soon'",
@@ -143,6 +148,27 @@ def test_validation_errors_name_the_key(tmp_path: Path, old: str, new: str, mess
     assert old in MINIMAL
     with pytest.raises(ConfigError, match=message):
         load_scenario(_write(tmp_path, MINIMAL.replace(old, new)))
+
+
+def test_job_s_keys_may_name_instance_options(tmp_path: Path) -> None:
+    text = MINIMAL.replace("job_s: 30", "job_s: {ec2-spot:c5.xlarge: 20, default: 30}").replace(
+        "[fargate]", "[fargate, ec2-spot:c5.xlarge]"
+    )
+    scenario = load_scenario(_write(tmp_path, text))
+    assert scenario.workload.job_s_for(parse_option("ec2-spot:c5.xlarge")) == 20
+
+
+def test_an_override_may_add_the_instance_type_an_option_names(tmp_path: Path) -> None:
+    text = MINIMAL.replace("[fargate]", "[ec2:c7g.xlarge]")
+    override = tmp_path / "p.yaml"
+    override.write_text(
+        "ec2_on_demand_linux_hr: {c7g.xlarge: 0.145}\n"
+        "ec2_shapes: {c7g.xlarge: [4, 8, 0, null, 0, 4]}\n"
+    )
+    with pytest.raises(ConfigError, match=r"unknown instance type 'c7g\.xlarge'"):
+        load_scenario(_write(tmp_path, text))
+    scenario = load_scenario(_write(tmp_path, text), override)
+    assert scenario.options[0].instance_type == "c7g.xlarge"
 
 
 def test_simulate_section_is_validated_by_the_simulators_model(tmp_path: Path) -> None:

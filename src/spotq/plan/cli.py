@@ -11,16 +11,13 @@ from rich.console import Console
 from spotq.errors import SpotqError
 from spotq.plan.engine import Plan, plan_scenario
 from spotq.plan.report import plan_to_dict, render_plan
-from spotq.plan.scenario import check_options, load_scenario, scenario_prices
+from spotq.plan.scenario import load_scenario, scenario_prices
 
 
 def build_plan(scenario_path: Path, prices_path: Path | None = None) -> Plan:
     """Load the scenario and its prices (snapshot, scenario file, then `prices_path`) and plan."""
-    scenario = load_scenario(scenario_path)
-    prices = scenario_prices(scenario, prices_path)
-    if prices_path is not None:
-        check_options(scenario, prices, f"scenario {scenario_path}")
-    return plan_scenario(scenario, prices)
+    scenario = load_scenario(scenario_path, prices_path)
+    return plan_scenario(scenario, scenario_prices(scenario, prices_path))
 
 
 @click.command()

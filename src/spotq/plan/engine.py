@@ -236,7 +236,7 @@ def _realtime_option(
     )
 
 
-def _assumptions(scenario: Scenario, prices: Prices) -> list[str]:
+def _assumptions(scenario: Scenario, prices: Prices, rows: list[OptionPlan]) -> list[str]:
     notes = [
         f"AWS list prices, {prices.region}, snapshot {prices.snapshot_date}; "
         f"{prices.hours_per_month:g} hours a month.",
@@ -269,7 +269,7 @@ def _assumptions(scenario: Scenario, prices: Prices) -> list[str]:
             f"EC2 Spot without a stated price at "
             f"{prices.assumptions.ec2_spot_fraction_of_on_demand:.0%} of on-demand."
         )
-    if any(o.kind == "lambda" for o in scenario.options):
+    if any(row.option == "lambda" and row.excluded is None for row in rows):
         notes.append("Lambda: x86, memory sized for the task's vCPUs; free tier not deducted.")
     return notes
 
@@ -305,5 +305,5 @@ def plan_scenario(scenario: Scenario, prices: Prices) -> Plan:
         fixed_usd_per_month=fixed,
         options=rows,
         realtime=capacity,
-        assumptions=_assumptions(scenario, prices),
+        assumptions=_assumptions(scenario, prices, rows),
     )

@@ -15,6 +15,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
@@ -181,6 +182,16 @@ class Scenario(_Strict):
     # Owned by the simulator (spotq.sim); the planner ignores it.
     simulate: SimulateSection | None = None
 
+    @field_validator("options")
+    @classmethod
+    def _no_repeats(cls, options: list[CapacityOption]) -> list[CapacityOption]:
+        seen: set[str] = set()
+        for option in options:
+            if option.text in seen:
+                raise ValueError(f"{option.text!r} is listed twice")
+            seen.add(option.text)
+        return options
+
     @model_validator(mode="after")
     def _job_s_names_known_options(self) -> Scenario:
         job_s = self.workload.job_s
@@ -248,8 +259,12 @@ def check_options(scenario: Scenario, prices: Prices, source: str) -> None:
             raise ConfigError(f"{source}: options[{index}]: {exc}") from exc
 
 
-def load_scenario(path: Path) -> Scenario:
-    """Read, validate and resolve a scenario file; every problem is a ConfigError naming its key."""
+def load_scenario(path: Path, prices_override: Path | None = None) -> Scenario:
+    """Read, validate and resolve a scenario file; every problem is a ConfigError naming its key.
+
+    Instance types are checked against the snapshot merged with the scenario's own `prices` file
+    and `prices_override` (e.g. `--prices`), which may add types.
+    """
     path = Path(path)
     raw = read_yaml_mapping(path, "scenario")
     try:
@@ -257,5 +272,5 @@ def load_scenario(path: Path) -> Scenario:
     except ValidationError as exc:
         raise config_error(exc, f"scenario {path}") from exc
     _check_files(scenario, path)
-    check_options(scenario, scenario_prices(scenario), f"scenario {path}")
+    check_options(scenario, scenario_prices(scenario, prices_override), f"scenario {path}")
     return scenario
