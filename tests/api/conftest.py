@@ -1,4 +1,4 @@
-"""A real embedded stack (SQS server, stores, uvicorn) per test, with no workers: jobs stay queued."""
+"""A real embedded stack (SQS server, stores, uvicorn) per test and no workers: jobs stay queued."""
 
 from __future__ import annotations
 

@@ -103,7 +103,7 @@ def test_outbox_reconcile_sends_a_recorded_but_unsent_job(stack: EmbeddedStack) 
     record, pending = service._prepare(Submission({"late": True}), service.clock.now() - 60)
     service.outbox.add([pending])
     service.jobs.create(record)
-    orphan, orphan_pending = service._prepare(Submission({"never": True}), 0.0)
+    _orphan, orphan_pending = service._prepare(Submission({"never": True}), 0.0)
     service.outbox.add([orphan_pending])  # crashed before its record was written
     assert service.reconcile() == 1
     assert len(service.outbox) == 0
