@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import multiprocessing
+import os
 import statistics
 import sys
 import threading
@@ -175,6 +176,7 @@ def _verdict(ok: bool) -> str:
 
 def run(args: argparse.Namespace) -> bool:
     checks: list[tuple[str, bool]] = []
+    print(f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     bare_ctx = canned_server("bare", "bare")
     with spotq_server() as spotq, canned_server() as canned, bare_ctx as bare:
         peers = [spotq, canned, bare]
@@ -223,6 +225,7 @@ def run(args: argparse.Namespace) -> bool:
             f"(send round trip alone p50 {_pct(send_s, 0.5) * 1e3:.2f} ms; target p50 <= 5 ms)"
         )
         checks.append(("(d) wake-up p50 <= 5 ms", p50 <= 0.005))
+    print(f"load average at end: {os.getloadavg()[0]:.2f}")
     print("acceptance:")
     for name, ok in checks:
         print(f"    {_verdict(ok)}  {name}")
