@@ -11,12 +11,13 @@ from typing import Any
 
 import pytest
 
+from spotq.sqs.server import SqsServerConfig, start_server
+
 AWS = Path(sys.executable).parent / "aws"
 
 
-@pytest.fixture
-def aws(tmp_path: Path, sqs_server: Any) -> Any:
-    """Run `aws --endpoint-url … sqs ARGS` with dummy credentials and no user config."""
+def _cli(tmp_path: Path, endpoint_url: str, key_id: str = "test", secret: str = "test") -> Any:
+    """Run `aws --endpoint-url … sqs ARGS` with the given credentials and no user config."""
     assert AWS.exists(), f"the AWS CLI is not installed at {AWS} (pip install awscli)"
     config, credentials = tmp_path / "aws-config", tmp_path / "aws-credentials"
     config.write_text("")
@@ -24,8 +25,8 @@ def aws(tmp_path: Path, sqs_server: Any) -> Any:
     env = {
         "PATH": str(AWS.parent),
         "HOME": str(tmp_path),
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_ACCESS_KEY_ID": key_id,
+        "AWS_SECRET_ACCESS_KEY": secret,
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_CONFIG_FILE": str(config),
         "AWS_SHARED_CREDENTIALS_FILE": str(credentials),
@@ -33,7 +34,7 @@ def aws(tmp_path: Path, sqs_server: Any) -> Any:
     }
 
     def run(*args: str, expect_ok: bool = True) -> Any:
-        argv = [str(AWS), "--endpoint-url", sqs_server.endpoint_url, "--output", "json", "sqs"]
+        argv = [str(AWS), "--endpoint-url", endpoint_url, "--output", "json", "sqs"]
         done = subprocess.run(
             [*argv, *args], env=env, capture_output=True, text=True, timeout=60, check=False
         )
@@ -43,6 +44,11 @@ def aws(tmp_path: Path, sqs_server: Any) -> Any:
         return json.loads(done.stdout) if done.stdout.strip() else None
 
     return run
+
+
+@pytest.fixture
+def aws(tmp_path: Path, sqs_server: Any) -> Any:
+    return _cli(tmp_path, sqs_server.endpoint_url)
 
 
 def test_cli_round_trip(aws: Any) -> None:
@@ -114,3 +120,16 @@ def test_cli_reports_aws_error_codes(aws: Any) -> None:
     )
     assert done.returncode != 0
     assert "InvalidAttributeValue" in done.stderr
+
+
+def test_cli_against_a_server_that_verifies_signatures(tmp_path: Path) -> None:
+    config = SqsServerConfig(port=0, data_dir=tmp_path / "sqs", credentials={"AKIDCLI": "s3cr3t"})
+    with start_server(config) as server:
+        good = _cli(tmp_path, server.endpoint_url, "AKIDCLI", "s3cr3t")
+        assert good("create-queue", "--queue-name", "signed")["QueueUrl"].endswith("/signed")
+        wrong = _cli(tmp_path, server.endpoint_url, "AKIDCLI", "not-the-secret")
+        done = wrong("list-queues", expect_ok=False)
+        assert done.returncode != 0 and "SignatureDoesNotMatch" in done.stderr
+        stranger = _cli(tmp_path, server.endpoint_url, "AKIDOTHER", "s3cr3t")
+        done = stranger("list-queues", expect_ok=False)
+        assert done.returncode != 0 and "InvalidClientTokenId" in done.stderr
