@@ -22,6 +22,7 @@ from spotq.worker.hooks import WorkerHooks
 
 METADATA_ENV = "ECS_CONTAINER_METADATA_URI_V4"
 AGENT_ENV = "ECS_AGENT_URI"
+IMDS_ENDPOINT_ENV = "AWS_EC2_METADATA_SERVICE_ENDPOINT"
 FARGATE = "FARGATE"
 
 Emit = Callable[..., None]
@@ -135,7 +136,9 @@ def attach(
     if env is None:
         return None
     relay = DrainRelay()
-    hooks = ecs_hooks(env, options, relay, emit=emit)
+    # botocore's own variable for a non-default IMDS endpoint (tests point it at a fake).
+    settings = EcsSettings(imds_url=environ.get(IMDS_ENDPOINT_ENV) or IMDS_URL)
+    hooks = ecs_hooks(env, options, relay, settings=settings, emit=emit)
     if emit is not None:
         names = [type(hook).__name__ for hook in hooks]
         emit("ecs_detected", launch_type=env.launch_type, hooks=names)
