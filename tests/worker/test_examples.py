@@ -1,0 +1,75 @@
+"""examples/faces.py and examples/labs.py through the worker loop with their real models."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import skimage.data
+
+from spotq.app import load_app
+from spotq.jobs import JobState
+from spotq.storage.base import input_key, result_key
+
+from .conftest import WorkerEnv, wait_for
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def _finished(env: WorkerEnv, job_id: str) -> bool:
+    record = env.jobs.get(job_id)
+    return record is not None and record.state in (JobState.SUCCEEDED, JobState.FAILED)
+
+
+def test_faces_finds_the_astronaut(env: WorkerEnv) -> None:
+    app = load_app(str(EXAMPLES / "faces.py"))
+    astronaut = Path(skimage.data.__file__).parent / "astronaut.png"
+    for job_id, data in (("astronaut", astronaut.read_bytes()), ("junk", b"not an image")):
+        env.blobs.put(input_key(job_id), data)
+        env.send(app, job_id, {}, input_ref=input_key(job_id), filename=f"{job_id}.png")
+    running = env.start(app)
+    wait_for(lambda: _finished(env, "astronaut") and _finished(env, "junk"), 60, "faces jobs")
+    running.stop()
+    result = json.loads(env.blobs.get(result_key("astronaut")))
+    assert result["count"] == 1 and (result["width"], result["height"]) == (512, 512)
+    face = result["faces"][0]
+    assert 150 <= face["x"] <= 200 and 50 <= face["y"] <= 90 and 80 <= face["w"] <= 110
+    junk = env.jobs.get("junk")
+    assert junk is not None and junk.state is JobState.FAILED
+    assert junk.last_error is not None and "not an image" in junk.last_error
+
+
+def test_minilm_matches_the_reference_embeddings() -> None:
+    app = load_app(str(EXAMPLES / "labs.py"))
+    model = app.load_model()
+    vectors = model.encoder.encode(
+        ["A man is eating food.", "A man is eating a piece of bread.", "A man is riding a horse."]
+    )
+    similarity = vectors @ vectors.T
+    # sentence-transformers' published cosine similarities for all-MiniLM-L6-v2
+    assert abs(similarity[0, 1] - 0.7553) < 1e-3
+    assert abs(similarity[0, 2] - 0.2474) < 1e-3
+
+
+def test_labs_categorizes_unseen_names(env: WorkerEnv) -> None:
+    app = load_app(str(EXAMPLES / "labs.py"))
+    expected = {
+        "Haemoglobin level": "complete blood count",
+        "Serum cholesterol": "lipid panel",
+        "SGPT": "liver function",
+        "Serum creatinine": "kidney function",
+        "Blood glucose fasting": "blood sugar",
+        "Free thyroxine": "thyroid",
+        "Serum potassium": "electrolytes",
+        "25-OH Vitamin D": "vitamins and minerals",
+    }
+    env.send(app, "panel", {"tests": list(expected)})
+    env.send(app, "bad", {"tests": "Hemoglobin"})
+    running = env.start(app)
+    wait_for(lambda: _finished(env, "panel") and _finished(env, "bad"), 60, "labs jobs")
+    running.stop()
+    results = json.loads(env.blobs.get(result_key("panel")))["results"]
+    assert {r["name"]: r["category"] for r in results} == expected
+    assert all(0 < r["score"] <= 1 for r in results)
+    bad = env.jobs.get("bad")
+    assert bad is not None and bad.state is JobState.FAILED
