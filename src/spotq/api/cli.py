@@ -11,7 +11,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import click
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from spotq.api.client import JobsClient
 from spotq.errors import SpotqError
@@ -59,6 +59,11 @@ def _client(api_url: str | None, api_key: str | None, data_dir: Path) -> JobsCli
         with contextlib.suppress(OSError, ValueError, KeyError):
             api_url = str(json.loads((data_dir / API_FILE).read_text())["url"])
     return JobsClient(api_url, api_key)
+
+
+def _id_column(header: str = "id") -> Column:
+    # Ids are what users copy into the next command: never wrap or shorten them.
+    return Column(header, no_wrap=True, min_width=32)
 
 
 @click.command()
@@ -112,7 +117,8 @@ def status(
         click.echo(json.dumps(client.job(job_id), indent=2))
         return
     jobs = client.jobs(state=state, limit=limit)["jobs"]
-    table = Table("id", "state", "attempts", "file", "last error")
+    table = Table("state", "attempts", "file", "last error")
+    table.columns.insert(0, _id_column())
     for job in jobs:
         table.add_row(
             job["id"], job["state"], str(job["attempts"]), job["filename"] or "",
@@ -137,15 +143,22 @@ def dlq() -> None:
 
 @dlq.command("list")
 @click.option("--limit", type=click.IntRange(1, 1000), default=100, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON instead of a table.")
 @_api_options
 @_clean_errors
-def dlq_list(limit: int, api_url: str | None, api_key: str | None, data_dir: Path) -> None:
+def dlq_list(
+    limit: int, as_json: bool, api_url: str | None, api_key: str | None, data_dir: Path
+) -> None:
     """Show DLQ messages with their job ids and last errors."""
     listing = _client(api_url, api_key, data_dir).call("GET", f"/v1/dlq?limit={limit}")
-    table = Table("job id", "state", "receives", "last error")
+    if as_json:
+        click.echo(json.dumps(listing, indent=2))
+        return
+    table = Table("state", "attempts", "last error")
+    table.columns.insert(0, _id_column("job id"))
     for m in listing["messages"]:
         table.add_row(
-            m["job_id"] or "(not a spotq job)", m["state"] or "", str(m["receive_count"]),
+            m["job_id"] or "(not a spotq job)", m["state"] or "", str(m["attempts"] or ""),
             m["last_error"] or "",
         )  # fmt: skip
     Console().print(table)

@@ -79,6 +79,7 @@ class DlqEntry(BaseModel):
     job_id: str | None
     message_id: str
     receive_count: int
+    attempts: int | None
     last_error: str | None
     state: JobState | None
 

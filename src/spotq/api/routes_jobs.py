@@ -160,6 +160,7 @@ def list_dlq(request: Request, limit: Annotated[int, Query(ge=1, le=1000)] = 100
             job_id=x.job_id,
             message_id=x.message_id,
             receive_count=x.receive_count,
+            attempts=x.record.attempts if x.record else None,
             last_error=x.record.last_error if x.record else None,
             state=x.record.state if x.record else None,
         )

@@ -44,6 +44,13 @@ class EmbeddedStack:
         self.stack: StackConfig | None = None
 
     def start(self) -> EmbeddedStack:
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> EmbeddedStack:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._sqs = start_server(
             SqsServerConfig(host="127.0.0.1", port=self.options.sqs_port, data_dir=self.data_dir),

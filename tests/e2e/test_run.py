@@ -1,0 +1,81 @@
+"""`spotq run` as a user runs it: a subprocess, real files in, one JSON per input out."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from .conftest import ECHO_APP, FAILING_APP, write_app
+
+
+def _spotq(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "spotq.cli", *map(str, args)]
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=180)
+
+
+def _inputs(tmp_path: Path, contents: dict[str, bytes]) -> list[Path]:
+    (tmp_path / "in").mkdir()
+    paths = []
+    for name, data in contents.items():
+        path = tmp_path / "in" / name
+        path.write_bytes(data)
+        paths.append(path)
+    return paths
+
+
+def test_run_writes_one_result_per_input_and_a_summary(tmp_path: Path) -> None:
+    app = write_app(tmp_path, ECHO_APP)
+    inputs = _inputs(tmp_path, {f"clip{i}.wav": b"x" * (i + 1) for i in range(4)})
+    out = tmp_path / "out"
+    done = _spotq("run", app, *inputs, "--out", out, "--max-workers", "2", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in out.iterdir()) == [f"clip{i}.wav.json" for i in range(4)]
+    for i in range(4):
+        result = json.loads((out / f"clip{i}.wav.json").read_text())
+        assert result == {"input": {}, "name": f"clip{i}.wav", "size": i + 1}
+    for row in ("jobs", "succeeded", "p95 end-to-end latency", "worker-seconds", "peak workers"):
+        assert row in done.stdout
+    assert "│ 4 │" in done.stdout.replace(" ", "").replace("│4│", "│ 4 │")
+
+
+def test_run_with_json_inputs(tmp_path: Path) -> None:
+    app = write_app(tmp_path, ECHO_APP)
+    inputs = _inputs(tmp_path, {"a.json": b'{"text": "hi"}', "b.json": b'{"text": "yo"}'})
+    done = _spotq("run", app, *inputs, "--input-json", "--out", "res", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads((tmp_path / "res" / "b.json.json").read_text())["input"] == {"text": "yo"}
+
+
+def test_run_exits_non_zero_when_a_job_fails(tmp_path: Path) -> None:
+    app = write_app(tmp_path, FAILING_APP)
+    inputs = _inputs(tmp_path, {"good.txt": b"fine", "bad.txt": b"bad bytes"})
+    out = tmp_path / "out"
+    done = _spotq("run", app, *inputs, "--out", out, "--max-workers", "1", cwd=tmp_path)
+    assert done.returncode == 1
+    assert "bad.txt" in done.stderr and "cannot read bad.txt" in done.stderr
+    assert [p.name for p in out.iterdir()] == ["good.txt.json"]
+
+
+def test_run_refuses_inputs_that_would_collide(tmp_path: Path) -> None:
+    app = write_app(tmp_path, ECHO_APP)
+    for d in ("x", "y"):
+        (tmp_path / d).mkdir()
+        (tmp_path / d / "same.wav").write_bytes(b"1")
+    done = _spotq("run", app, "x/same.wav", "y/same.wav", cwd=tmp_path)
+    assert done.returncode == 1
+    assert "would both write same.wav.json" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_run_reports_an_app_that_cannot_start(tmp_path: Path) -> None:
+    app = tmp_path / "broken.py"
+    app.write_text("import spotq\napp = spotq.App('broken')\n@app.loader\ndef load():\n"
+                   "    raise RuntimeError('model file missing')\n@app.handler\n"
+                   "def handle(model, jobs):\n    return []\n")  # fmt: skip
+    (tmp_path / "a.txt").write_text("a")
+    done = _spotq("run", app, "a.txt", "--max-workers", "1", cwd=tmp_path)
+    assert done.returncode == 1
+    assert "exited before they were ready" in done.stderr
+    assert "model file missing" in done.stderr

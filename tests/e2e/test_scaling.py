@@ -1,0 +1,80 @@
+"""The fleet scales 0 → N → 0 on backlog; `spotq up` drains on SIGTERM without losing a job."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from spotq.api.client import JobsClient
+from spotq.fleet.local import LocalFleet
+from spotq.jobs import JobState
+from spotq.storage.factory import open_job_store
+
+from .conftest import ECHO_APP, wait_until, write_app
+
+
+def test_fleet_scales_from_zero_to_n_and_back(
+    tmp_path: Path, start_fleet: Callable[..., LocalFleet]
+) -> None:
+    fleet = start_fleet(write_app(tmp_path, ECHO_APP, sleep_s=0.4), max_workers=3, idle_s=1.0)
+    scaler = fleet.autoscaler
+    assert scaler is not None
+    time.sleep(1.0)
+    assert scaler.last is not None and len(scaler.pool.workers) == 0  # nothing queued: zero
+    client = JobsClient(fleet.stack.api_url)
+    client.submit_batch([{"input": {"i": i}} for i in range(12)])
+    seen: list[int] = []
+
+    def back_to_zero() -> bool:
+        seen.append(len(scaler.pool.workers))
+        return max(seen) > 1 and seen[-1] == 0
+
+    wait_until(back_to_zero, 60, "scale out and back to zero")
+    assert max(seen) == 3
+    assert scaler.peak_workers == 3
+    counts = fleet.stack.runtime.service.jobs.count_by_state("echo")  # type: ignore[union-attr]
+    assert counts[JobState.SUCCEEDED] == 12
+    snapshot = json.loads((fleet.stack.data_dir / "fleet.json").read_text())
+    assert snapshot["peak_workers"] == 3
+
+
+def test_up_drains_in_flight_work_on_sigterm(tmp_path: Path) -> None:
+    app = write_app(tmp_path, ECHO_APP)
+    data = tmp_path / "data"
+    command = [sys.executable, "-m", "spotq.cli", "up", str(app), "--port", "0",
+               "--data-dir", str(data), "--max-workers", "1"]  # fmt: skip
+    up = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_until(lambda: (data / "api.json").exists(), 30, "spotq up to start")
+        client = JobsClient(json.loads((data / "api.json").read_text())["url"])
+        job_id = client.submit({"sleep_s": 2.0})["id"]
+        wait_until(lambda: client.job(job_id)["state"] == "running", 30, "the job to start")
+        up.send_signal(signal.SIGTERM)
+        _, stderr = up.communicate(timeout=60)
+    finally:
+        if up.poll() is None:
+            up.kill()
+    assert up.returncode == 0, stderr
+    assert "draining" in stderr
+    record = open_job_store(f"sqlite:///{data / 'jobs.db'}").get(job_id)
+    assert record is not None and record.state is JobState.SUCCEEDED
+    assert not (data / "api.json").exists()
+    status_files = list((data / "workers").glob("*.status.json"))
+    assert status_files and all(
+        json.loads(p.read_text())["state"] == "stopped" for p in status_files
+    )
+
+
+def test_up_refuses_a_public_bind_without_a_key(tmp_path: Path) -> None:
+    app = write_app(tmp_path, ECHO_APP)
+    command = [sys.executable, "-m", "spotq.cli", "up", str(app), "--host", "0.0.0.0",
+               "--data-dir", str(tmp_path / "d")]  # fmt: skip
+    env_without_key = {k: v for k, v in __import__("os").environ.items() if k != "SPOTQ_API_KEY"}
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60, env=env_without_key)
+    assert done.returncode == 1
+    assert "API key is required" in done.stderr
