@@ -1,4 +1,4 @@
-"""A poison job goes dead after exactly max_receives attempts; `spotq dlq redrive` brings it back."""
+"""A poison job is dead after exactly max_receives attempts; `spotq dlq redrive` brings it back."""
 
 from __future__ import annotations
 
