@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from spotq.errors import ConfigError
+from spotq.errors import ConfigError, SpotqError
 
 _ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz")
 
@@ -38,8 +38,11 @@ def fetch(s3: Any, uri: str, dest: Path) -> Path:
         return target
     with tempfile.NamedTemporaryFile(dir=dest, suffix=".part") as tmp:
         s3.download_file(bucket, key, tmp.name)
-        with tarfile.open(tmp.name) as archive:
-            archive.extractall(dest, filter="data")  # "data" refuses paths outside dest
+        try:
+            with tarfile.open(tmp.name) as archive:
+                archive.extractall(dest, filter="data")  # "data" refuses paths outside dest
+        except tarfile.TarError as exc:
+            raise ConfigError(f"model archive {uri!r} refused: {exc}") from None
     return dest
 
 
@@ -53,12 +56,16 @@ def main(argv: Sequence[str]) -> int:
         )
         return 2
     import boto3  # only here: the module is imported by tests without AWS
+    from botocore.exceptions import ClientError
 
     try:
         fetch(boto3.client("s3"), head[0], Path(head[1]))
-    except ConfigError as exc:
+    except SpotqError as exc:
         print(f"spotq: {exc}", file=sys.stderr)
         return 2
+    except ClientError as exc:
+        print(f"spotq: cannot fetch the model from {head[0]}: {exc}", file=sys.stderr)
+        return 1
     os.execvp(command[0], command)
 
 

@@ -1,0 +1,136 @@
+"""Deploy failure paths that moto server cannot produce, against a scripted CloudFormation
+stand-in (AWS itself is the outside world): a rollback, a stack that must be destroyed first, a
+change set that fails, and the rich display ending on the final status."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+from rich.console import Console
+
+from spotq.aws.deploy import Deployer, DeployError, PollSettings, StackFailedError
+from spotq.aws.deploy_view import RichDeployView
+from spotq.clock import FakeClock
+
+T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+def _missing() -> ClientError:
+    return ClientError(
+        {"Error": {"Code": "ValidationError", "Message": "Stack with id s does not exist"}},
+        "DescribeStacks",
+    )
+
+
+def _event(n: int, logical: str, status: str, reason: str = "") -> dict[str, Any]:
+    return {
+        "EventId": f"e{n}",
+        "Timestamp": T0 + timedelta(seconds=n),
+        "LogicalResourceId": logical,
+        "ResourceType": "AWS::SQS::Queue" if logical != "s" else "AWS::CloudFormation::Stack",
+        "ResourceStatus": status,
+        "ResourceStatusReason": reason,
+    }
+
+
+class ScriptedCloudFormation:
+    """Answers like CloudFormation would for a first create that fails and rolls back."""
+
+    def __init__(self, existing_status: str | None = None) -> None:
+        self.existing_status = existing_status
+        self.executed = False
+        self.polls = 0
+
+    def describe_stacks(self, StackName: str) -> dict[str, Any]:
+        if not self.executed:
+            if self.existing_status is None:
+                raise _missing()
+            return {"Stacks": [{"StackId": "id", "StackStatus": self.existing_status}]}
+        self.polls += 1
+        status = "CREATE_IN_PROGRESS" if self.polls < 3 else "ROLLBACK_COMPLETE"
+        return {"Stacks": [{"StackId": "id", "StackStatus": status}]}
+
+    def describe_stack_events(self, StackName: str) -> dict[str, Any]:
+        if not self.executed:
+            return {"StackEvents": []}
+        events = [
+            _event(1, "s", "CREATE_IN_PROGRESS"),
+            _event(2, "Jobs", "CREATE_FAILED", "Queue name already in use"),
+            _event(3, "s", "ROLLBACK_IN_PROGRESS"),
+        ]
+        if self.polls >= 2:
+            events.append(_event(4, "s", "ROLLBACK_COMPLETE"))
+        return {"StackEvents": list(reversed(events))}  # newest first, as AWS returns them
+
+    def create_change_set(self, **kwargs: Any) -> dict[str, Any]:
+        return {"Id": "cs"}
+
+    def describe_change_set(self, **kwargs: Any) -> dict[str, Any]:
+        change = {"ResourceChange": {"Action": "Add", "LogicalResourceId": "Jobs",
+                                     "ResourceType": "AWS::SQS::Queue"}}  # fmt: skip
+        return {"Status": "CREATE_COMPLETE", "Changes": [change]}
+
+    def execute_change_set(self, **kwargs: Any) -> None:
+        self.executed = True
+
+
+def _deployer(client: Any, console: Console) -> tuple[Deployer, list[float]]:
+    slept: list[float] = []
+    deployer = Deployer(
+        client,
+        RichDeployView(console),
+        poll=PollSettings(interval_s=5, timeout_s=600),
+        clock=FakeClock(),
+        sleep=slept.append,
+    )
+    return deployer, slept
+
+
+def test_rollback_raises_with_the_failure_reason_and_the_display_ends_on_it() -> None:
+    out = io.StringIO()
+    deployer, slept = _deployer(ScriptedCloudFormation(), Console(file=out, width=120))
+    with pytest.raises(StackFailedError) as caught:
+        deployer.deploy("s", {"Resources": {}}, {})
+    assert caught.value.status == "ROLLBACK_COMPLETE"
+    assert caught.value.reasons == ["Jobs: Queue name already in use"]
+    lines = [line.strip() for line in out.getvalue().splitlines() if line.strip()]
+    assert lines[-1] == "s: ROLLBACK_COMPLETE"
+    assert any("CREATE_FAILED" in line and "Queue name already in use" in line for line in lines)
+    assert slept == [5, 5]  # polled until the stack settled, at the configured interval
+
+
+@pytest.mark.parametrize("status", ["ROLLBACK_COMPLETE", "DELETE_FAILED"])
+def test_a_stack_that_cannot_be_updated_must_be_destroyed_first(status: str) -> None:
+    deployer, _ = _deployer(ScriptedCloudFormation(status), Console(file=io.StringIO()))
+    with pytest.raises(DeployError, match=f"in {status}.*spotq destroy --stack s"):
+        deployer.deploy("s", {"Resources": {}}, {})
+
+
+def test_busy_stack_is_refused() -> None:
+    deployer, _ = _deployer(
+        ScriptedCloudFormation("UPDATE_IN_PROGRESS"), Console(file=io.StringIO())
+    )
+    with pytest.raises(DeployError, match="busy"):
+        deployer.deploy("s", {"Resources": {}}, {})
+
+
+def test_failed_change_set_reports_its_reason() -> None:
+    client = ScriptedCloudFormation()
+    client.describe_change_set = lambda **kw: {  # type: ignore[method-assign]
+        "Status": "FAILED",
+        "StatusReason": "Parameters: [VpcId] must have values",
+    }
+    deployer, _ = _deployer(client, Console(file=io.StringIO()))
+    with pytest.raises(DeployError, match=r"must have values"):
+        deployer.deploy("s", {"Resources": {}}, {})
+
+
+def test_oversized_template_is_refused_before_calling_aws() -> None:
+    deployer, _ = _deployer(object(), Console(file=io.StringIO()))
+    big = {"Description": "x" * 60_000}
+    with pytest.raises(DeployError, match="at most 51200"):
+        deployer.deploy("s", big, {})

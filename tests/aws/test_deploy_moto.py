@@ -1,0 +1,169 @@
+"""`spotq deploy` / `spotq destroy` against moto server: change set listing, completion, the
+progress display ending on the final status, and deletion. Failure paths moto cannot produce
+(a rollback) run against a scripted CloudFormation stand-in."""
+
+from __future__ import annotations
+
+import textwrap
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from spotq.aws.deploy import Change, DeployCancelledError, Deployer, PollSettings, StackEvent
+from spotq.aws.session import AwsConfig, make_client
+from spotq.cli import cli
+
+
+class RecordingView:
+    """Keeps every call, in order, so a test can check what the user would have seen."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, Any]] = []
+
+    def changes(self, stack: str, changes: Any) -> None:
+        self.calls.append(("changes", list(changes)))
+
+    def start(self, stack: str, action: str, total: int) -> None:
+        self.calls.append(("start", (action, total)))
+
+    def event(self, event: StackEvent) -> None:
+        self.calls.append(("event", event.status))
+
+    def finish(self, status: str, ok: bool) -> None:
+        self.calls.append(("finish", (status, ok)))
+
+
+def _queue_template(*names: str) -> dict[str, Any]:
+    return {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Resources": {
+            name: {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": f"{name.lower()}-q"}}
+            for name in names
+        },
+    }
+
+
+@pytest.fixture
+def app_file(tmp_path: Path) -> Path:
+    path = tmp_path / "deploy_app.py"
+    name = f"dep-{uuid.uuid4().hex[:10]}"  # queue names derive from it: unique per test
+    path.write_text(
+        textwrap.dedent(
+            f"""
+            import spotq
+            app = spotq.App({name!r}, batch_size=2, visibility_timeout_s=45, max_receives=4)
+            """
+        )
+    )
+    return path
+
+
+def _network(aws: AwsConfig) -> tuple[str, str]:
+    ec2 = make_client("ec2", aws)
+    vpc = ec2.describe_vpcs()["Vpcs"][0]["VpcId"]
+    subnet = ec2.describe_subnets()["Subnets"][0]["SubnetId"]
+    return vpc, subnet
+
+
+def _last_line(output: str) -> str:
+    return [line for line in output.splitlines() if line.strip()][-1].strip()
+
+
+def test_cli_deploys_and_destroys_the_synthesized_stack(
+    aws_env: AwsConfig, moto_server: str, app_file: Path, unique_name: str
+) -> None:
+    vpc, subnet = _network(aws_env)
+    runner = CliRunner()
+    image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/workers/demo:7"
+    args = [
+        "deploy", str(app_file), "--target", "fargate-spot", "--for-emulator",
+        "--stack", unique_name, "--image", image, "-p", f"VpcId={vpc}",
+        "-p", f"SubnetIds={subnet}", "--yes", "--endpoint-url", moto_server,
+    ]  # fmt: skip
+    result = runner.invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "Change set for" in result.output
+    for logical_id in ("JobQueue", "DeadLetterQueue", "BlobBucket", "JobTable", "Service"):
+        assert logical_id in result.output
+    assert _last_line(result.output) == f"{unique_name}: CREATE_COMPLETE"
+
+    cfn = make_client("cloudformation", aws_env)
+    stack = cfn.describe_stacks(StackName=unique_name)["Stacks"][0]
+    assert stack["StackStatus"] == "CREATE_COMPLETE"
+    params = {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}
+    assert params["ContainerImage"] == image
+    assert params["ImageRepositoryArn"] == (
+        "arn:aws:ecr:us-east-1:123456789012:repository/workers/demo"
+    )
+    sqs = make_client("sqs", aws_env)
+    app_name = app_file.read_text().split("'")[1]
+    queue_url = sqs.get_queue_url(QueueName=f"spotq-{app_name}")["QueueUrl"]
+    attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["All"])
+    assert attributes["Attributes"]["VisibilityTimeout"] == "45"
+
+    result = runner.invoke(
+        cli, ["destroy", "--stack", unique_name, "--yes", "--endpoint-url", moto_server]
+    )
+    assert result.exit_code == 0, result.output
+    assert _last_line(result.output) == f"{unique_name}: DELETE_COMPLETE"
+    with pytest.raises(sqs.exceptions.QueueDoesNotExist):
+        sqs.get_queue_url(QueueName=f"spotq-{app_name}")
+
+    again = runner.invoke(
+        cli, ["destroy", "--stack", unique_name, "--yes", "--endpoint-url", moto_server]
+    )
+    assert again.exit_code == 1
+    assert f"stack '{unique_name}' does not exist" in again.output
+    assert "Traceback" not in again.output
+
+
+def test_deploy_refuses_unknown_and_missing_parameters(aws_env: AwsConfig, app_file: Path) -> None:
+    runner = CliRunner()
+    base = ["deploy", str(app_file), "--target", "ec2-spot", "--stack", "never-created", "--yes"]
+    unknown = runner.invoke(cli, [*base, "--image", "img:1", "-p", "Nope=1"])
+    assert unknown.exit_code == 1
+    assert "'Nope': not a parameter of this template" in unknown.output
+    missing = runner.invoke(cli, [*base, "--image", "img:1"])
+    assert missing.exit_code == 1
+    assert "parameters SubnetIds, VpcId: required" in missing.output
+    malformed = runner.invoke(cli, [*base, "-p", "VpcId"])
+    assert "expected KEY=VALUE" in malformed.output
+
+
+def test_deployer_creates_then_updates_and_follows_to_the_end(
+    aws_env: AwsConfig, unique_name: str
+) -> None:
+    cfn = make_client("cloudformation", aws_env)
+    view = RecordingView()
+    deployer = Deployer(cfn, view, poll=PollSettings(interval_s=0.05, timeout_s=30))
+
+    created = deployer.deploy(unique_name, _queue_template("Alpha"), {})
+    assert created.status == "CREATE_COMPLETE"
+    assert created.changes == (Change("Add", "Alpha", "AWS::SQS::Queue", ""),)
+    assert view.calls[0] == ("changes", list(created.changes))
+    assert view.calls[1] == ("start", ("CREATE", 1))
+    assert view.calls[-1] == ("finish", ("CREATE_COMPLETE", True))
+
+    updated = deployer.deploy(unique_name, _queue_template("Alpha", "Beta"), {})
+    assert updated.status == "UPDATE_COMPLETE"
+    assert view.calls[-1] == ("finish", ("UPDATE_COMPLETE", True))
+    sqs = make_client("sqs", aws_env)
+    assert sqs.get_queue_url(QueueName="beta-q")["QueueUrl"]
+
+    assert deployer.destroy(unique_name) == "DELETE_COMPLETE"
+    assert view.calls[-1] == ("finish", ("DELETE_COMPLETE", True))
+
+
+def test_declined_change_set_changes_nothing(aws_env: AwsConfig, unique_name: str) -> None:
+    cfn = make_client("cloudformation", aws_env)
+    view = RecordingView()
+    deployer = Deployer(cfn, view, poll=PollSettings(interval_s=0.05, timeout_s=30))
+    with pytest.raises(DeployCancelledError, match="nothing changed"):
+        deployer.deploy(unique_name, _queue_template("Gamma"), {}, confirm=lambda: False)
+    assert [name for name, _ in view.calls] == ["changes"]
+    sqs = make_client("sqs", aws_env)
+    with pytest.raises(sqs.exceptions.QueueDoesNotExist):
+        sqs.get_queue_url(QueueName="gamma-q")

@@ -1,0 +1,104 @@
+"""The three synthesized templates: byte-for-byte golden files, cfn-lint clean (no errors, no
+warnings) and checkov clean (no failed check; every skip carries a written reason).
+
+Regenerate the golden files after an intended change with:
+    SPOTQ_UPDATE_GOLDEN=1 .venv/bin/pytest tests/aws/test_synth_validation.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from spotq.aws.synth import Target, render, synth
+
+from .synth_apps import APPS
+
+GOLDEN_DIR = Path(__file__).parent / "golden"
+REPO = Path(__file__).resolve().parents[2]
+CHECKOV = REPO / ".venv-checkov" / "bin" / "checkov"
+CFN_LINT = Path(sys.executable).with_name("cfn-lint")
+
+
+def _rendered(target: Target, fmt: str = "json") -> str:
+    return render(synth(APPS[target], target), "json" if fmt == "json" else "yaml")
+
+
+@pytest.fixture(scope="module")
+def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The three templates as JSON, plus the gpu one as YAML (the other output format)."""
+    directory = tmp_path_factory.mktemp("templates")
+    for target in Target:
+        (directory / f"{target.value}.json").write_text(_rendered(target))
+    (directory / "gpu.yaml").write_text(_rendered(Target.GPU, "yaml"))
+    return directory
+
+
+@pytest.mark.parametrize("target", list(Target), ids=lambda t: t.value)
+def test_template_matches_golden_file(target: Target) -> None:
+    golden = GOLDEN_DIR / f"{target.value}.json"
+    text = _rendered(target)
+    if os.environ.get("SPOTQ_UPDATE_GOLDEN") == "1":
+        golden.write_text(text)
+    assert golden.exists(), f"{golden} missing: run with SPOTQ_UPDATE_GOLDEN=1 to create it"
+    assert text == golden.read_text(), (
+        f"{target.value} template changed; if intended, regenerate with SPOTQ_UPDATE_GOLDEN=1 "
+        "and review the diff"
+    )
+
+
+def test_yaml_output_is_the_same_template() -> None:
+    import yaml
+
+    for target in Target:
+        assert yaml.safe_load(_rendered(target, "yaml")) == json.loads(_rendered(target))
+
+
+def test_cfn_lint_reports_nothing(template_dir: Path) -> None:
+    assert CFN_LINT.exists(), f"cfn-lint not found at {CFN_LINT} (it is in the dev extra)"
+    files = sorted(str(p) for p in template_dir.iterdir())
+    done = subprocess.run(
+        [str(CFN_LINT), "--format", "parseable", *files],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    # Exit 0 means no error and no warning (informational findings are not enabled).
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.strip() == ""
+
+
+def test_checkov_reports_no_failed_check(template_dir: Path) -> None:
+    if not CHECKOV.exists():
+        pytest.fail(
+            f"checkov not found at {CHECKOV}: `make test` creates it "
+            "(python3 -m venv .venv-checkov && .venv-checkov/bin/pip install checkov)"
+        )
+    done = subprocess.run(
+        [str(CHECKOV), "-d", str(template_dir), "--framework", "cloudformation", "-o", "json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "BC_SKIP_MAPPING": "TRUE", "CHECKOV_SKIP_VERSION_CHECK": "1"},
+    )
+    report = json.loads(done.stdout)
+    reports = report if isinstance(report, list) else [report]
+    (cfn,) = [r for r in reports if r["check_type"] == "cloudformation"]
+    summary = cfn["summary"]
+    failed = [
+        f"{c['check_id']} {c['resource']} ({c['file_path']})"
+        for c in cfn["results"]["failed_checks"]
+    ]
+    assert failed == [], "\n".join(failed)
+    assert summary["parsing_errors"] == 0
+    assert summary["passed"] > 100  # the checks really ran over all four files
+    skipped = cfn["results"]["skipped_checks"]
+    assert skipped, "expected the documented skips to be reported"
+    for check in skipped:
+        reason = check.get("check_result", {}).get("suppress_comment", "")
+        assert len(reason) > 40, f"{check['check_id']} on {check['resource']}: no written reason"
