@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import math
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +26,7 @@ from spotq.errors import StorageError
 from spotq.jobs import JobMessage, JobRecord, JobState, MessageFormatError, Priority
 from spotq.storage.base import BlobStore, JobStore, result_key
 from spotq.worker.delivery import Delivery, delete, set_visibility
+from spotq.worker.handler_thread import Call, HandlerThread
 from spotq.worker.heartbeat import Heartbeat
 from spotq.worker.hooks import JobTimings, WorkerHooks
 
@@ -45,25 +45,6 @@ class _Prepared:
     delivery: Delivery
     job: Job
     fetch_s: float
-
-
-class _HandlerCall:
-    """Runs the handler in a daemon thread: the worker can wait with a timeout, and a handler
-    that never returns cannot hold the process past its drain."""
-
-    def __init__(self, fn: Callable[[], list[Any]]) -> None:
-        self.done = threading.Event()
-        self.value: list[Any] = []
-        self.error: BaseException | None = None
-        threading.Thread(target=self._run, args=(fn,), name="spotq-handler", daemon=True).start()
-
-    def _run(self, fn: Callable[[], list[Any]]) -> None:
-        try:
-            self.value = fn()
-        except BaseException as exc:
-            self.error = exc
-        finally:
-            self.done.set()
 
 
 @dataclass(frozen=True)
@@ -96,23 +77,30 @@ class BatchProcessor:
         self._clock = clock
         self._max_backoff_s = max_backoff_s
         self._timed_out = False
+        self._handler = HandlerThread()
+        self._heartbeat = Heartbeat(
+            sqs,
+            app.options.visibility_timeout_s,
+            on_error=lambda error: hooks.on_error("heartbeat", error),
+        )
+
+    def close(self) -> None:
+        """Stop the heartbeat thread (the handler thread is a daemon and ends with the process)."""
+        self._heartbeat.close()
 
     def process(self, deliveries: Sequence[Delivery], abandon: Callable[[], bool]) -> BatchResult:
         """Run one batch; `abandon()` turning True (drain grace over) releases unfinished jobs."""
-        heartbeat = Heartbeat(
-            self._sqs,
-            deliveries,
-            self._app.options.visibility_timeout_s,
-            on_error=lambda error: self._hooks.on_error("heartbeat", error),
-        )
         self._timed_out = False
-        with heartbeat:
+        self._heartbeat.track(deliveries)
+        try:
             prepared = self._prepare(deliveries)
             if not prepared:
                 return BatchResult()
             started = self._clock.monotonic()
             outcomes = self._run([p.job for p in prepared], abandon)
             handle_s = self._clock.monotonic() - started
+        finally:
+            self._heartbeat.untrack()
         if outcomes is None:
             self._release(prepared)
             return BatchResult(abandoned=True)
@@ -121,7 +109,7 @@ class BatchProcessor:
 
     def _run(self, jobs: list[Job], abandon: Callable[[], bool]) -> list[Any] | None:
         """One outcome per job (a result or a Failure); None when a drain abandoned the call."""
-        call = _HandlerCall(lambda: self._app.handle(self._model, jobs))
+        call = self._handler.submit(lambda: self._app.handle(self._model, jobs))
         finished = self._wait(call, len(jobs), abandon)
         if finished is None:
             return None
@@ -146,7 +134,7 @@ class BatchProcessor:
             outcomes.extend(one)
         return outcomes
 
-    def _wait(self, call: _HandlerCall, n: int, abandon: Callable[[], bool]) -> bool | None:
+    def _wait(self, call: Call, n: int, abandon: Callable[[], bool]) -> bool | None:
         """True: returned; False: timed out; None: abandoned by a drain."""
         deadline = self._clock.monotonic() + self._app.options.job_timeout_s * n
         while not call.done.wait(0.05):
@@ -217,7 +205,7 @@ class BatchProcessor:
             submitted_at_s=message.submitted_at_s or delivery.sent_at_s,
         )
 
-    def _outcomes(self, call: _HandlerCall, n: int) -> list[Any]:
+    def _outcomes(self, call: Call, n: int) -> list[Any]:
         error = call.error
         if error is None:
             return [_as_failure(value) for value in call.value]

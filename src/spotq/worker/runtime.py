@@ -1,9 +1,9 @@
 """The worker loop: load the model once, then receive → process until drained or idle too long.
 
 Receiving serves the high-priority queue first: a non-waiting receive there, then a short long-poll
-(`poll_wait_s`) on the normal queue, so a high-priority job never waits behind a long poll and a
-drain is noticed within `poll_wait_s`. Everything else (logging, status file, task protection)
-happens in hooks.
+(`poll_wait_s`) on the normal queue, so a high-priority job never waits behind a long poll (nor
+more than 0.1 s behind a stream of normal batches) and a drain is noticed within `poll_wait_s`.
+Everything else (logging, status file, task protection) happens in hooks.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from spotq.worker.memory import MemoryGuard, resolve_limit_bytes
 
 EXIT_OK = 0
 EXIT_HANDLER_TIMEOUT = 3  # a handler overran: its thread cannot be stopped, so the process ends
+_HIGH_RECHECK_S = 0.1  # while busy with normal jobs, a high-priority job waits at most this long
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ class Worker:
         self._announced = False
         self._paused = False
         self._exit_code = EXIT_OK
+        self._high_checked_s = float("-inf")
 
     def request_drain(self, reason: str) -> None:
         """Stop receiving now, finish in-flight work within the grace period, release the rest.
@@ -117,7 +119,10 @@ class Worker:
             max_backoff_s=self._config.max_backoff_s,
         )
         self._hooks.on_ready()
-        reason = self._loop(processor, urls)
+        try:
+            reason = self._loop(processor, urls)
+        finally:
+            processor.close()
         self._hooks.on_stop(reason, self._exit_code)
         return self._exit_code
 
@@ -166,7 +171,7 @@ class Worker:
     def _receive(self, urls: QueueUrls) -> list[Delivery]:
         n = self._app.options.batch_size
         try:
-            deliveries = receive(self._sqs, urls.high, n, 0, self._clock.now)
+            deliveries = self._receive_high(urls.high, n)
             if not deliveries and not self.draining:
                 deliveries = receive(
                     self._sqs, urls.normal, n, self._config.poll_wait_s, self._clock.now
@@ -175,6 +180,16 @@ class Worker:
             self._hooks.on_error("receive", str(exc))
             self._sleep(self._config.error_pause_s)
             return []
+        return deliveries
+
+    def _receive_high(self, url: str, n: int) -> list[Delivery]:
+        """A non-waiting receive on the high queue: every loop while it has messages, otherwise
+        at most every _HIGH_RECHECK_S while the normal queue keeps the worker busy."""
+        now_s = self._clock.monotonic()
+        if now_s - self._high_checked_s < _HIGH_RECHECK_S:
+            return []
+        deliveries = receive(self._sqs, url, n, 0, self._clock.now)
+        self._high_checked_s = float("-inf") if deliveries else now_s
         return deliveries
 
     def _release(self, deliveries: list[Delivery]) -> None:
