@@ -18,6 +18,7 @@ def test_worker_process_end_to_end(env: WorkerEnv, tmp_path: Path) -> None:
     app = app_named("echo")
     for n in range(6):
         env.send(app, f"j{n}", {"echo": n})
+    env.send(app, "poison", {"fail": "error"})
     status = tmp_path / "status.json"
     proc = env.spawn(app, f"{APPS}:echo", "--max-idle-s", "2", "--status-file", str(status))
     assert proc.wait(60) == 0
@@ -36,8 +37,15 @@ def test_worker_process_end_to_end(env: WorkerEnv, tmp_path: Path) -> None:
         assert {"queue_wait_s", "fetch_s", "handle_s", "store_s"} <= event.keys()
         assert event["pid"] == proc.pid and event["app"] == "echo"
     assert "received_batch" in names
+    failed = [
+        (e["job_id"], e["attempt"], e["outcome"]) for e in events if e["event"] == "job_failed"
+    ]
+    assert failed == [("poison", 1, "retry"), ("poison", 2, "retry"), ("poison", 3, "dead")]
+    traces = [e["error"] for e in events if e["event"] == "error" and e["where"] == "handler"]
+    assert len(traces) >= 3 and "Traceback" in traces[0] and "boom on poison" in traces[0]
     doc = json.loads(status.read_text())
-    assert doc["state"] == "stopped" and doc["pid"] == proc.pid and doc["jobs_done"] == 6
+    assert doc["state"] == "stopped" and doc["pid"] == proc.pid
+    assert (doc["jobs_done"], doc["jobs_failed"]) == (6, 3)
 
 
 def _wait_running(env: WorkerEnv, job_id: str) -> None:

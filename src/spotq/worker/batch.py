@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -147,18 +148,29 @@ class BatchProcessor:
     def _prepare(self, deliveries: Sequence[Delivery]) -> list[_Prepared]:
         prepared = []
         for delivery in deliveries:
-            message = self._decode(delivery)
-            if message is None or not self._is_live(delivery, message):
-                continue
-            started = self._clock.monotonic()
             try:
-                job = self._load_job(delivery, message)
-            except StorageError as exc:
-                self._fail(delivery, message.job_id, Failure(f"input: {exc}"))
+                item = self._prepare_one(delivery)
+            except StorageError as exc:  # the job store is unreachable: try again later
+                self._hooks.on_error("jobs", str(exc))
+                backoff_s = self._backoff_s(delivery.receive_count)
+                self._report("visibility", set_visibility(self._sqs, [delivery], backoff_s))
                 continue
-            self._jobs.mark_running(job.id, delivery.receive_count, self._clock.now())
-            prepared.append(_Prepared(delivery, job, self._clock.monotonic() - started))
+            if item is not None:
+                prepared.append(item)
         return prepared
+
+    def _prepare_one(self, delivery: Delivery) -> _Prepared | None:
+        message = self._decode(delivery)
+        if message is None or not self._is_live(delivery, message):
+            return None
+        started = self._clock.monotonic()
+        try:
+            job = self._load_job(delivery, message)
+        except StorageError as exc:
+            self._fail(delivery, message.job_id, Failure(f"input: {exc}"))
+            return None
+        self._jobs.mark_running(job.id, delivery.receive_count, self._clock.now())
+        return _Prepared(delivery, job, self._clock.monotonic() - started)
 
     def _decode(self, delivery: Delivery) -> JobMessage | None:
         try:
@@ -211,6 +223,8 @@ class BatchProcessor:
             return [_as_failure(value) for value in call.value]
         if isinstance(error, JobFailed):
             return [Failure(_clip(str(error)), error.retry)] * n
+        trace = "".join(traceback.format_exception(error))
+        self._hooks.on_error("handler", _clip(trace[-_MAX_ERROR_CHARS:]))
         return [Failure(_clip(f"{type(error).__name__}: {error}"))] * n
 
     def _apply(self, prepared: list[_Prepared], outcomes: list[Any], handle_s: float) -> None:
