@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from spotq.aws.dynamo_jobs import DynamoJobStore, parse_dynamodb_url
-from spotq.aws.dynamo_schema import TTL_ATTR, cloudformation_properties, job_pk
+from spotq.aws.dynamo_schema import TTL_ATTR, cloudformation_properties, idempotency_pk, job_pk
 from spotq.aws.session import AwsConfig, make_client
 from spotq.errors import ConfigError, StorageError
 from spotq.jobs import JobRecord, JobState
@@ -63,3 +65,23 @@ def test_missing_table_is_a_storage_error(aws_env: AwsConfig) -> None:
 def test_bad_urls_name_the_key(url: str) -> None:
     with pytest.raises(ConfigError, match="jobs_url"):
         parse_dynamodb_url(url)
+
+
+def test_an_expired_jobs_idempotency_key_can_be_used_again(
+    aws_env: AwsConfig, dynamo_table: str
+) -> None:
+    store = DynamoJobStore(f"dynamodb://{dynamo_table}", aws=aws_env, ttl_s=3600)
+    first = JobRecord("old", "demo", JobState.QUEUED, submitted_at_s=NOW_S, idempotency_key="k")
+    store.create(first)
+    claim = make_client("dynamodb", aws_env).get_item(
+        TableName=dynamo_table, Key={"pk": {"S": idempotency_pk("demo", "k")}}
+    )["Item"]
+    assert int(claim[TTL_ATTR]["N"]) >= NOW_S + 14 * 86400 + 3600  # outlives any job
+    assert store.create(dataclasses.replace(first, job_id="dup")) == (first, False)
+    # DynamoDB's TTL deletes the finished job's item; its claim lives on for a while.
+    make_client("dynamodb", aws_env).delete_item(
+        TableName=dynamo_table, Key={"pk": {"S": job_pk("old")}}
+    )
+    fresh = dataclasses.replace(first, job_id="new")
+    assert store.create(fresh) == (fresh, True)
+    assert store.create(dataclasses.replace(first, job_id="again")) == (fresh, False)

@@ -44,6 +44,7 @@ from spotq.jobs import TERMINAL_STATES, JobRecord, JobState
 DEFAULT_TTL_S = 7 * 24 * 3600
 DEFAULT_MAX_EXAMINED = 100_000
 MAX_LIST_LIMIT = 1000
+_MAX_QUEUED_S = 14 * 24 * 3600  # SQS's longest message retention
 _PAGE_ITEMS = 1000
 _ACTIVE = {":queued": string(JobState.QUEUED.value), ":running": string(JobState.RUNNING.value)}
 _ACTIVE_CONDITION = f"attribute_exists({PARTITION_KEY}) AND #state IN (:queued, :running)"
@@ -84,34 +85,51 @@ class DynamoJobStore:
         if record.idempotency_key is None:
             try:
                 self._call("put_item", **job_put)
-            except ClientError as exc:
-                if _code(exc) != "ConditionalCheckFailedException":
-                    raise _storage_error("create", record.job_id, exc) from exc
+            except ClientError:  # only a failed "does not exist" condition gets here
                 return self._must_get(record.job_id), False
             return record, True
-        claim = {
+        claim_put = self._put(self._claim_item(record))
+        for _ in range(2):
+            try:
+                self._call(
+                    "transact_write_items", TransactItems=[{"Put": claim_put}, {"Put": job_put}]
+                )
+            except ClientError as exc:
+                if not _lost_to_condition(exc):
+                    raise _storage_error("create", record.job_id, exc) from exc
+            else:
+                return record, True
+            existing, stale_job_id = self._existing_for_key(record)
+            if existing is not None:
+                return existing, False
+            # The claim outlived its job (TTL): take the key over, unless someone else just did.
+            claim_put["ConditionExpression"] = "job_id = :old"
+            claim_put["ExpressionAttributeValues"] = {":old": string(stale_job_id)}
+        raise StorageError(f"create {record.job_id!r}: idempotency key contended, try again")
+
+    def _claim_item(self, record: JobRecord) -> Item:
+        assert record.idempotency_key is not None
+        claim: Item = {
             PARTITION_KEY: string(idempotency_pk(record.app, record.idempotency_key)),
             KIND_ATTR: string(IDEMPOTENCY_KIND),
             "job_id": string(record.job_id),
         }
-        try:
-            self._call(
-                "transact_write_items", TransactItems=[{"Put": self._put(claim)}, {"Put": job_put}]
-            )
-        except ClientError as exc:
-            if not _lost_to_condition(exc):
-                raise _storage_error("create", record.job_id, exc) from exc
-            return self._existing_for_key(record), False
-        return record, True
+        if record.submitted_at_s > 0:
+            # Outlives the job: it finishes within SQS's retention, then lives ttl_s more.
+            expires_s = record.submitted_at_s + _MAX_QUEUED_S + self._ttl_s
+            claim[TTL_ATTR] = {"N": str(int(expires_s))}
+        return claim
 
-    def _existing_for_key(self, record: JobRecord) -> JobRecord:
+    def _existing_for_key(self, record: JobRecord) -> tuple[JobRecord | None, str]:
+        """The job holding this record's key (or id), else None and the stale claim's job id."""
         assert record.idempotency_key is not None
         key = {PARTITION_KEY: string(idempotency_pk(record.app, record.idempotency_key))}
         reply = self._call("get_item", TableName=self.table, Key=key, ConsistentRead=True)
         claim = reply.get("Item")
-        # No claim means the job id itself was taken (a retried create with the same id).
-        job_id = claim["job_id"]["S"] if claim else record.job_id
-        return self._must_get(job_id)
+        if claim is None:  # the claim is free, so the job id itself was taken
+            return self._must_get(record.job_id), record.job_id
+        job_id = claim["job_id"]["S"]
+        return self.get(job_id), job_id
 
     def get(self, job_id: str) -> JobRecord | None:
         key = {PARTITION_KEY: string(job_pk(job_id))}
