@@ -59,7 +59,7 @@ def test_hand_worked_billing_per_second_with_60_s_minimum() -> None:
     )
     raw = simulate_raw(workload, policy, cfg)
     result = summarise(raw, cfg)
-    assert raw.finish_s == [20.0, pytest.approx(307.9)]
+    assert raw.finish_s.tolist() == [20.0, pytest.approx(307.9)]
     assert raw.worker_s == pytest.approx(17.5 + 107.5)
     assert result.billed_seconds == 60 + 108
     assert result.cost_usd == pytest.approx(0.168)

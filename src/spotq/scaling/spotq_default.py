@@ -1,30 +1,31 @@
-"""spotq's default policy: leave zero at once, track a backlog per worker, shed only idle workers.
+"""spotq's default policy: leave zero at once, add a worker only where it helps, shed idle ones.
 
-Rules, in order, at each evaluation:
-1. From zero, a single message is enough: go straight to ceil(backlog / target), with no cooldown
-   and no datapoints to wait for (the `> target` and 3-datapoint alarms of the AWS policies never
-   see one message).
-2. Scale out to ceil(backlog / target) once `scale_out_cooldown_s` passed since the last
-   scale-out (backlog = visible + in flight, so busy workers are counted).
-3. Scale in only when the wanted count stayed below the current one for `scale_in_cooldown_s`,
-   and never below the number of busy workers: scale-in only ever removes idle workers.
-4. With nothing queued, in flight or busy, go to `min_workers` after an idle hold. The hold is
-   `idle_to_zero_s`, or `keep_warm_s` while jobs arrive faster than a worker starts (one arrival
-   per `startup_s` or more over the last `rate_window_s`): then a cold start would cost more, in
-   billed start-up and in latency, than the idle seconds it saves (ski rental).
+Rules at each evaluation (backlog = visible + in flight; a new worker needs `startup_s`):
+1. Scale out for waiting work: from zero, one message is enough (no cooldown, no datapoints, no
+   `> target` alarm). Otherwise the workers there (and those starting) are expected to take
+   workers × startup_s / job_s of the waiting messages before a new worker could be ready; only
+   the rest calls for new workers, one per `target_backlog_per_worker` messages. job_s is
+   measured by Little's law (busy workers ÷ completions per second) once jobs complete.
+2. Keep capacity for the measured load: ceil(arrival rate × job_s / `max_utilisation`).
+3. Scale in only idle workers, never below the busy count or the load capacity, and only after
+   the surplus lasted `scale_in_cooldown_s` — at least `startup_s`, since a worker stopped now
+   and restarted later costs a start-up (ski rental).
+4. With nothing queued, in flight or busy, go to `min_workers` after `idle_to_zero_s`, or after
+   `keep_warm_s` while jobs arrive faster than a worker starts (a cold start would then cost more,
+   in billed start-up and in latency, than the idle seconds it saves).
 """
 
 from __future__ import annotations
 
 import math
-from collections import deque
 
-from spotq.scaling.backlog import clamp, tasks_for_backlog
+from spotq.scaling.backlog import clamp
 from spotq.scaling.base import Observation
+from spotq.scaling.rates import RateWindow
 
 
 class SpotqDefaultPolicy:
-    """Backlog-per-worker tracking: immediate 0→1, idle-only scale-in, arrival-aware idle hold."""
+    """Start-up-aware backlog scaling: immediate 0→1, idle-only scale-in, load-aware holds."""
 
     name = "spotq-default"
     idle_only_scale_in = True
@@ -35,72 +36,96 @@ class SpotqDefaultPolicy:
         min_workers: int = 0,
         max_workers: int = 10,
         scale_out_cooldown_s: float = 0.0,
-        scale_in_cooldown_s: float = 30.0,
+        scale_in_cooldown_s: float = 60.0,
         idle_to_zero_s: float = 60.0,
         startup_s: float = 60.0,
         keep_warm_s: float = 600.0,
         rate_window_s: float = 900.0,
+        max_utilisation: float = 0.9,
     ) -> None:
         if target_backlog_per_worker <= 0:
             raise ValueError("target_backlog_per_worker must be > 0")
         if not 0 <= min_workers <= max_workers:
             raise ValueError("expected 0 <= min_workers <= max_workers")
+        if not 0 < max_utilisation <= 1:
+            raise ValueError("max_utilisation must be in (0, 1]")
         self.target_backlog_per_worker = target_backlog_per_worker
         self.min_workers = min_workers
         self.max_workers = max_workers
         self.scale_out_cooldown_s = scale_out_cooldown_s
-        self.scale_in_cooldown_s = scale_in_cooldown_s
+        self.scale_in_cooldown_s = max(scale_in_cooldown_s, 0.0)
         self.idle_to_zero_s = idle_to_zero_s
         self.startup_s = startup_s
         self.keep_warm_s = keep_warm_s
-        self.rate_window_s = rate_window_s
+        self.max_utilisation = max_utilisation
+        self.rates = RateWindow(rate_window_s)
         self._last_out_s = -math.inf
-        self._below_since_s: float | None = None
+        self._surplus_since_s: float | None = None
         self._idle_since_s: float | None = None
-        self._arrivals: deque[tuple[float, int]] = deque()
 
     def desired(self, obs: Observation) -> int:
-        self._track_arrivals(obs)
+        self.rates.observe(obs)
         current = obs.workers
         if self._idle(obs):
-            assert self._idle_since_s is not None
-            if obs.now_s - self._idle_since_s >= self.idle_hold_s():
+            self._surplus_since_s = None
+            held = obs.now_s - (obs.now_s if self._idle_since_s is None else self._idle_since_s)
+            if held >= self.idle_hold_s():
                 return self.min_workers
-            return max(current, self.min_workers)
-        want = clamp(
-            tasks_for_backlog(obs.backlog, self.target_backlog_per_worker),
-            self.min_workers,
-            self.max_workers,
-        )
-        if want > current:
-            self._below_since_s = None
-            if current == 0 or obs.now_s - self._last_out_s >= self.scale_out_cooldown_s:
-                self._last_out_s = obs.now_s
-                return want
-            return current
-        if want < current:
-            return self._scale_in(obs, want, current)
-        self._below_since_s = None
-        return current
+            return clamp(current, self.min_workers, self.max_workers)
+        load = self.load_workers()
+        out = self._scale_out(obs, current)
+        if out > current:
+            return clamp(out, self.min_workers, self.max_workers)
+        floor = max(obs.busy, load, self.min_workers, self._queue_workers(obs))
+        return self._scale_in(obs, floor, current)
+
+    def job_s(self) -> float:
+        """Measured seconds per job (Little's law), or `startup_s` until jobs complete."""
+        measured = self.rates.job_s()
+        return self.startup_s if measured is None else measured
+
+    def load_workers(self) -> int:
+        """Workers the measured arrival rate keeps busy at `max_utilisation`."""
+        offered = self.rates.arrival_rate_per_s() * self.job_s()
+        return math.ceil(offered / self.max_utilisation - 1e-9) if offered > 0 else 0
 
     def idle_hold_s(self) -> float:
         """How long an idle fleet stays up before going to `min_workers`."""
-        rate = self.arrival_rate_per_s()
-        if rate * self.startup_s >= 1.0:
+        if self.rates.arrival_rate_per_s() * self.startup_s >= 1.0:
             return max(self.keep_warm_s, self.idle_to_zero_s)
         return self.idle_to_zero_s
 
-    def arrival_rate_per_s(self) -> float:
-        """Messages sent per second over the rate window (0 until a minute of history)."""
-        if len(self._arrivals) < 2:
-            return 0.0
-        (t0, n0), (t1, n1) = self._arrivals[0], self._arrivals[-1]
-        return (n1 - n0) / (t1 - t0) if t1 - t0 >= 60.0 else 0.0
+    def _scale_out(self, obs: Observation, current: int) -> int:
+        if obs.visible <= 0:
+            return current
+        if current > 0 and obs.now_s - self._last_out_s < self.scale_out_cooldown_s:
+            return current
+        if current == 0:
+            extra = math.ceil(obs.visible / self.target_backlog_per_worker)
+        else:
+            # Messages the present workers cannot reach before a new one would be ready; one
+            # new worker per `target_backlog_per_worker` of them.
+            left = obs.visible - current * self.startup_s / self.job_s()
+            extra = math.floor(max(left, 0.0) / self.target_backlog_per_worker + 1e-9)
+        wanted = max(current + extra, self.load_workers())
+        if wanted > current:
+            self._last_out_s = obs.now_s
+        return wanted
 
-    def _track_arrivals(self, obs: Observation) -> None:
-        self._arrivals.append((obs.now_s, obs.arrived))
-        while self._arrivals[0][0] < obs.now_s - self.rate_window_s:
-            self._arrivals.popleft()
+    def _queue_workers(self, obs: Observation) -> int:
+        # Workers to keep while messages wait: enough that none waits for a start-up.
+        return math.ceil(obs.visible / self.target_backlog_per_worker) if obs.visible else 0
+
+    def _scale_in(self, obs: Observation, floor: int, current: int) -> int:
+        if current <= floor:
+            self._surplus_since_s = None
+            return current
+        if self._surplus_since_s is None:
+            self._surplus_since_s = obs.now_s
+        hold = max(self.scale_in_cooldown_s, self.startup_s)
+        if obs.now_s - self._surplus_since_s < hold:
+            return current
+        return clamp(floor, self.min_workers, self.max_workers)
 
     def _idle(self, obs: Observation) -> bool:
         if obs.backlog > 0 or obs.busy > 0:
@@ -109,10 +134,3 @@ class SpotqDefaultPolicy:
         if self._idle_since_s is None:
             self._idle_since_s = obs.now_s
         return True
-
-    def _scale_in(self, obs: Observation, want: int, current: int) -> int:
-        if self._below_since_s is None:
-            self._below_since_s = obs.now_s
-        if obs.now_s - self._below_since_s < self.scale_in_cooldown_s:
-            return current
-        return max(want, obs.busy, self.min_workers)

@@ -194,7 +194,9 @@ def _defaults_for(spec: PolicySpec, plan: SimPlan) -> dict[str, float | int | bo
         third = plan.config.latency_target_s / (3.0 * plan.mean_job_s)
         implied["target_backlog_per_worker"] = float(max(1, math.floor(third)))
     implied["msg_processing_time_s"] = plan.mean_job_s
-    implied["startup_s"] = plan.config.startup_s
+    hosts = plan.config.hosts
+    # On EC2 a new worker usually waits for a new host as well.
+    implied["startup_s"] = plan.config.startup_s + (0.0 if hosts is None else hosts.host_delay_s)
     for key, value in implied.items():
         if key in accepted and key not in params:
             params[key] = value

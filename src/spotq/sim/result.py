@@ -10,6 +10,8 @@ from numpy.typing import NDArray
 
 from spotq.sim.config import SimConfig
 
+FloatArray = NDArray[np.float64]
+
 
 @dataclass
 class Series:
@@ -38,11 +40,11 @@ class RawRun:
     """The engine's output before summarising."""
 
     policy: str
-    arrivals_s: list[float]
-    service_s: list[float]
-    start_s: list[float]  # last attempt's start
-    finish_s: list[float]  # inf: never finished (stranded or dead-lettered)
-    receives: bytearray
+    arrivals_s: FloatArray
+    service_s: FloatArray
+    start_s: FloatArray  # last attempt's start
+    finish_s: FloatArray  # inf: never finished (stranded or dead-lettered)
+    receives: FloatArray
     dead: int
     retried: int
     billed_s: float
@@ -128,6 +130,6 @@ def summarise(raw: RawRun, cfg: SimConfig, label: str | None = None) -> SimResul
     )
 
 
-def lower_bound_usd(service_s: list[float], cfg: SimConfig) -> float:
+def lower_bound_usd(service_s: FloatArray, cfg: SimConfig) -> float:
     """Clairvoyant lower bound: every job's busy seconds at the cheapest price, no waiting."""
-    return math.fsum(service_s) * cfg.lower_bound_price / 3600.0
+    return float(np.sum(service_s)) * cfg.lower_bound_price / 3600.0
