@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from spotq.app import App
-from spotq.aws.synth import Target
+from spotq.aws.synth import SynthSettings, Target
 
 CPU_APP = App(
     "golden",
@@ -24,3 +24,9 @@ GPU_APP = App(
     distinct_instance=True,
 )
 APPS = {Target.FARGATE_SPOT: CPU_APP, Target.EC2_SPOT: CPU_APP, Target.GPU: GPU_APP}
+# Golden files pin the policy's cooldowns, so a change of the spotq-default defaults (tested on its
+# own in test_synth_unit) does not rewrite them.
+GOLDEN_SETTINGS = SynthSettings(
+    max_workers=8,
+    policy_params=(("scale_out_cooldown_s", 0), ("scale_in_cooldown_s", 120)),
+)

@@ -238,3 +238,28 @@ def test_emulator_subset_keeps_what_moto_creates(target: Target) -> None:
         assert service["LaunchType"] == "EC2"
         assert "AWS::AutoScaling::AutoScalingGroup" in types
     assert "MaxWorkers" in full["Parameters"] and "MaxWorkers" not in subset["Parameters"]
+
+
+def test_policy_parameters_reach_the_scaling_resources(tmp_path: Any) -> None:
+    from click.testing import CliRunner
+
+    from spotq.cli import cli
+
+    app_file = tmp_path / "app.py"
+    app_file.write_text("import spotq\napp = spotq.App('tuned', batch_size=3)\n")
+    out = tmp_path / "t.json"
+    args = ["synth", str(app_file), "--target", "fargate-spot", "-o", str(out)]
+    tuned = [*args, "--scaling", "scale_in_cooldown_s=300", "--scaling", "min_workers=1"]
+    result = CliRunner().invoke(cli, tuned)
+    assert result.exit_code == 0, result.output
+    template = json.loads(out.read_text())
+    assert _one(template, "AWS::ApplicationAutoScaling::ScalableTarget")["MinCapacity"] == 1
+    tracking = [
+        p["Properties"]["TargetTrackingScalingPolicyConfiguration"]
+        for p in _resources(template, "AWS::ApplicationAutoScaling::ScalingPolicy")
+        if p["Properties"]["PolicyType"] == "TargetTrackingScaling"
+    ]
+    assert tracking[0]["ScaleInCooldown"] == 300
+    assert tracking[0]["TargetValue"] == 3
+    bad = CliRunner().invoke(cli, [*args, "--scaling", "nonsense=1"])
+    assert bad.exit_code == 1 and "unknown parameter(s) nonsense" in bad.output

@@ -17,7 +17,7 @@ import pytest
 
 from spotq.aws.synth import Target, render, synth
 
-from .synth_apps import APPS
+from .synth_apps import APPS, GOLDEN_SETTINGS
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
 REPO = Path(__file__).resolve().parents[2]
@@ -26,7 +26,7 @@ CFN_LINT = Path(sys.executable).with_name("cfn-lint")
 
 
 def _rendered(target: Target, fmt: str = "json") -> str:
-    return render(synth(APPS[target], target), "json" if fmt == "json" else "yaml")
+    return render(synth(APPS[target], target, GOLDEN_SETTINGS), "json" if fmt == "json" else "yaml")
 
 
 @pytest.fixture(scope="module")

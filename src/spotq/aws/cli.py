@@ -38,6 +38,13 @@ def _synth_options(fn: F) -> F:
             ),
             click.option("--log-retention-days", type=int, default=30, show_default=True),
             click.option(
+                "--scaling",
+                "scaling",
+                multiple=True,
+                metavar="KEY=VALUE",
+                help="A spotq-default policy parameter (repeatable), e.g. scale_in_cooldown_s=300.",
+            ),
+            click.option(
                 "--instance-types",
                 default="",
                 help="Comma-separated spot pool for EC2 targets (default: fit the app).",
@@ -48,21 +55,35 @@ def _synth_options(fn: F) -> F:
     return fn
 
 
-def _template(
-    app: App,
-    target: str,
-    max_workers: int,
-    log_retention_days: int,
-    instance_types: str,
-    for_emulator: bool = False,
-) -> dict[str, Any]:
-    from spotq.aws.synth import SynthSettings, Target, synth
+def _settings(
+    max_workers: int, log_retention_days: int, instance_types: str, scaling: tuple[str, ...]
+) -> Any:
+    """SynthSettings from the shared synth options."""
+    from spotq.aws.synth import SynthSettings
 
     types = tuple(t.strip() for t in instance_types.split(",") if t.strip())
-    settings = SynthSettings(
-        max_workers=max_workers, log_retention_days=log_retention_days, instance_types=types
+    policy: list[tuple[str, float | int]] = []
+    for pair in scaling:
+        key, sep, raw = pair.partition("=")
+        try:
+            value = float(raw)
+        except ValueError:
+            value = float("nan")
+        if not sep or not key or value != value:
+            raise ConfigError(f"--scaling {pair!r}: expected KEY=NUMBER")
+        policy.append((key, int(value) if value.is_integer() else value))
+    return SynthSettings(
+        max_workers=max_workers,
+        log_retention_days=log_retention_days,
+        instance_types=types,
+        policy_params=tuple(policy),
     )
-    return synth(app, Target(target), settings, for_emulator=for_emulator)
+
+
+def _template(app: App, target: str, for_emulator: bool, **synth_opts: Any) -> dict[str, Any]:
+    from spotq.aws.synth import Target, synth
+
+    return synth(app, Target(target), _settings(**synth_opts), for_emulator=for_emulator)
 
 
 @click.command()
@@ -84,21 +105,17 @@ def _template(
 def synth(
     app_ref: str,
     target: str,
-    max_workers: int,
-    log_retention_days: int,
-    instance_types: str,
     output: Path,
     fmt: str | None,
     for_emulator: bool,
+    **synth_opts: Any,
 ) -> None:
     """Write the CloudFormation template for APP on a target."""
     from spotq.aws.synth import render
 
     with _errors():
         app = load_app(app_ref)
-        template = _template(
-            app, target, max_workers, log_retention_days, instance_types, for_emulator
-        )
+        template = _template(app, target, for_emulator, **synth_opts)
         chosen = fmt or ("yaml" if output.suffix in (".yaml", ".yml") else "json")
         output.write_text(render(template, "yaml" if chosen == "yaml" else "json"))
     click.echo(
@@ -126,9 +143,6 @@ def synth(
 def deploy(
     app_ref: str,
     target: str,
-    max_workers: int,
-    log_retention_days: int,
-    instance_types: str,
     stack_name: str,
     params: tuple[str, ...],
     image: str | None,
@@ -136,6 +150,7 @@ def deploy(
     region: str | None,
     endpoint_url: str | None,
     for_emulator: bool,
+    **synth_opts: Any,
 ) -> None:
     """Create or update the stack for APP: change set, review, apply, follow."""
     from spotq.aws.deploy import Deployer
@@ -143,9 +158,7 @@ def deploy(
     console = Console()
     with _errors():
         app = load_app(app_ref)
-        template = _template(
-            app, target, max_workers, log_retention_days, instance_types, for_emulator
-        )
+        template = _template(app, target, for_emulator, **synth_opts)
         parameters = stack_parameters(template, params, image)
         deployer = Deployer(_cloudformation(region, endpoint_url), _view(console))
         confirm = None if yes else (lambda: click.confirm("Apply these changes?", default=False))

@@ -22,7 +22,7 @@ def autoscaling(ctx: Context) -> Json:
         ids.SCALABLE_TARGET: {
             "Type": "AWS::ApplicationAutoScaling::ScalableTarget",
             "Properties": {
-                "MinCapacity": 0,
+                "MinCapacity": ctx.scaling.min_workers,
                 "MaxCapacity": ref(ids.P_MAX_WORKERS),
                 "ResourceId": sub(f"service/${{{ids.CLUSTER}}}/${{{ids.SERVICE}.Name}}"),
                 "ScalableDimension": "ecs:service:DesiredCount",

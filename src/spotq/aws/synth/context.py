@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from spotq.app import App, AppOptions
 from spotq.errors import ConfigError
+from spotq.scaling.registry import make_policy
 from spotq.scaling.spotq_default import SpotqDefaultPolicy
 from spotq.stack import StackConfig
 
@@ -33,6 +34,7 @@ class ScalingParams:
     """Application Auto Scaling settings that carry the meaning of the app's spotq policy."""
 
     target_backlog_per_worker: float
+    min_workers: int
     scale_out_cooldown_s: int
     scale_in_cooldown_s: int
     max_workers: int
@@ -42,6 +44,7 @@ def scaling_params(policy: SpotqDefaultPolicy) -> ScalingParams:
     """Map the spotq-default policy onto target tracking; AWS cooldowns are whole seconds."""
     return ScalingParams(
         target_backlog_per_worker=policy.target_backlog_per_worker,
+        min_workers=policy.min_workers,
         scale_out_cooldown_s=round(policy.scale_out_cooldown_s),
         scale_in_cooldown_s=round(policy.scale_in_cooldown_s),
         max_workers=policy.max_workers,
@@ -57,6 +60,8 @@ class SynthSettings:
     log_retention_days: int = 30
     stop_timeout_s: int = STOP_TIMEOUT_MAX_S
     instance_types: tuple[str, ...] = ()  # empty: chosen from the app's task size
+    # spotq-default policy parameters (as `spotq simulate` takes them), e.g. scale_in_cooldown_s
+    policy_params: tuple[tuple[str, float | int], ...] = ()
 
     def __post_init__(self) -> None:
         if not 1 <= self.max_workers <= 1000:
@@ -95,10 +100,13 @@ def make_context(app: App, target: Target, settings: SynthSettings) -> Context:
             f"app {app.name!r} asks for gpus={app.options.gpus}: Fargate has no GPUs; "
             "use --target gpu"
         )
-    policy = SpotqDefaultPolicy(
-        target_backlog_per_worker=float(app.options.batch_size),
-        max_workers=settings.max_workers,
-    )
+    params: dict[str, float | int] = {
+        "target_backlog_per_worker": float(app.options.batch_size),
+        "max_workers": settings.max_workers,
+        **dict(settings.policy_params),
+    }
+    policy = make_policy(SpotqDefaultPolicy.name, **params)
+    assert isinstance(policy, SpotqDefaultPolicy)
     return Context(
         app=app.name,
         options=app.options,

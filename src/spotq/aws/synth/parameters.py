@@ -34,7 +34,7 @@ def parameters(ctx: Context) -> Json:
             Default="",
         ),
         ids.P_MAX_WORKERS: _p(
-            "Number", "Most worker tasks", Default=ctx.settings.max_workers, MinValue=1
+            "Number", "Most worker tasks", Default=ctx.scaling.max_workers, MinValue=1
         ),
         ids.P_LOG_RETENTION: _p(
             "Number",
@@ -94,7 +94,7 @@ def _ec2_parameters(ctx: Context) -> Json:
             Default=",".join(types),
         ),
         ids.P_MAX_INSTANCES: _p(
-            "Number", "Most EC2 instances", Default=ctx.settings.max_workers, MinValue=1
+            "Number", "Most EC2 instances", Default=ctx.scaling.max_workers, MinValue=1
         ),
         ids.P_ON_DEMAND_BASE: _p("Number", "On-demand instances always in the mix", Default=0),
         ids.P_ON_DEMAND_PERCENT: _p(
