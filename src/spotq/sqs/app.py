@@ -7,7 +7,6 @@ or query string with `Action=`), handled by `protocol_query`. Status codes come 
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Awaitable, Mapping
 from typing import Any
 from urllib.parse import parse_qs
@@ -16,6 +15,7 @@ from spotq.clock import Clock
 from spotq.sqs import longpoll, protocol_json
 from spotq.sqs.errors import SqsError, sqs_error
 from spotq.sqs.http import HttpRequest, HttpResponse
+from spotq.sqs.messages import message_id as new_request_id
 from spotq.sqs.service import RequestContext, SqsService
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ class SqsApp:
         self._contexts: dict[str, RequestContext] = {}
 
     def __call__(self, request: HttpRequest) -> HttpResponse | Awaitable[HttpResponse]:
-        request_id = str(uuid.uuid4())
+        request_id = new_request_id()
         target = request.headers.get("x-amz-target")
         is_json = target is not None and target.startswith(protocol_json.TARGET_PREFIX)
         try:
@@ -167,7 +167,7 @@ class SqsApp:
         shape = "RequestEntityTooLarge" if status == 413 else "MalformedInput"
         if status >= 500:
             shape = "InternalFailure"
-        return self._error(sqs_error(shape, message), str(uuid.uuid4()), True)
+        return self._error(sqs_error(shape, message), new_request_id(), True)
 
 
 def _query_module() -> Any:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import json
+import os
 import sqlite3
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +18,7 @@ DEDUP_WINDOW_S = 300.0
 SEQUENCE_BASE = 10**19
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class NewMessage:
     """One message to send, in the JSON-protocol member shape."""
 
@@ -31,7 +30,7 @@ class NewMessage:
     dedup_id: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Sent:
     message_id: str
     md5_body: str
@@ -91,8 +90,25 @@ def _check_fifo(queue: Queue, msg: NewMessage) -> None:
         )
 
 
-def send(store: SqsStore, queue: Queue, msg: NewMessage, sender_id: str) -> Sent:
-    """Store one message (inside the caller's transaction); FIFO duplicates return the original."""
+def message_id() -> str:
+    """A random (version 4) UUID string; cheaper than uuid.uuid4() on the hot path."""
+    h = os.urandom(16).hex()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+
+
+_VARIANT = "89ab"
+_INSERT = (
+    "INSERT INTO messages (queue_id, message_id, body, attrs, md5_body, md5_attrs, "
+    "trace_header, md5_sys, group_id, dedup_id, sender_id, sent_s, state, visible_at, "
+    "dlq_source_arn) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+_STATE, _VISIBLE_AT, _GROUP = 12, 13, 8
+
+
+def prepare(
+    queue: Queue, msg: NewMessage, sender_id: str, now: float
+) -> tuple[tuple[Any, ...], Sent]:
+    """Validate a message and build its row (INSERT column order) and its reply."""
     trace = check(queue, msg)
     md5_attrs = digests.md5_of_attributes(msg.attributes) if msg.attributes else None
     md5_sys = None
@@ -100,58 +116,107 @@ def send(store: SqsStore, queue: Queue, msg: NewMessage, sender_id: str) -> Sent
         sys_attr = {"AWSTraceHeader": {"DataType": "String", "StringValue": trace}}
         md5_sys = digests.md5_of_attributes(sys_attr)
     md5_body = digests.md5_of_body(msg.body)
-    now = store.now()
     dedup_id = msg.dedup_id
-    if queue.fifo:
-        dedup_id = dedup_id or digests.content_dedup_id(msg.body)
-        dedup_key = f"{msg.group_id}\x00{dedup_id}" if queue.dedup_by_group else dedup_id
-        hit = fifo.dedup_lookup(store, queue, dedup_key, now)
-        if hit is not None:
-            return Sent(hit[0], md5_body, md5_attrs, md5_sys, sequence_number(hit[1]))
-    message_id = str(uuid.uuid4())
+    if queue.fifo and dedup_id is None:
+        dedup_id = digests.content_dedup_id(msg.body)
+    new_id = message_id()
     delay_s = queue.delay_s if msg.delay_s is None else msg.delay_s
-    seq = insert(
-        store,
-        queue,
-        (message_id, msg.body, encode_attributes(msg.attributes), md5_body, md5_attrs, trace),
-        (md5_sys, msg.group_id, dedup_id, sender_id, now),
-        visible_at=now + delay_s,
+    visible_at = now + delay_s
+    row = (
+        queue.id,
+        new_id,
+        msg.body,
+        encode_attributes(msg.attributes),
+        md5_body,
+        md5_attrs,
+        trace,
+        md5_sys,
+        msg.group_id,
+        dedup_id,
+        sender_id,
+        now,
+        DELAYED if visible_at > now else VISIBLE,
+        visible_at,
+        None,
     )
-    if queue.fifo:
-        fifo.dedup_record(store, queue, dedup_key, message_id, seq, now + DEDUP_WINDOW_S)
-        return Sent(message_id, md5_body, md5_attrs, md5_sys, sequence_number(seq))
-    return Sent(message_id, md5_body, md5_attrs, md5_sys, None)
+    return row, Sent(new_id, md5_body, md5_attrs, md5_sys, None)
 
 
-def insert(
-    store: SqsStore,
-    queue: Queue,
-    content: tuple[Any, ...],
-    meta: tuple[Any, ...],
-    *,
-    visible_at: float,
-    dlq_source_arn: str | None = None,
-) -> int:
-    """Insert a message row; `content` and `meta` follow the column order of the INSERT."""
+def send(store: SqsStore, queue: Queue, msg: NewMessage, sender_id: str) -> Sent:
+    """Store one message (inside the caller's transaction); FIFO duplicates return the original."""
     now = store.now()
-    state = DELAYED if visible_at > now else VISIBLE
-    cursor = store.conn.execute(
-        "INSERT INTO messages (queue_id, message_id, body, attrs, md5_body, md5_attrs, "
-        "trace_header, md5_sys, group_id, dedup_id, sender_id, sent_s, state, visible_at, "
-        "dlq_source_arn) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        (queue.id, *content, *meta, state, visible_at, dlq_source_arn),
-    )
-    seq = cursor.lastrowid
-    assert seq is not None
-    store.bump(queue.id, state, 1)
-    if state == DELAYED:
-        store.note_deadline(queue, visible_at)
-    else:
+    row, sent = prepare(queue, msg, sender_id, now)
+    if not queue.fifo:
+        insert_rows(store, queue, [row])
+        return sent
+    dedup_key = f"{msg.group_id}\x00{row[9]}" if queue.dedup_by_group else str(row[9])
+    hit = fifo.dedup_lookup(store, queue, dedup_key, now)
+    if hit is not None:
+        return Sent(hit[0], sent.md5_body, sent.md5_attrs, sent.md5_sys, sequence_number(hit[1]))
+    seq = insert_one(store, queue, row)
+    fifo.dedup_record(store, queue, dedup_key, sent.message_id, seq, now + DEDUP_WINDOW_S)
+    return Sent(sent.message_id, sent.md5_body, sent.md5_attrs, sent.md5_sys, sequence_number(seq))
+
+
+def send_many(
+    store: SqsStore, queue: Queue, batch: list[tuple[str, NewMessage]], sender_id: str
+) -> tuple[list[tuple[str, Sent]], list[tuple[str, SqsError]]]:
+    """Send a batch (inside the caller's transaction): one INSERT for a standard queue."""
+    ok: list[tuple[str, Sent]] = []
+    failed: list[tuple[str, SqsError]] = []
+    if queue.fifo:
+        for entry_id, msg in batch:
+            try:
+                ok.append((entry_id, send(store, queue, msg, sender_id)))
+            except SqsError as error:
+                failed.append((entry_id, error))
+        return ok, failed
+    now = store.now()
+    rows: list[tuple[Any, ...]] = []
+    for entry_id, msg in batch:
+        try:
+            row, sent = prepare(queue, msg, sender_id, now)
+        except SqsError as error:
+            failed.append((entry_id, error))
+            continue
+        rows.append(row)
+        ok.append((entry_id, sent))
+    if rows:
+        insert_rows(store, queue, rows)
+    return ok, failed
+
+
+def insert_rows(store: SqsStore, queue: Queue, rows: list[tuple[Any, ...]]) -> None:
+    """Insert message rows of a standard queue (no sequence numbers needed back)."""
+    store.conn.executemany(_INSERT, rows)
+    delayed = [row[_VISIBLE_AT] for row in rows if row[_STATE] == DELAYED]
+    if delayed:
+        store.bump(queue.id, DELAYED, len(delayed))
+        store.note_deadline(queue, min(delayed))
+    if len(delayed) < len(rows):
+        store.bump(queue.id, VISIBLE, len(rows) - len(delayed))
         store.wake(queue.id)
-    expiry_s = float(meta[4]) + queue.retention_s
+    _note_expiry(queue, min(float(row[11]) for row in rows))
+
+
+def _note_expiry(queue: Queue, sent_s: float) -> None:
+    expiry_s = sent_s + queue.retention_s
     if expiry_s < queue.next_event_s:
         queue.next_event_s = expiry_s
-    group_id = meta[1]
+
+
+def insert_one(store: SqsStore, queue: Queue, row: tuple[Any, ...]) -> int:
+    """Insert one message row and return its sequence (row id)."""
+    seq = store.conn.execute(_INSERT, row).lastrowid
+    assert seq is not None
+    state = row[_STATE]
+    store.bump(queue.id, state, 1)
+    if state == DELAYED:
+        store.note_deadline(queue, row[_VISIBLE_AT])
+    else:
+        store.wake(queue.id)
+    _note_expiry(queue, float(row[11]))
+    group_id = row[_GROUP]
     if queue.fifo and group_id is not None:
         fifo.group_add(store, queue, group_id, seq)
     return seq
@@ -171,17 +236,24 @@ def transfer(
 ) -> None:
     """Move a message to another queue (dead-letter redrive or a move task), keeping its id,
     body, attributes and original sent time; its receive count starts again."""
-    content = (
+    new_row = (
+        dest.id,
         row["message_id"],
         row["body"],
         row["attrs"],
         row["md5_body"],
         row["md5_attrs"],
         row["trace_header"],
+        row["md5_sys"],
+        row["group_id"] if dest.fifo else None,
+        row["dedup_id"],
+        row["sender_id"],
+        row["sent_s"],
+        VISIBLE,
+        store.now(),
+        dlq_arn,
     )
-    group_id = row["group_id"] if dest.fifo else None
-    meta = (row["md5_sys"], group_id, row["dedup_id"], row["sender_id"], row["sent_s"])
-    insert(store, dest, content, meta, visible_at=store.now(), dlq_source_arn=dlq_arn)
+    insert_one(store, dest, new_row)
     remove(store, source, row["id"], row["state"], row["group_id"])
 
 
@@ -220,18 +292,18 @@ def decode_attributes(stored: str) -> dict[str, dict[str, Any]]:
 
 
 def make_receipt(queue_id: int, seq: int, nonce: str) -> str:
-    raw = f"{queue_id}:{seq}:{nonce}".encode("ascii")
-    return base64.urlsafe_b64encode(raw).decode("ascii")
+    """An opaque-to-clients receipt handle naming the queue, the message and this receive."""
+    return f"{nonce}{queue_id:x}.{seq:x}"
 
 
 def parse_receipt(queue: Queue, handle: str) -> tuple[int, str]:
     """(message seq, nonce) from a receipt handle issued for this queue."""
+    nonce, ids = handle[:_NONCE_CHARS], handle[_NONCE_CHARS:]
+    queue_hex, _, seq_hex = ids.partition(".")
     try:
-        text = base64.urlsafe_b64decode(handle.encode("ascii")).decode("ascii")
-        queue_id, seq, nonce = text.split(":")
-        if int(queue_id) == queue.id and nonce:
-            return int(seq), nonce
-    except (ValueError, binascii.Error, UnicodeError):
+        if int(queue_hex, 16) == queue.id and len(nonce) == _NONCE_CHARS:
+            return int(seq_hex, 16), nonce
+    except ValueError:
         pass
     raise sqs_error(
         "ReceiptHandleIsInvalid",
@@ -239,17 +311,53 @@ def parse_receipt(queue: Queue, handle: str) -> tuple[int, str]:
     )
 
 
+_NONCE_CHARS = 16
+
+
 def delete(store: SqsStore, queue: Queue, handle: str) -> None:
     """Delete by receipt handle; an already-deleted message, or one received again since this
     handle was issued, is left alone and the call still succeeds (as in SQS)."""
-    seq, nonce = parse_receipt(queue, handle)
+    delete_many(store, queue, [("", handle)])
+
+
+def delete_many(
+    store: SqsStore, queue: Queue, entries: list[tuple[str, str]]
+) -> list[tuple[str, SqsError]]:
+    """Delete (entry id, receipt handle) pairs with one SELECT and one DELETE; return the
+    entries whose handle is malformed. Stale or repeated handles succeed without deleting."""
+    failed: list[tuple[str, SqsError]] = []
+    wanted: dict[int, str] = {}
+    for entry_id, handle in entries:
+        try:
+            seq, nonce = parse_receipt(queue, handle)
+        except SqsError as error:
+            if not entry_id:
+                raise
+            failed.append((entry_id, error))
+            continue
+        wanted[seq] = nonce
+    if not wanted:
+        return failed
     store.maintain(queue)
-    row = store.conn.execute(
-        "SELECT state, group_id, receipt FROM messages WHERE id=? AND queue_id=?",
-        (seq, queue.id),
-    ).fetchone()
-    if row is not None and row[2] == nonce:
-        remove(store, queue, seq, row[0], row[1])
+    marks = ",".join("?" * len(wanted))
+    # By row id only: with `queue_id=?` too, SQLite may prefer scanning a queue index.
+    rows = store.conn.execute(
+        f"SELECT id, state, group_id, receipt, queue_id FROM messages WHERE id IN ({marks})",
+        tuple(wanted),
+    ).fetchall()
+    doomed = [row for row in rows if wanted[row[0]] == row[3] and row[4] == queue.id]
+    if queue.fifo:
+        for row in doomed:
+            remove(store, queue, row[0], row[1], row[2])
+        return failed
+    if doomed:
+        store.conn.execute(
+            f"DELETE FROM messages WHERE id IN ({','.join('?' * len(doomed))})",
+            [row[0] for row in doomed],
+        )
+        for row in doomed:
+            store.bump(queue.id, row[1], -1)
+    return failed
 
 
 def change_visibility(store: SqsStore, queue: Queue, handle: str, timeout_s: int) -> None:
@@ -258,7 +366,7 @@ def change_visibility(store: SqsStore, queue: Queue, handle: str, timeout_s: int
     seq, nonce = parse_receipt(queue, handle)
     store.maintain(queue)
     row = store.conn.execute(
-        "SELECT state, group_id, receipt, received_s FROM messages WHERE id=? AND queue_id=?",
+        "SELECT state, group_id, receipt, received_s FROM messages WHERE id=? AND +queue_id=?",
         (seq, queue.id),
     ).fetchone()
     if row is None or row[2] != nonce:

@@ -12,7 +12,18 @@ from typing import Any
 
 from spotq.sqs.errors import sqs_error
 
-Check = Callable[[Any, str], None]
+Check = Callable[[Any], None]
+
+
+class _Mismatch(Exception):
+    """A member of the wrong type or a missing required member; `parts` is its path, innermost
+    first (built only on failure so that valid input costs no string work)."""
+
+    def __init__(self, shape: str, detail: str, parts: list[str]) -> None:
+        super().__init__(detail)
+        self.shape = shape
+        self.detail = detail
+        self.parts = parts
 
 
 @cache
@@ -25,8 +36,7 @@ def service_model() -> dict[str, Any]:
 
 
 @cache
-def input_checks() -> dict[str, Check]:
-    """Operation name -> a function checking its input parameters."""
+def _input_checks() -> dict[str, Check]:
     model = service_model()
     shapes: dict[str, Any] = model["shapes"]
     built: dict[str, Check] = {}
@@ -37,18 +47,26 @@ def input_checks() -> dict[str, Check]:
     return checks
 
 
+def check_input(operation: str, params: Any) -> None:
+    """Raise SqsError unless `params` has the member types and required members of the
+    operation's input shape (SerializationException / MissingParameter, as AWS answers)."""
+    try:
+        _input_checks()[operation](params)
+    except _Mismatch as bad:
+        path = ".".join(reversed(bad.parts))
+        if bad.shape == "MissingParameter":
+            raise sqs_error(bad.shape, f"The request must contain the parameter {path}.") from None
+        raise sqs_error(bad.shape, f"Expected {bad.detail} for {path or 'the request'}.") from None
+
+
+@cache
 def operation_names() -> frozenset[str]:
     return frozenset(service_model()["operations"])
 
 
-def _empty(value: Any, path: str) -> None:
+def _empty(value: Any) -> None:
     if not isinstance(value, dict):
-        raise _type_error(path, "structure")
-
-
-def _type_error(path: str, expected: str) -> Exception:
-    where = path or "the request"
-    return sqs_error("SerializationException", f"Expected {expected} for {where}.")
+        raise _Mismatch("SerializationException", "structure", [])
 
 
 _SCALARS: dict[str, tuple[type, ...]] = {
@@ -88,46 +106,55 @@ def _scalar(kind: str) -> Check:
     types = _SCALARS[kind]
     exclude_bool = kind != "boolean"
 
-    def check(value: Any, path: str) -> None:
-        if not isinstance(value, types) or (exclude_bool and isinstance(value, bool)):
-            raise _type_error(path, kind)
+    def check(value: Any) -> None:
+        if not isinstance(value, types) or (exclude_bool and (value is True or value is False)):
+            raise _Mismatch("SerializationException", kind, [])
 
     return check
 
 
 def _list(member: Check) -> Check:
-    def check(value: Any, path: str) -> None:
+    def check(value: Any) -> None:
         if not isinstance(value, list):
-            raise _type_error(path, "list")
+            raise _Mismatch("SerializationException", "list", [])
         for index, item in enumerate(value):
-            member(item, f"{path}[{index}]")
+            try:
+                member(item)
+            except _Mismatch as bad:
+                bad.parts.append(str(index))
+                raise
 
     return check
 
 
 def _map(member: Check) -> Check:
-    def check(value: Any, path: str) -> None:
+    def check(value: Any) -> None:
         if not isinstance(value, dict):
-            raise _type_error(path, "map")
+            raise _Mismatch("SerializationException", "map", [])
         for key, item in value.items():
-            member(item, f"{path}.{key}")
+            try:
+                member(item)
+            except _Mismatch as bad:
+                bad.parts.append(str(key))
+                raise
 
     return check
 
 
 def _structure(members: dict[str, Check], required: tuple[str, ...]) -> Check:
-    def check(value: Any, path: str) -> None:
+    def check(value: Any) -> None:
         if not isinstance(value, dict):
-            raise _type_error(path, "structure")
-        prefix = f"{path}." if path else ""
+            raise _Mismatch("SerializationException", "structure", [])
         for name in required:
             if value.get(name) is None:
-                raise sqs_error(
-                    "MissingParameter", f"The request must contain the parameter {prefix}{name}."
-                )
+                raise _Mismatch("MissingParameter", "", [name])
         for name, item in value.items():
             member = members.get(name)
             if member is not None and item is not None:
-                member(item, prefix + name)
+                try:
+                    member(item)
+                except _Mismatch as bad:
+                    bad.parts.append(name)
+                    raise
 
     return check

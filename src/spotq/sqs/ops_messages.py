@@ -88,17 +88,18 @@ def send_message_batch(svc: SqsService, p: dict[str, Any], ctx: RequestContext) 
             f"Batch requests cannot be longer than {validation.MAX_MESSAGE_BYTES} bytes. "
             f"You have sent {size} bytes.",
         )
-    ok: list[Result] = []
+    batch: list[tuple[str, NewMessage]] = []
     failed: list[Result] = []
+    for entry in entries:
+        try:
+            batch.append((entry["Id"], _new_message(entry)))
+        except SqsError as error:
+            failed.append(messages.batch_error(entry["Id"], error))
     store = svc.store
     with store.tx():
-        for entry in entries:
-            try:
-                sent = messages.send(store, queue, _new_message(entry), ctx.account_id)
-            except SqsError as error:
-                failed.append(messages.batch_error(entry["Id"], error))
-                continue
-            ok.append({"Id": entry["Id"], **_sent(sent)})
+        sent, errors = messages.send_many(store, queue, batch, ctx.account_id)
+    failed.extend(messages.batch_error(entry_id, error) for entry_id, error in errors)
+    ok = [{"Id": entry_id, **_sent(reply)} for entry_id, reply in sent]
     return {"Successful": ok, "Failed": failed}
 
 
@@ -195,17 +196,15 @@ def delete_message_batch(svc: SqsService, p: dict[str, Any], ctx: RequestContext
     queue = svc.queue_from_url(p["QueueUrl"])
     entries = p["Entries"]
     validation.batch_entries(entries, "DeleteMessageBatchRequestEntry")
-    ok: list[Result] = []
-    failed: list[Result] = []
     with svc.store.tx():
-        for entry in entries:
-            try:
-                messages.delete(svc.store, queue, entry["ReceiptHandle"])
-            except SqsError as error:
-                failed.append(messages.batch_error(entry["Id"], error))
-                continue
-            ok.append({"Id": entry["Id"]})
-    return {"Successful": ok, "Failed": failed}
+        errors = messages.delete_many(
+            svc.store, queue, [(entry["Id"], entry["ReceiptHandle"]) for entry in entries]
+        )
+    bad = {entry_id for entry_id, _ in errors}
+    return {
+        "Successful": [{"Id": entry["Id"]} for entry in entries if entry["Id"] not in bad],
+        "Failed": [messages.batch_error(entry_id, error) for entry_id, error in errors],
+    }
 
 
 def change_message_visibility(svc: SqsService, p: dict[str, Any], ctx: RequestContext) -> Result:

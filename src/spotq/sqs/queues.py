@@ -128,11 +128,8 @@ def purge(store: SqsStore, queue: Queue) -> None:
         conn = store.conn
         conn.execute("DELETE FROM messages WHERE queue_id=?", (queue.id,))
         conn.execute("DELETE FROM fifo_groups WHERE queue_id=?", (queue.id,))
-        conn.execute(
-            "UPDATE queues SET purged_s=?, n_delayed=0, n_inflight=0, n_visible=0 WHERE id=?",
-            (now, queue.id),
-        )
-        store.discard_pending(queue.id)
+        conn.execute("UPDATE queues SET purged_s=? WHERE id=?", (now, queue.id))
+        queue.counts = [0, 0, 0]
         queue.purged_s = now
         queue.next_event_s = float("inf")
         queue.next_visible_s = float("inf")

@@ -18,7 +18,7 @@ _COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Received:
     """A message as handed to a receiver."""
 
@@ -71,10 +71,10 @@ def _receive(store: SqsStore, queue: Queue, max_messages: int, timeout_s: int) -
         if queue.fifo:
             return []
         raise sqs_error("OverLimit", "Too many messages in flight for this queue.")
-    out: list[Received] = []
+    chosen: list[sqlite3.Row] = []
     dlq = store.queue_by_arn(queue.dlq_arn) if queue.dlq_arn else None
     for _ in range(20):  # refill after redrives, bounded
-        rows = _pick(store, queue, max_messages - len(out))
+        rows = _pick(store, queue, max_messages - len(chosen), chosen)
         if not rows:
             break
         redriven = False
@@ -83,15 +83,20 @@ def _receive(store: SqsStore, queue: Queue, max_messages: int, timeout_s: int) -
                 messages.transfer(store, queue, row, dlq, queue.arn)
                 redriven = True
                 continue
-            out.append(_mark(store, queue, row, timeout_s))
-        if not redriven or len(out) >= max_messages:
+            chosen.append(row)
+        if not redriven or len(chosen) >= max_messages:
             break
-    return out
+    return _mark_all(store, queue, chosen, timeout_s) if chosen else []
 
 
-def _pick(store: SqsStore, queue: Queue, limit: int) -> list[sqlite3.Row]:
+def _pick(
+    store: SqsStore, queue: Queue, limit: int, chosen: list[sqlite3.Row]
+) -> list[sqlite3.Row]:
     if queue.fifo:
-        return fifo.pick(store, queue, limit, _COLUMNS)
+        taken = {row["id"] for row in chosen}
+        return [
+            r for r in fifo.pick(store, queue, limit + len(taken), _COLUMNS) if r["id"] not in taken
+        ]
     return store.conn.execute(
         f"SELECT {_COLUMNS} FROM messages WHERE queue_id=? AND state=? ORDER BY visible_at LIMIT ?",
         (queue.id, VISIBLE, limit),
@@ -99,27 +104,41 @@ def _pick(store: SqsStore, queue: Queue, limit: int) -> list[sqlite3.Row]:
 
 
 def _inflight(store: SqsStore, queue: Queue) -> int:
-    row = store.conn.execute("SELECT n_inflight FROM queues WHERE id=?", (queue.id,)).fetchone()
-    return int(row[0]) + store.pending(queue.id, IN_FLIGHT)
+    return queue.counts[IN_FLIGHT]
 
 
-def _mark(store: SqsStore, queue: Queue, row: sqlite3.Row, timeout_s: int) -> Received:
+def _mark_all(
+    store: SqsStore, queue: Queue, rows: list[sqlite3.Row], timeout_s: int
+) -> list[Received]:
+    """Put the chosen messages in flight with one UPDATE; each gets a fresh receipt handle."""
     now = store.now()
-    nonce = os.urandom(9).hex()
-    first_s = row["first_receive_s"] or now
+    nonce = os.urandom(8).hex()
     visible_at = now + timeout_s
-    seq = row["id"]
+    ids = [row["id"] for row in rows]
+    marks = ",".join("?" * len(ids))
     store.conn.execute(
         "UPDATE messages SET state=?, visible_at=?, receive_count=receive_count+1, "
-        "first_receive_s=?, received_s=?, receipt=? WHERE id=?",
-        (IN_FLIGHT, visible_at, first_s, now, nonce, seq),
+        "first_receive_s=COALESCE(first_receive_s, ?), received_s=?, receipt=? "
+        f"WHERE id IN ({marks})",
+        (IN_FLIGHT, visible_at, now, now, nonce, *ids),
     )
-    store.bump(queue.id, VISIBLE, -1)
-    store.bump(queue.id, IN_FLIGHT, 1)
+    store.bump(queue.id, VISIBLE, -len(ids))
+    store.bump(queue.id, IN_FLIGHT, len(ids))
     store.note_deadline(queue, visible_at)
-    if queue.fifo and row["group_id"] is not None:
-        fifo.group_inflight(store, queue, row["group_id"], 1)
-    return _received(queue, row, messages.make_receipt(queue.id, seq, nonce), first_s, 1)
+    if queue.fifo:
+        for row in rows:
+            if row["group_id"] is not None:
+                fifo.group_inflight(store, queue, row["group_id"], 1)
+    return [
+        _received(
+            queue,
+            row,
+            messages.make_receipt(queue.id, row["id"], nonce),
+            row["first_receive_s"] or now,
+            1,
+        )
+        for row in rows
+    ]
 
 
 def _received(
@@ -153,7 +172,7 @@ def _retry(store: SqsStore, queue: Queue, attempt_id: str) -> list[Received] | N
     out: list[Received] = []
     for seq, handle in entry[1]:
         row = store.conn.execute(
-            f"SELECT {_COLUMNS} FROM messages WHERE id=? AND queue_id=?", (seq, queue.id)
+            f"SELECT {_COLUMNS} FROM messages WHERE id=? AND +queue_id=?", (seq, queue.id)
         ).fetchone()
         if row is None or row["state"] != IN_FLIGHT:
             return None

@@ -22,10 +22,7 @@ CREATE TABLE IF NOT EXISTS queues (
     tags TEXT NOT NULL,
     created_s REAL NOT NULL,
     modified_s REAL NOT NULL,
-    purged_s REAL,
-    n_delayed INTEGER NOT NULL DEFAULT 0,
-    n_inflight INTEGER NOT NULL DEFAULT 0,
-    n_visible INTEGER NOT NULL DEFAULT 0
+    purged_s REAL
 );
 CREATE TABLE IF NOT EXISTS messages (
     id INTEGER PRIMARY KEY,

@@ -36,18 +36,17 @@ class SqsService:
 
     def __init__(self, store: SqsStore) -> None:
         self.store = store
-        self._checks = model.input_checks()
+        self._operations = model.operation_names()
         self._url_names: dict[str, str] = {}
 
     def call(self, operation: str, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
         """Run one operation; raise SqsError on any failure."""
         handler = _HANDLERS.get(operation)
-        check = self._checks.get(operation)
-        if handler is None or check is None:
+        if handler is None or operation not in self._operations:
             raise sqs_error(
                 "InvalidAction", f"The action {operation} is not valid for this endpoint."
             )
-        check(params, "")
+        model.check_input(operation, params)
         return handler(self, params, ctx)
 
     def queue_from_url(self, url: str) -> Queue:

@@ -43,7 +43,8 @@ class Queue:
     # When the next delayed/in-flight message becomes visible or the oldest message expires.
     next_event_s: float = 0.0
     next_visible_s: float = _NEVER
-    extra: dict[str, object] = field(default_factory=dict)
+    # Messages per state (DELAYED, IN_FLIGHT, VISIBLE), kept exact in memory; rebuilt on load.
+    counts: list[int] = field(default_factory=lambda: [0, 0, 0])
 
     def refresh(self) -> None:
         """Recompute the typed fields from `attrs`."""
@@ -86,7 +87,8 @@ class SqsStore:
         # queue id -> called after a commit that may have made messages receivable there.
         self.listeners: list[Callable[[int], None]] = []
         self.attempts: dict[tuple[int, str], tuple[float, list[tuple[int, str]]]] = {}
-        self._deltas: dict[int, list[int]] = {}
+        self._undo: list[tuple[Queue, int, int]] = []
+        self._cache_dirty = False
         self._woken: set[int] = set()
         self._depth = 0
         self._load()
@@ -105,14 +107,23 @@ class SqsStore:
                     purged_s=row["purged_s"],
                 )
             )
+        counted = self.conn.execute(
+            "SELECT queue_id, state, COUNT(*) FROM messages GROUP BY queue_id, state"
+        )
+        for queue_id, state, count in counted:
+            queue = self.by_id.get(queue_id)
+            if queue is not None:
+                queue.counts[state] = count
 
     def _cache(self, queue: Queue) -> None:
+        self._cache_dirty = True
         queue.arn = self.arn(queue.name)
         queue.refresh()
         self.queues[queue.name] = queue
         self.by_id[queue.id] = queue
 
     def _uncache(self, queue: Queue) -> None:
+        self._cache_dirty = True
         self.queues.pop(queue.name, None)
         self.by_id.pop(queue.id, None)
 
@@ -143,7 +154,8 @@ class SqsStore:
 
     @contextmanager
     def tx(self) -> Iterator[None]:
-        """One transaction; counters are flushed and listeners told only after it commits."""
+        """One transaction; listeners are told only after it commits, and a rollback also
+        reverts the in-memory counters (and the queue cache, if it changed)."""
         if self._depth:
             self._depth += 1
             try:
@@ -152,67 +164,50 @@ class SqsStore:
                 self._depth -= 1
             return
         self._depth = 1
+        self._cache_dirty = False
         self.conn.execute("BEGIN")
         try:
             yield
-            self._flush_counters()
             self.conn.execute("COMMIT")
         except BaseException:
             self.conn.execute("ROLLBACK")
-            self._deltas.clear()
-            self._woken.clear()
-            self._reload_after_rollback()
+            self._rollback_memory()
             raise
         finally:
             self._depth = 0
+            self._undo.clear()
         woken, self._woken = self._woken, set()
         for queue_id in woken:
             for listener in self.listeners:
                 listener(queue_id)
 
-    def _reload_after_rollback(self) -> None:
-        self.queues.clear()
-        self.by_id.clear()
-        self._load()
+    def _rollback_memory(self) -> None:
+        self._woken.clear()
+        for queue, state, delta in reversed(self._undo):
+            queue.counts[state] -= delta
+        if self._cache_dirty:
+            self.queues.clear()
+            self.by_id.clear()
+            self._load()
+        for queue in self.queues.values():
+            queue.next_event_s = 0.0
 
     def bump(self, queue_id: int, state: int, delta: int) -> None:
-        """Count a message entering (+1) or leaving (-1) a state; written at commit."""
-        counts = self._deltas.get(queue_id)
-        if counts is None:
-            counts = self._deltas[queue_id] = [0, 0, 0]
-        counts[state] += delta
-
-    def pending(self, queue_id: int, state: int) -> int:
-        """The not-yet-written counter change for a state in the current transaction."""
-        counts = self._deltas.get(queue_id)
-        return 0 if counts is None else counts[state]
-
-    def discard_pending(self, queue_id: int) -> None:
-        """Forget counter changes for a queue whose counters were just reset."""
-        self._deltas.pop(queue_id, None)
+        """Count a message entering (+1) or leaving (-1) a state (reverted on rollback)."""
+        queue = self.by_id[queue_id]
+        queue.counts[state] += delta
+        self._undo.append((queue, state, delta))
 
     def wake(self, queue_id: int) -> None:
         """Note that messages may have become receivable in a queue (told after commit)."""
         self._woken.add(queue_id)
 
-    def _flush_counters(self) -> None:
-        for queue_id, (delayed, inflight, visible) in self._deltas.items():
-            if delayed or inflight or visible:
-                self.conn.execute(
-                    "UPDATE queues SET n_delayed=n_delayed+?, n_inflight=n_inflight+?, "
-                    "n_visible=n_visible+? WHERE id=?",
-                    (delayed, inflight, visible, queue_id),
-                )
-        self._deltas.clear()
-
     def counts(self, queue: Queue) -> tuple[int, int, int]:
         """(delayed, in flight, visible) after applying due transitions."""
         with self.tx():
             self.maintain(queue)
-        row = self.conn.execute(
-            "SELECT n_delayed, n_inflight, n_visible FROM queues WHERE id=?", (queue.id,)
-        ).fetchone()
-        return int(row[0]), int(row[1]), int(row[2])
+        delayed, inflight, visible = queue.counts
+        return delayed, inflight, visible
 
     def maintain(self, queue: Queue) -> None:
         """Apply due transitions for a queue (inside a transaction); cheap when none are due."""
