@@ -49,6 +49,7 @@ def test_charset_suffix_is_accepted(sqs_server: RunningSqsServer) -> None:
         (b"{not json", "AmazonSQS.ListQueues", "SerializationException"),
         (b"[1, 2]", "AmazonSQS.ListQueues", "SerializationException"),
         (b"\xff\xfe", "AmazonSQS.ListQueues", "SerializationException"),
+        (b"[" * 100_000 + b"]" * 100_000, "AmazonSQS.ListQueues", "SerializationException"),
         (b'{"QueueName": 5}', "AmazonSQS.CreateQueue", "SerializationException"),
         (
             b'{"QueueName": "q", "Attributes": []}',

@@ -62,3 +62,23 @@ def test_a_waiter_sees_a_delayed_message_when_its_delay_ends(sqs_client: Any) ->
     got = sqs_client.receive_message(QueueUrl=url, WaitTimeSeconds=10)
     assert got["Messages"][0]["Body"] == "soon"
     assert time.monotonic() - started < 5
+
+
+def test_visibility_reset_wakes_a_waiter(sqs_server: RunningSqsServer, sqs_client: Any) -> None:
+    url = sqs_client.create_queue(QueueName="lp-reset")["QueueUrl"]
+    sqs_client.send_message(QueueUrl=url, MessageBody="retry me")
+    held = sqs_client.receive_message(QueueUrl=url, VisibilityTimeout=600)["Messages"][0]
+    other = make_sqs_client(sqs_server.endpoint_url)
+
+    def release() -> None:
+        other.change_message_visibility(
+            QueueUrl=url, ReceiptHandle=held["ReceiptHandle"], VisibilityTimeout=0
+        )
+
+    timer = threading.Timer(0.5, release)
+    started = time.monotonic()
+    timer.start()
+    got = sqs_client.receive_message(QueueUrl=url, WaitTimeSeconds=20)
+    timer.join()
+    assert got["Messages"][0]["Body"] == "retry me"
+    assert time.monotonic() - started < 10

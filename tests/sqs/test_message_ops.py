@@ -193,3 +193,16 @@ def test_change_visibility_batch_and_delete_batch(sqs_client: Any, url: str) -> 
         Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(again)],
     )
     assert len(reply["Successful"]) == 3 and reply["Failed"] == []
+
+
+def test_escaped_one_mib_message_is_accepted(sqs_client: Any, url: str) -> None:
+    body = "é" * (1_048_576 // 2)  # 1 MiB of UTF-8 that JSON sends as \u00e9 escapes (3 MiB)
+    sqs_client.send_message(QueueUrl=url, MessageBody=body)
+    got = sqs_client.receive_message(QueueUrl=url)["Messages"][0]
+    assert got["Body"] == body
+
+
+def test_oversized_request_gets_a_413_through_boto3(sqs_client: Any, url: str) -> None:
+    with pytest.raises(ClientError) as info:
+        sqs_client.send_message(QueueUrl=url, MessageBody="x" * 5_000_000)
+    assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 413

@@ -15,7 +15,9 @@ from typing import cast
 
 import httptools
 
-DEFAULT_MAX_BODY_BYTES = 1_048_576 + 256 * 1024
+# A 1 MiB message (or batch) can triple on the wire: JSON \uXXXX escapes and the query
+# protocol's %XX encoding both spend 3 bytes per UTF-8 byte in the worst case.
+DEFAULT_MAX_BODY_BYTES = 3 * 1_048_576 + 512 * 1024
 # Past this many bytes of an oversized body we stop reading and close the connection.
 _DISCARD_LIMIT_BYTES = 64 * 1_048_576
 _MAX_QUEUED_REQUESTS = 64
@@ -118,6 +120,8 @@ class _Connection(asyncio.Protocol):
         length = self._headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > self._server.max_body_bytes:
             self._reject_body()
+        elif self._headers.get("expect", "").lower() == "100-continue" and self._transport:
+            self._transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
 
     def on_body(self, body: bytes) -> None:
         self._body_bytes += len(body)

@@ -28,7 +28,7 @@ def parse_request(target: str, body: bytes) -> tuple[str, dict[str, Any]]:
     else:
         try:
             params = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             raise sqs_error(
                 "SerializationException", "The request body is not valid JSON."
             ) from None

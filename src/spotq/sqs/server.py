@@ -145,6 +145,8 @@ class RunningSqsServer:
             )
         except BaseException as exc:
             self._error = exc
+            if self._runtime is not None:
+                self._runtime.store.close()
             self._ready.set()
             self._loop.close()
             return
