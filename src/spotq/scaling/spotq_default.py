@@ -73,7 +73,7 @@ class SpotqDefaultPolicy:
                 return self.min_workers
             return clamp(current, self.min_workers, self.max_workers)
         load = self.load_workers()
-        out = self._scale_out(obs, current)
+        out = self._scale_out(obs, current, load)
         if out > current:
             return clamp(out, self.min_workers, self.max_workers)
         floor = max(obs.busy, load, self.min_workers, self._queue_workers(obs))
@@ -81,21 +81,21 @@ class SpotqDefaultPolicy:
 
     def job_s(self) -> float:
         """Measured seconds per job (Little's law), or `startup_s` until jobs complete."""
-        measured = self.rates.job_s()
+        measured = self.rates.job_s
         return self.startup_s if measured is None else measured
 
     def load_workers(self) -> int:
         """Workers the measured arrival rate keeps busy at `max_utilisation`."""
-        offered = self.rates.arrival_rate_per_s() * self.job_s()
+        offered = self.rates.arrival_rate_per_s * self.job_s()
         return math.ceil(offered / self.max_utilisation - 1e-9) if offered > 0 else 0
 
     def idle_hold_s(self) -> float:
         """How long an idle fleet stays up before going to `min_workers`."""
-        if self.rates.arrival_rate_per_s() * self.startup_s >= 1.0:
+        if self.rates.arrival_rate_per_s * self.startup_s >= 1.0:
             return max(self.keep_warm_s, self.idle_to_zero_s)
         return self.idle_to_zero_s
 
-    def _scale_out(self, obs: Observation, current: int) -> int:
+    def _scale_out(self, obs: Observation, current: int, load: int) -> int:
         if obs.visible <= 0:
             return current
         if current > 0 and obs.now_s - self._last_out_s < self.scale_out_cooldown_s:
@@ -107,7 +107,7 @@ class SpotqDefaultPolicy:
             # new worker per `target_backlog_per_worker` of them.
             left = obs.visible - current * self.startup_s / self.job_s()
             extra = math.floor(max(left, 0.0) / self.target_backlog_per_worker + 1e-9)
-        wanted = max(current + extra, self.load_workers())
+        wanted = max(current + extra, load)
         if wanted > current:
             self._last_out_s = obs.now_s
         return wanted
