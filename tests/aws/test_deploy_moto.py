@@ -32,7 +32,7 @@ class RecordingView:
     def event(self, event: StackEvent) -> None:
         self.calls.append(("event", event.status))
 
-    def finish(self, status: str, ok: bool) -> None:
+    def finish(self, stack: str, status: str, ok: bool) -> None:
         self.calls.append(("finish", (status, ok)))
 
 
@@ -104,6 +104,17 @@ def test_cli_deploys_and_destroys_the_synthesized_stack(
     attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["All"])
     assert attributes["Attributes"]["VisibilityTimeout"] == "45"
 
+    # An update passes only what changes; VpcId keeps its value. (SubnetIds is passed again:
+    # moto cannot reuse a previous List parameter value, AWS can.)
+    update = [*args[:7], "--image", f"{image}-2", "-p", f"SubnetIds={subnet}", "--yes",
+              "--endpoint-url", moto_server]  # fmt: skip
+    result = runner.invoke(cli, update, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert _last_line(result.output) == f"{unique_name}: UPDATE_COMPLETE"
+    stack = cfn.describe_stacks(StackName=unique_name)["Stacks"][0]
+    params = {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}
+    assert (params["ContainerImage"], params["VpcId"]) == (f"{image}-2", vpc)
+
     result = runner.invoke(
         cli, ["destroy", "--stack", unique_name, "--yes", "--endpoint-url", moto_server]
     )
@@ -128,7 +139,7 @@ def test_deploy_refuses_unknown_and_missing_parameters(aws_env: AwsConfig, app_f
     assert "'Nope': not a parameter of this template" in unknown.output
     missing = runner.invoke(cli, [*base, "--image", "img:1"])
     assert missing.exit_code == 1
-    assert "parameters SubnetIds, VpcId: required" in missing.output
+    assert "parameters SubnetIds, VpcId: required to create 'never-created'" in missing.output
     malformed = runner.invoke(cli, [*base, "-p", "VpcId"])
     assert "expected KEY=VALUE" in malformed.output
 

@@ -160,9 +160,16 @@ def deploy(
         app = load_app(app_ref)
         template = _template(app, target, for_emulator, **synth_opts)
         parameters = stack_parameters(template, params, image)
+        missing = sorted(
+            key
+            for key, spec in template["Parameters"].items()
+            if "Default" not in spec and key not in parameters
+        )
         deployer = Deployer(_cloudformation(region, endpoint_url), _view(console))
         confirm = None if yes else (lambda: click.confirm("Apply these changes?", default=False))
-        result = deployer.deploy(stack_name, template, parameters, confirm=confirm)
+        result = deployer.deploy(
+            stack_name, template, parameters, confirm=confirm, keep_previous=missing
+        )
     for key, value in sorted(result.outputs.items()):
         click.echo(f"{key} = {value}")
 
@@ -236,7 +243,8 @@ def stack_parameters(
     template: dict[str, Any], pairs: tuple[str, ...], image: str | None
 ) -> dict[str, str]:
     """KEY=VALUE pairs checked against the template's parameters; --image fills ContainerImage
-    and, for an ECR image, ImageRepositoryArn."""
+    and, for an ECR image, ImageRepositoryArn. Required ones left out keep their values on an
+    update (a create refuses them)."""
     declared: dict[str, Any] = template["Parameters"]
     values: dict[str, str] = {}
     for pair in pairs:
@@ -256,12 +264,6 @@ def stack_parameters(
             values["ImageRepositoryArn"] = (
                 f"arn:aws:ecr:{match['region']}:{match['account']}:repository/{match['repo']}"
             )
-    missing = sorted(k for k, p in declared.items() if "Default" not in p and k not in values)
-    if missing:
-        raise ConfigError(
-            f"parameters {', '.join(missing)}: required (pass --image for ContainerImage and "
-            "-p KEY=VALUE for the others)"
-        )
     return values
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from spotq.clock import Clock, SystemClock
 from spotq.errors import SpotqError
@@ -77,7 +77,7 @@ class DeployView(Protocol):
 
     def event(self, event: StackEvent) -> None: ...
 
-    def finish(self, status: str, ok: bool) -> None: ...
+    def finish(self, stack: str, status: str, ok: bool) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -127,8 +127,12 @@ class Deployer:
         template: dict[str, Any],
         parameters: dict[str, str],
         confirm: Callable[[], bool] | None = None,
+        keep_previous: Sequence[str] = (),
     ) -> DeployResult:
-        """Create or update `stack`; returns when it is complete, raises when it rolled back."""
+        """Create or update `stack`; returns when it is complete, raises when it rolled back.
+
+        `keep_previous` names parameters not given this time: an update keeps their current
+        values; a first create cannot, and fails before anything is sent."""
         body = json.dumps(template, sort_keys=True, separators=(",", ":"))
         if len(body.encode()) > TEMPLATE_BODY_MAX_BYTES:
             raise DeployError(
@@ -136,20 +140,15 @@ class Deployer:
                 f"{TEMPLATE_BODY_MAX_BYTES} inline"
             )
         change_type = self._change_set_type(stack)
-        name = f"spotq-{int(self._clock.now())}"
-        self._call(
-            "create the change set",
-            self._cf.create_change_set,
-            StackName=stack,
-            ChangeSetName=name,
-            ChangeSetType=change_type,
-            TemplateBody=body,
-            Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
-            Capabilities=_CAPABILITIES,
-        )
+        if change_type == "CREATE" and keep_previous:
+            raise DeployError(
+                f"parameters {', '.join(sorted(keep_previous))}: required to create {stack!r} "
+                "(pass --image for ContainerImage and -p KEY=VALUE for the others)"
+            )
+        name = self._create_change_set(stack, change_type, body, parameters, keep_previous)
         changes = self._wait_change_set(stack, name)
         if changes is None:
-            self._view.finish("NO_CHANGES", ok=True)
+            self._view.finish(stack, "NO_CHANGES", ok=True)
             return DeployResult(stack, "NO_CHANGES", (), self._outputs(stack))
         self._view.changes(stack, changes)
         if confirm is not None and not confirm():
@@ -170,6 +169,31 @@ class Deployer:
         self._view.start(stack, change_type, len(changes))
         status = self._follow(stack, stack, seen)
         return DeployResult(stack, status, tuple(changes), self._outputs(stack))
+
+    def _create_change_set(
+        self,
+        stack: str,
+        change_type: str,
+        body: str,
+        parameters: dict[str, str],
+        keep_previous: Sequence[str],
+    ) -> str:
+        values: list[dict[str, Any]] = [
+            {"ParameterKey": k, "ParameterValue": v} for k, v in sorted(parameters.items())
+        ]
+        values += [{"ParameterKey": k, "UsePreviousValue": True} for k in sorted(keep_previous)]
+        name = f"spotq-{int(self._clock.now())}"
+        self._call(
+            "create the change set",
+            self._cf.create_change_set,
+            StackName=stack,
+            ChangeSetName=name,
+            ChangeSetType=change_type,
+            TemplateBody=body,
+            Parameters=values,
+            Capabilities=_CAPABILITIES,
+        )
+        return name
 
     def destroy(self, stack: str) -> str:
         """Delete `stack` and follow it until it is gone; returns the final status."""
@@ -243,7 +267,7 @@ class Deployer:
             status = "DELETE_COMPLETE" if description is None else str(description["StackStatus"])
             if terminal(status) and not status.endswith("_IN_PROGRESS"):
                 ok = not failed(status)
-                self._view.finish(status, ok=ok)
+                self._view.finish(stack, status, ok=ok)
                 if not ok:
                     raise StackFailedError(stack, status, self._reasons(stack_ref))
                 return status
@@ -261,6 +285,8 @@ class Deployer:
             if _is_missing(exc):
                 return None
             raise DeployError(f"cannot describe stack {stack!r}: {exc}") from None
+        except BotoCoreError as exc:
+            raise DeployError(f"cannot describe stack {stack!r}: {exc}") from None
         return dict(stacks[0]) if stacks else None
 
     def _events(self, stack: str) -> list[StackEvent]:
@@ -269,6 +295,8 @@ class Deployer:
         except ClientError as exc:
             if _is_missing(exc):
                 return []
+            raise DeployError(f"cannot read events of {stack!r}: {exc}") from None
+        except BotoCoreError as exc:
             raise DeployError(f"cannot read events of {stack!r}: {exc}") from None
         return [_event(e) for e in raw]
 
@@ -292,6 +320,8 @@ class Deployer:
             raise DeployError(
                 f"could not {what}: {error.get('Code', '?')}: {error.get('Message', exc)}"
             ) from None
+        except BotoCoreError as exc:  # no answer, or one that could not be read
+            raise DeployError(f"could not {what}: {exc}") from None
 
 
 def _change(raw: dict[str, Any]) -> Change:

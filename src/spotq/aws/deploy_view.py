@@ -73,10 +73,10 @@ class RichDeployView:
             self._done.add(event.logical_id)
             self._progress.update(self._task, completed=len(self._done))
 
-    def finish(self, status: str, ok: bool) -> None:
+    def finish(self, stack: str, status: str, ok: bool) -> None:
         if self._progress is not None and self._task is not None:
             done = self._progress.tasks[0].total if ok else len(self._done)
             self._progress.update(self._task, description=f"{self._stack} {status}", completed=done)
             self._progress.stop()
         style = "green" if ok else "red"
-        self._console.print(f"[{style}]{self._stack or 'stack'}: {status}[/{style}]")
+        self._console.print(f"[{style}]{stack}: {status}[/{style}]", highlight=False)
