@@ -1,0 +1,91 @@
+"""`spotq simulate` end to end on a small scenario file: table, JSON, plots, HTML, bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from spotq.cli import cli
+
+SCENARIO = """
+name: tiny
+workload:
+  arrival: {kind: poisson, jobs_per_day: 2000}
+  job_s: 20
+task: {vcpu: 1, memory_gib: 2}
+latency_target_s: 300
+options: [fargate-spot]
+simulate:
+  duration_s: 7200
+  max_workers: 4
+  policies:
+    - spotq-default
+    - name: keda-sqs
+      params: {queue_length: 2}
+      label: keda-2
+    - copilot-latency
+"""
+
+
+def write(tmp_path: Path, text: str = SCENARIO) -> Path:
+    path = tmp_path / "scenario.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_simulate_prints_the_comparison_with_the_lower_bound(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["simulate", str(write(tmp_path))])
+    assert result.exit_code == 0, result.output
+    for text in ("spotq-default", "keda-2", "copilot-latency", "lower bound", "2026-11-22"):
+        assert text in result.output
+
+
+def test_simulate_json_plots_and_report(tmp_path: Path) -> None:
+    plots, report = tmp_path / "plots", tmp_path / "report.html"
+    args = [
+        "simulate",
+        str(write(tmp_path)),
+        "--json",
+        "--plots",
+        str(plots),
+        "--report",
+        str(report),
+    ]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert [p["policy"] for p in data["policies"]] == ["spotq-default", "keda-2", "copilot-latency"]
+    ours = data["policies"][0]
+    assert ours["jobs"] > 100 and ours["completed"] == ours["jobs"]
+    assert ours["cost_usd"] >= data["lower_bound_usd"] > 0
+    assert sorted(p.name for p in plots.iterdir()) == ["backlog.png", "cost.png", "workers.png"]
+    assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in plots.iterdir())
+    html = report.read_text(encoding="utf-8")
+    assert html.count("data:image/png;base64,") == 3 and "keda-2" in html
+    assert 'src="http' not in html  # self-contained
+
+
+def test_simulate_names_a_bad_key(tmp_path: Path) -> None:
+    bad = SCENARIO.replace("max_workers: 4", "max_workers: 4\n  max_wokers: 2")
+    result = CliRunner().invoke(cli, ["simulate", str(write(tmp_path, bad))])
+    assert result.exit_code != 0
+    assert "simulate.max_wokers" in result.output and "Traceback" not in result.output
+
+
+def test_simulate_names_an_unknown_policy(tmp_path: Path) -> None:
+    bad = SCENARIO.replace("- copilot-latency", "- hpa-magic")
+    result = CliRunner().invoke(cli, ["simulate", str(write(tmp_path, bad))])
+    assert result.exit_code != 0
+    assert "hpa-magic" in result.output and "spotq-default" in result.output
+
+
+def test_simulate_rejects_a_realtime_workload(tmp_path: Path) -> None:
+    realtime = SCENARIO.replace(
+        "  arrival: {kind: poisson, jobs_per_day: 2000}\n  job_s: 20",
+        "  rps_per_task: 8\n  peak_rps: 40",
+    )
+    result = CliRunner().invoke(cli, ["simulate", str(write(tmp_path, realtime))])
+    assert result.exit_code != 0
+    assert "realtime" in result.output
