@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from conftest import make_sqs_client
@@ -56,3 +57,13 @@ def test_serve_prints_endpoint_and_stops_on_sigterm(tmp_path: Path) -> None:
         if proc.poll() is None:
             proc.kill()
     assert (tmp_path / "sqs.db").exists()
+
+
+def test_non_loopback_bind_is_allowed_with_credentials() -> None:
+    from spotq.errors import ConfigError
+    from spotq.sqs.server import SqsServerConfig, check_config
+
+    check_config(SqsServerConfig(host="0.0.0.0", credentials={"AKID": "secret"}))
+    check_config(SqsServerConfig(host="::1"))
+    with pytest.raises(ConfigError, match="host"):
+        check_config(SqsServerConfig(host="10.0.0.5"))

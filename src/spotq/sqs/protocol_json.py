@@ -46,8 +46,11 @@ def _default(value: Any) -> str:
     raise TypeError(f"cannot serialize {type(value).__name__}")
 
 
+_ENCODER = json.JSONEncoder(default=_default, separators=(",", ":"))
+
+
 def render_result(result: dict[str, Any]) -> bytes:
-    return json.dumps(result, default=_default, separators=(",", ":")).encode("utf-8")
+    return _ENCODER.encode(result).encode("utf-8")
 
 
 def render_error(error: SqsError) -> tuple[bytes, list[tuple[str, str]]]:
