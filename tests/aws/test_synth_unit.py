@@ -263,3 +263,25 @@ def test_policy_parameters_reach_the_scaling_resources(tmp_path: Any) -> None:
     assert tracking[0]["TargetValue"] == 3
     bad = CliRunner().invoke(cli, [*args, "--scaling", "nonsense=1"])
     assert bad.exit_code == 1 and "unknown parameter(s) nonsense" in bad.output
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"log_retention_days": 31}, "log_retention_days: expected one of"),
+        ({"instance_types": tuple(f"m5.{i}" for i in range(7))}, "at most 6 instance types"),
+        ({"stop_timeout_s": 300}, "stop_timeout_s: expected 2..120"),
+        ({"max_workers": 0}, "max_workers: expected 1..1000"),
+    ],
+)
+def test_bad_settings_name_the_key(settings: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        SynthSettings(**settings)
+
+
+def test_stop_timeout_and_instance_types_reach_the_template() -> None:
+    settings = SynthSettings(stop_timeout_s=60, instance_types=("c7i.large", "c6i.large"))
+    template = synth(CPU_APP, Target.EC2_SPOT, settings)
+    (container,) = _one(template, "AWS::ECS::TaskDefinition")["ContainerDefinitions"]
+    assert container["StopTimeout"] == 60
+    assert template["Parameters"]["InstanceTypes"]["Default"] == "c7i.large,c6i.large"

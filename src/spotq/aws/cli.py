@@ -38,6 +38,13 @@ def _synth_options(fn: F) -> F:
             ),
             click.option("--log-retention-days", type=int, default=30, show_default=True),
             click.option(
+                "--stop-timeout-s",
+                type=click.IntRange(2, 120),
+                default=120,
+                show_default=True,
+                help="Seconds a stopping task gets between SIGTERM and SIGKILL.",
+            ),
+            click.option(
                 "--scaling",
                 "scaling",
                 multiple=True,
@@ -56,7 +63,11 @@ def _synth_options(fn: F) -> F:
 
 
 def _settings(
-    max_workers: int, log_retention_days: int, instance_types: str, scaling: tuple[str, ...]
+    max_workers: int,
+    log_retention_days: int,
+    instance_types: str,
+    scaling: tuple[str, ...],
+    stop_timeout_s: int,
 ) -> Any:
     """SynthSettings from the shared synth options."""
     from spotq.aws.synth import SynthSettings
@@ -75,6 +86,7 @@ def _settings(
     return SynthSettings(
         max_workers=max_workers,
         log_retention_days=log_retention_days,
+        stop_timeout_s=stop_timeout_s,
         instance_types=types,
         policy_params=tuple(policy),
     )

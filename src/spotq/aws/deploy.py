@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -152,13 +152,7 @@ class Deployer:
             return DeployResult(stack, "NO_CHANGES", (), self._outputs(stack))
         self._view.changes(stack, changes)
         if confirm is not None and not confirm():
-            self._call(
-                "delete the change set",
-                self._cf.delete_change_set,
-                StackName=stack,
-                ChangeSetName=name,
-            )
-            raise DeployCancelledError(f"deployment of {stack!r} cancelled; nothing changed")
+            self._cancel(stack, name)
         seen = {e.event_id for e in self._events(stack)}
         self._call(
             "execute the change set",
@@ -169,6 +163,12 @@ class Deployer:
         self._view.start(stack, change_type, len(changes))
         status = self._follow(stack, stack, seen)
         return DeployResult(stack, status, tuple(changes), self._outputs(stack))
+
+    def _cancel(self, stack: str, name: str) -> NoReturn:
+        self._call(
+            "delete the change set", self._cf.delete_change_set, StackName=stack, ChangeSetName=name
+        )
+        raise DeployCancelledError(f"deployment of {stack!r} cancelled; nothing changed")
 
     def _create_change_set(
         self,

@@ -17,6 +17,8 @@ HEALTH_COMMAND: tuple[str, ...] = ("CMD", "python", "-m", "spotq.aws.health")
 CONTAINER_NAME = "worker"
 # ECS caps a container's stopTimeout at 120 s (and Fargate Spot gives 120 s notice at most).
 STOP_TIMEOUT_MAX_S = 120
+# The retention periods CloudWatch Logs accepts.
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653)
 
 
 class Target(StrEnum):
@@ -69,6 +71,11 @@ class SynthSettings:
         if not 2 <= self.stop_timeout_s <= STOP_TIMEOUT_MAX_S:
             raise ConfigError(
                 f"stop_timeout_s: expected 2..{STOP_TIMEOUT_MAX_S}, got {self.stop_timeout_s}"
+            )
+        if self.log_retention_days not in LOG_RETENTION_DAYS:
+            raise ConfigError(
+                f"log_retention_days: expected one of {LOG_RETENTION_DAYS}, "
+                f"got {self.log_retention_days}"
             )
         if len(self.instance_types) > 6:
             raise ConfigError("instance_types: expected at most 6 instance types")

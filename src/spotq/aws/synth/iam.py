@@ -90,7 +90,11 @@ def _execution_statements() -> list[Json]:
 
 
 def _task_statements(ctx: Context) -> list[Json]:
-    prefix = ctx.blob_prefix
+    """This app's queues, its prefix of the bucket, the job table, task protection, the model."""
+    return [*_queue_statements(), *_storage_statements(ctx.blob_prefix), *_task_extras()]
+
+
+def _queue_statements() -> list[Json]:
     return [
         {
             "Sid": "WorkQueues",
@@ -111,6 +115,11 @@ def _task_statements(ctx: Context) -> list[Json]:
             "Action": ["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"],
             "Resource": arn(ids.DLQ),
         },
+    ]
+
+
+def _storage_statements(prefix: str) -> list[Json]:
+    return [
         {
             "Sid": "Blobs",
             "Effect": "Allow",
@@ -139,6 +148,11 @@ def _task_statements(ctx: Context) -> list[Json]:
                 sub(f"${{{ids.TABLE}.Arn}}/index/{dynamo_schema.APP_INDEX}"),
             ],
         },
+    ]
+
+
+def _task_extras() -> list[Json]:
+    return [
         {
             # The ECS agent's task-protection endpoint acts with the task role.
             "Sid": "TaskScaleInProtection",

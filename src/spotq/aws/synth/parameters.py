@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from spotq.aws.synth import ids
 from spotq.aws.synth.cfn import Json, ref
-from spotq.aws.synth.context import Context, Target
+from spotq.aws.synth.context import LOG_RETENTION_DAYS, Context, Target
 from spotq.aws.synth.sizing import default_instance_types
 
 MAX_INSTANCE_TYPES = 6
@@ -13,7 +13,6 @@ _AMI_PARAMETER = {
     Target.EC2_SPOT: "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id",
     Target.GPU: "/aws/service/ecs/optimized-ami/amazon-linux-2023/gpu/recommended/image_id",
 }
-_LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653]
 
 
 def parameters(ctx: Context) -> Json:
@@ -40,7 +39,7 @@ def parameters(ctx: Context) -> Json:
             "Number",
             "Days to keep worker logs",
             Default=ctx.settings.log_retention_days,
-            AllowedValues=_LOG_RETENTION_DAYS,
+            AllowedValues=list(LOG_RETENTION_DAYS),
         ),
         ids.P_ALARM_TOPIC: _p(
             "String", "SNS topic ARN the alarms notify ('' for none)", Default=""
