@@ -22,17 +22,27 @@ def write_plots(comparison: Comparison, out_dir: Path) -> list[Path]:
 
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
+    runs = comparison.runs
     for key, ylabel in PANELS:
-        fig, ax = plt.subplots(figsize=(10, 3.6), dpi=100)
-        for run in comparison.runs:
+        # Backlog and workers: one row per policy (the step lines hide each other when overlaid);
+        # cumulative cost: one panel, lines side by side.
+        rows = 1 if key == "cost" else len(runs)
+        fig, axes = plt.subplots(
+            rows, 1, figsize=(10, 1.2 + 1.3 * rows), dpi=100, sharex=True, squeeze=False
+        )
+        for i, run in enumerate(runs):
+            ax = axes[0 if key == "cost" else i][0]
             series = run.raw.series
             hours = [t / 3600.0 for t in series.t_s]
             ax.step(hours, _values(series, key), where="post", label=run.label, linewidth=1.0)
-        ax.set_xlabel("hours")
-        ax.set_ylabel(ylabel)
-        ax.set_title(f"{comparison.plan.scenario_name}: {ylabel}")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, ncols=3)
+            ax.grid(alpha=0.3)
+            if key != "cost":
+                ax.set_ylabel(run.label, rotation=0, ha="right", fontsize=8)
+        axes[-1][0].set_xlabel("hours")
+        if key == "cost":
+            axes[0][0].set_ylabel(ylabel)
+            axes[0][0].legend(fontsize=8, ncols=3)
+        fig.suptitle(f"{comparison.plan.scenario_name}: {ylabel}")
         fig.tight_layout()
         path = out_dir / f"{key}.png"
         fig.savefig(path)

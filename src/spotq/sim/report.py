@@ -8,7 +8,6 @@ from typing import Any
 from rich.table import Table
 
 from spotq.sim.compare import Comparison
-from spotq.sim.result import SimResult
 
 
 def _s(value: float) -> str:
@@ -73,26 +72,49 @@ def table(comparison: Comparison) -> Table:
 
 
 def verdict(comparison: Comparison, ours: str = "spotq-default") -> str:
-    """Whether `ours` is cheaper than every peer at equal or better p95, and its × bound."""
+    """How `ours` compares with each peer on cost and p95, and its cost over the lower bound."""
     mine = next((r.result for r in comparison.runs if r.result.policy == ours), None)
     if mine is None:
         return ""
-    beaten = [r.result.policy for r in comparison.runs if _dominated(mine, r.result)]
-    peers = [r.result.policy for r in comparison.runs if r.result.policy != ours]
-    not_beaten = [p for p in peers if p not in beaten]
-    ratio = mine.cost_usd / comparison.lower_bound_usd if comparison.lower_bound_usd else math.inf
-    head = (
-        f"{ours} is cheaper at equal or better p95 than every peer"
-        if not not_beaten
-        else f"{ours} is not cheaper at equal or better p95 than: {', '.join(not_beaten)}"
-    )
-    return f"{head}; cost {ratio:.2f}× the lower bound"
+    groups: dict[str, list[str]] = {
+        "both": [],
+        "dearer_faster": [],
+        "cheaper_slower": [],
+        "worse": [],
+    }
+    for run in comparison.runs:
+        peer = run.result
+        if peer.policy == ours:
+            continue
+        cheaper, faster = mine.cost_usd < peer.cost_usd, mine.p95_s <= peer.p95_s
+        key = "both" if cheaper and faster else "dearer_faster" if cheaper else "cheaper_slower"
+        groups[key if cheaper or faster else "worse"].append(peer.policy)
+    bound = comparison.lower_bound_usd
+    ratio = mine.cost_usd / bound if bound else math.inf
+    parts = [
+        f"{ours}: cost {ratio:.2f}× the lower bound",
+        f"cheaper with equal or better p95 than: {', '.join(groups['both']) or 'none'}",
+    ]
+    if groups["dearer_faster"]:
+        parts.append(f"cheaper but slower than: {', '.join(groups['dearer_faster'])}")
+    if groups["cheaper_slower"]:
+        parts.append(f"faster but dearer than: {', '.join(groups['cheaper_slower'])}")
+    if groups["worse"]:
+        parts.append(f"dearer and slower than: {', '.join(groups['worse'])}")
+    return "; ".join(parts)
 
 
-def _dominated(mine: SimResult, peer: SimResult) -> bool:
-    if peer.policy == mine.policy:
+def pareto_ok(comparison: Comparison, ours: str = "spotq-default") -> bool:
+    """True when no peer is at least as cheap with an equal or better p95."""
+    mine = next((r.result for r in comparison.runs if r.result.policy == ours), None)
+    if mine is None:
         return False
-    return mine.cost_usd < peer.cost_usd and mine.p95_s <= peer.p95_s
+    return not any(
+        r.result.policy != ours
+        and r.result.cost_usd <= mine.cost_usd
+        and r.result.p95_s <= mine.p95_s
+        for r in comparison.runs
+    )
 
 
 def as_json(comparison: Comparison) -> dict[str, Any]:
@@ -108,4 +130,5 @@ def as_json(comparison: Comparison) -> dict[str, Any]:
         "lower_bound_usd": comparison.lower_bound_usd,
         "policies": [run.result.as_dict() for run in comparison.runs],
         "verdict": verdict(comparison),
+        "no_peer_cheaper_at_equal_or_better_p95": pareto_ok(comparison),
     }
