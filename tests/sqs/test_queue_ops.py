@@ -179,3 +179,10 @@ def test_dead_letter_sources_and_allow_policy(sqs_client: Any) -> None:
     missing = json.dumps({"deadLetterTargetArn": dlq_arn + "-nope", "maxReceiveCount": 3})
     with pytest.raises(sqs_client.exceptions.InvalidAttributeValue):
         sqs_client.set_queue_attributes(QueueUrl=src, Attributes={"RedrivePolicy": missing})
+
+
+@pytest.mark.parametrize("token", ["é", "!!!", "////"])
+def test_bad_next_token(sqs_client: Any, token: str) -> None:
+    with pytest.raises(ClientError) as info:
+        sqs_client.list_queues(MaxResults=1, NextToken=token)
+    assert _code(info) == "InvalidParameterValue"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 from typing import TYPE_CHECKING, Any
 
 from spotq.sqs import move_tasks, permissions, queues, validation
@@ -42,7 +41,7 @@ def _page(names: list[str], p: dict[str, Any], svc: SqsService, key: str) -> Res
             raise validation.invalid_value("NextToken", token, "MaxResults must be provided.")
         try:
             after = base64.b64decode(token, validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
+        except ValueError:  # binascii.Error, UnicodeError and non-ASCII text alike
             raise validation.invalid_value("NextToken", token, "Invalid token.") from None
         names = [name for name in names if name > after]
     limit = max_results or _MAX_LIST
