@@ -178,3 +178,22 @@ def test_declined_change_set_changes_nothing(aws_env: AwsConfig, unique_name: st
     sqs = make_client("sqs", aws_env)
     with pytest.raises(sqs.exceptions.QueueDoesNotExist):
         sqs.get_queue_url(QueueName="gamma-q")
+
+
+@pytest.mark.parametrize("answer", ["n\n", ""], ids=["no", "end-of-input"])
+def test_cli_prompt_declined_removes_the_change_set(
+    aws_env: AwsConfig, moto_server: str, app_file: Path, unique_name: str, answer: str
+) -> None:
+    vpc, subnet = _network(aws_env)
+    args = [
+        "deploy", str(app_file), "--target", "fargate-spot", "--for-emulator",
+        "--stack", unique_name, "--image", "img:1", "-p", f"VpcId={vpc}",
+        "-p", f"SubnetIds={subnet}", "--endpoint-url", moto_server,
+    ]  # fmt: skip
+    result = CliRunner().invoke(cli, args, input=answer)
+    assert result.exit_code == 1, result.output
+    assert "Apply these changes?" in result.output
+    assert f"deployment of '{unique_name}' cancelled; nothing changed" in result.output
+    cfn = make_client("cloudformation", aws_env)
+    summaries = cfn.list_change_sets(StackName=unique_name)["Summaries"]
+    assert summaries == []

@@ -178,7 +178,7 @@ def deploy(
             if "Default" not in spec and key not in parameters
         )
         deployer = Deployer(_cloudformation(region, endpoint_url), _view(console))
-        confirm = None if yes else (lambda: click.confirm("Apply these changes?", default=False))
+        confirm = None if yes else _ask_to_apply
         result = deployer.deploy(
             stack_name, template, parameters, confirm=confirm, keep_previous=missing
         )
@@ -249,6 +249,14 @@ def dockerfile(
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(render(spec))
     click.echo(f"wrote {output}; build it with `docker build -t IMAGE {output.parent}`")
+
+
+def _ask_to_apply() -> bool:
+    """The user's answer; no answer (end of input, Ctrl-C) is a no, so the change set is removed."""
+    try:
+        return click.confirm("Apply these changes?", default=False)
+    except click.Abort:
+        return False
 
 
 def stack_parameters(
