@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from spotq.sqs import messages, receive, validation
+from spotq.sqs import inflight, messages, receive, validation
 from spotq.sqs.digests import md5_of_attributes
 from spotq.sqs.errors import SqsError, sqs_error
 from spotq.sqs.messages import NewMessage, Sent
@@ -188,7 +188,7 @@ def _filter_attributes(attrs: dict[str, Any], wanted: list[str]) -> dict[str, An
 def delete_message(svc: SqsService, p: dict[str, Any], ctx: RequestContext) -> Result:
     queue = svc.queue_from_url(p["QueueUrl"])
     with svc.store.tx():
-        messages.delete(svc.store, queue, p["ReceiptHandle"])
+        inflight.delete(svc.store, queue, p["ReceiptHandle"])
     return {}
 
 
@@ -197,7 +197,7 @@ def delete_message_batch(svc: SqsService, p: dict[str, Any], ctx: RequestContext
     entries = p["Entries"]
     validation.batch_entries(entries, "DeleteMessageBatchRequestEntry")
     with svc.store.tx():
-        errors = messages.delete_many(
+        errors = inflight.delete_many(
             svc.store, queue, [(entry["Id"], entry["ReceiptHandle"]) for entry in entries]
         )
     bad = {entry_id for entry_id, _ in errors}
@@ -210,7 +210,7 @@ def delete_message_batch(svc: SqsService, p: dict[str, Any], ctx: RequestContext
 def change_message_visibility(svc: SqsService, p: dict[str, Any], ctx: RequestContext) -> Result:
     queue = svc.queue_from_url(p["QueueUrl"])
     with svc.store.tx():
-        messages.change_visibility(svc.store, queue, p["ReceiptHandle"], p["VisibilityTimeout"])
+        inflight.change_visibility(svc.store, queue, p["ReceiptHandle"], p["VisibilityTimeout"])
     return {}
 
 
@@ -228,7 +228,7 @@ def change_message_visibility_batch(
                 timeout_s = entry.get("VisibilityTimeout")
                 if timeout_s is None:
                     raise validation.missing("VisibilityTimeout")
-                messages.change_visibility(svc.store, queue, entry["ReceiptHandle"], timeout_s)
+                inflight.change_visibility(svc.store, queue, entry["ReceiptHandle"], timeout_s)
             except SqsError as error:
                 failed.append(messages.batch_error(entry["Id"], error))
                 continue

@@ -6,7 +6,7 @@ import os
 import sqlite3
 from dataclasses import dataclass
 
-from spotq.sqs import fifo, messages, validation
+from spotq.sqs import fifo, inflight, messages, validation
 from spotq.sqs.errors import sqs_error
 from spotq.sqs.schema import IN_FLIGHT, VISIBLE
 from spotq.sqs.store import Queue, SqsStore
@@ -133,7 +133,7 @@ def _mark_all(
         _received(
             queue,
             row,
-            messages.make_receipt(queue.id, row["id"], nonce),
+            inflight.make_receipt(queue.id, row["id"], nonce),
             row["first_receive_s"] or now,
             1,
         )
@@ -176,7 +176,7 @@ def _retry(store: SqsStore, queue: Queue, attempt_id: str) -> list[Received] | N
         ).fetchone()
         if row is None or row["state"] != IN_FLIGHT:
             return None
-        if messages.make_receipt(queue.id, seq, row["receipt"]) != handle:
+        if inflight.make_receipt(queue.id, seq, row["receipt"]) != handle:
             return None
         out.append(_received(queue, row, handle, row["first_receive_s"], 0))
     return out

@@ -1,0 +1,123 @@
+"""Operations on received messages by receipt handle: delete and change visibility."""
+
+from __future__ import annotations
+
+from spotq.sqs import fifo, validation
+from spotq.sqs.errors import SqsError, sqs_error
+from spotq.sqs.messages import remove
+from spotq.sqs.schema import IN_FLIGHT, VISIBLE
+from spotq.sqs.store import Queue, SqsStore
+
+
+def make_receipt(queue_id: int, seq: int, nonce: str) -> str:
+    """An opaque-to-clients receipt handle naming the queue, the message and this receive."""
+    return f"{nonce}{queue_id:x}.{seq:x}"
+
+
+def parse_receipt(queue: Queue, handle: str) -> tuple[int, str]:
+    """(message seq, nonce) from a receipt handle issued for this queue."""
+    nonce, ids = handle[:_NONCE_CHARS], handle[_NONCE_CHARS:]
+    queue_hex, _, seq_hex = ids.partition(".")
+    try:
+        if int(queue_hex, 16) == queue.id and len(nonce) == _NONCE_CHARS:
+            return int(seq_hex, 16), nonce
+    except ValueError:
+        pass
+    raise sqs_error(
+        "ReceiptHandleIsInvalid",
+        f'The input receipt handle "{handle}" is not a valid receipt handle.',
+    )
+
+
+_NONCE_CHARS = 16
+
+
+def delete(store: SqsStore, queue: Queue, handle: str) -> None:
+    """Delete by receipt handle; an already-deleted message, or one received again since this
+    handle was issued, is left alone and the call still succeeds (as in SQS)."""
+    delete_many(store, queue, [("", handle)])
+
+
+def delete_many(
+    store: SqsStore, queue: Queue, entries: list[tuple[str, str]]
+) -> list[tuple[str, SqsError]]:
+    """Delete (entry id, receipt handle) pairs with one SELECT and one DELETE; return the
+    entries whose handle is malformed. Stale or repeated handles succeed without deleting."""
+    failed: list[tuple[str, SqsError]] = []
+    wanted: dict[int, str] = {}
+    for entry_id, handle in entries:
+        try:
+            seq, nonce = parse_receipt(queue, handle)
+        except SqsError as error:
+            if not entry_id:
+                raise
+            failed.append((entry_id, error))
+            continue
+        wanted[seq] = nonce
+    if not wanted:
+        return failed
+    store.maintain(queue)
+    marks = ",".join("?" * len(wanted))
+    # By row id only: with `queue_id=?` too, SQLite may prefer scanning a queue index.
+    rows = store.conn.execute(
+        f"SELECT id, state, group_id, receipt, queue_id FROM messages WHERE id IN ({marks})",
+        tuple(wanted),
+    ).fetchall()
+    doomed = [row for row in rows if wanted[row[0]] == row[3] and row[4] == queue.id]
+    if queue.fifo:
+        for row in doomed:
+            remove(store, queue, row[0], row[1], row[2])
+        return failed
+    if doomed:
+        store.conn.execute(
+            f"DELETE FROM messages WHERE id IN ({','.join('?' * len(doomed))})",
+            [row[0] for row in doomed],
+        )
+        for row in doomed:
+            store.bump(queue.id, row[1], -1)
+    return failed
+
+
+def change_visibility(store: SqsStore, queue: Queue, handle: str, timeout_s: int) -> None:
+    """Set a received message's remaining invisibility (0 makes it visible now)."""
+    validation.int_range("VisibilityTimeout", timeout_s, 0, validation.MAX_VISIBILITY_S)
+    seq, nonce = parse_receipt(queue, handle)
+    store.maintain(queue)
+    row = store.conn.execute(
+        "SELECT state, group_id, receipt, received_s FROM messages WHERE id=? AND +queue_id=?",
+        (seq, queue.id),
+    ).fetchone()
+    if row is None or row[2] != nonce:
+        raise validation.invalid_value(
+            "ReceiptHandle",
+            handle,
+            "Message does not exist or is not available for visibility timeout change.",
+        )
+    if row[0] != IN_FLIGHT:
+        raise sqs_error("MessageNotInflight", "The message referred to isn't in flight.")
+    now = store.now()
+    if now + timeout_s - float(row[3]) > validation.MAX_VISIBILITY_S:
+        raise validation.invalid_value(
+            "VisibilityTimeout",
+            timeout_s,
+            f"Total VisibilityTimeout for the message is beyond the limit "
+            f"[{validation.MAX_VISIBILITY_S} seconds]",
+        )
+    _set_visibility(store, queue, seq, row[1], now, timeout_s)
+
+
+def _set_visibility(
+    store: SqsStore, queue: Queue, seq: int, group_id: str | None, now: float, timeout_s: int
+) -> None:
+    if timeout_s == 0:
+        store.conn.execute(
+            "UPDATE messages SET state=?, visible_at=? WHERE id=?", (VISIBLE, now, seq)
+        )
+        store.bump(queue.id, IN_FLIGHT, -1)
+        store.bump(queue.id, VISIBLE, 1)
+        if queue.fifo and group_id is not None:
+            fifo.group_inflight(store, queue, group_id, -1)
+        store.wake(queue.id)
+        return
+    store.conn.execute("UPDATE messages SET visible_at=? WHERE id=?", (now + timeout_s, seq))
+    store.note_deadline(queue, now + timeout_s)
