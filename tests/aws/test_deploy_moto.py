@@ -36,11 +36,12 @@ class RecordingView:
         self.calls.append(("finish", (status, ok)))
 
 
-def _queue_template(*names: str) -> dict[str, Any]:
+def _queue_template(prefix: str, *names: str) -> dict[str, Any]:
+    """Queues named `<prefix>-<name>` (unique per test: the moto server is shared)."""
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Resources": {
-            name: {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": f"{name.lower()}-q"}}
+            name: {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": f"{prefix}-{name}"}}
             for name in names
         },
     }
@@ -151,18 +152,18 @@ def test_deployer_creates_then_updates_and_follows_to_the_end(
     view = RecordingView()
     deployer = Deployer(cfn, view, poll=PollSettings(interval_s=0.05, timeout_s=30))
 
-    created = deployer.deploy(unique_name, _queue_template("Alpha"), {})
+    created = deployer.deploy(unique_name, _queue_template(unique_name, "Alpha"), {})
     assert created.status == "CREATE_COMPLETE"
     assert created.changes == (Change("Add", "Alpha", "AWS::SQS::Queue", ""),)
     assert view.calls[0] == ("changes", list(created.changes))
     assert view.calls[1] == ("start", ("CREATE", 1))
     assert view.calls[-1] == ("finish", ("CREATE_COMPLETE", True))
 
-    updated = deployer.deploy(unique_name, _queue_template("Alpha", "Beta"), {})
+    updated = deployer.deploy(unique_name, _queue_template(unique_name, "Alpha", "Beta"), {})
     assert updated.status == "UPDATE_COMPLETE"
     assert view.calls[-1] == ("finish", ("UPDATE_COMPLETE", True))
     sqs = make_client("sqs", aws_env)
-    assert sqs.get_queue_url(QueueName="beta-q")["QueueUrl"]
+    assert sqs.get_queue_url(QueueName=f"{unique_name}-Beta")["QueueUrl"]
 
     assert deployer.destroy(unique_name) == "DELETE_COMPLETE"
     assert view.calls[-1] == ("finish", ("DELETE_COMPLETE", True))
@@ -173,11 +174,13 @@ def test_declined_change_set_changes_nothing(aws_env: AwsConfig, unique_name: st
     view = RecordingView()
     deployer = Deployer(cfn, view, poll=PollSettings(interval_s=0.05, timeout_s=30))
     with pytest.raises(DeployCancelledError, match="nothing changed"):
-        deployer.deploy(unique_name, _queue_template("Gamma"), {}, confirm=lambda: False)
+        deployer.deploy(
+            unique_name, _queue_template(unique_name, "Gamma"), {}, confirm=lambda: False
+        )
     assert [name for name, _ in view.calls] == ["changes"]
     sqs = make_client("sqs", aws_env)
     with pytest.raises(sqs.exceptions.QueueDoesNotExist):
-        sqs.get_queue_url(QueueName="gamma-q")
+        sqs.get_queue_url(QueueName=f"{unique_name}-Gamma")
 
 
 @pytest.mark.parametrize("answer", ["n\n", ""], ids=["no", "end-of-input"])

@@ -76,7 +76,7 @@ class RichDeployView:
     def finish(self, stack: str, status: str, ok: bool) -> None:
         if self._progress is not None and self._task is not None:
             done = self._progress.tasks[0].total if ok else len(self._done)
-            self._progress.update(self._task, description=f"{self._stack} {status}", completed=done)
+            self._progress.update(self._task, description=f"{stack} {status}", completed=done)
             self._progress.stop()
         style = "green" if ok else "red"
         self._console.print(f"[{style}]{stack}: {status}[/{style}]", highlight=False)

@@ -4,12 +4,14 @@ Each resource group is one module: queues, storage (bucket + table), task (task 
 service (cluster, service, security group), capacity (EC2 launch template, Auto Scaling group,
 capacity provider), autoscaling (0→1 step policy, backlog-per-task target tracking), iam,
 observability (log group, alarms). Output is deterministic (sorted keys), so golden files in
-tests/aws/golden/ stay stable; regenerate them with `SPOTQ_UPDATE_GOLDEN=1 pytest tests/aws`.
+tests/aws/golden/ stay stable; after an intended change regenerate them with
+`SPOTQ_UPDATE_GOLDEN=1 .venv/bin/pytest tests/aws/test_synth_validation.py` and review the diff.
 
 For moto server (the AWS-runtime end-to-end test) pass `for_emulator=True`: the template keeps
 every resource moto can create (queues, bucket, table, roles, cluster, task definition, service,
 log group, and for EC2 targets the launch template and Auto Scaling group) and drops the rest;
-see `spotq.aws.synth.emulator`.
+see `spotq.aws.synth.emulator`. Deploy it with `create_stack` (moto 5.2 returns no stack
+outputs after a change set) and read the container's environment from the task definition.
 """
 
 from __future__ import annotations
