@@ -1,6 +1,6 @@
 """`spotq deploy` / `spotq destroy` against moto server: change set listing, completion, the
-progress display ending on the final status, and deletion. Failure paths moto cannot produce
-(a rollback) run against a scripted CloudFormation stand-in."""
+progress display ending on the final status, and deletion; the emulator subset of the EC2
+targets deploys too. Failure paths moto cannot produce are in test_deploy_failures.py."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from spotq.app import App
 from spotq.aws.deploy import Change, DeployCancelledError, Deployer, PollSettings, StackEvent
 from spotq.aws.session import AwsConfig, make_client
+from spotq.aws.synth import Target, synth
 from spotq.cli import cli
 
 
@@ -200,3 +202,23 @@ def test_cli_prompt_declined_removes_the_change_set(
     cfn = make_client("cloudformation", aws_env)
     summaries = cfn.list_change_sets(StackName=unique_name)["Summaries"]
     assert summaries == []
+
+
+@pytest.mark.parametrize("target", [Target.EC2_SPOT, Target.GPU], ids=lambda t: t.value)
+def test_emulator_subset_of_ec2_targets_deploys_on_moto(
+    aws_env: AwsConfig, unique_name: str, target: Target
+) -> None:
+    app = App(unique_name[-30:], vcpu=4, memory_gib=13, gpus=int(target is Target.GPU))
+    template = synth(app, target, for_emulator=True)
+    vpc, subnet = _network(aws_env)
+    view = RecordingView()
+    cfn = make_client("cloudformation", aws_env)
+    deployer = Deployer(cfn, view, poll=PollSettings(interval_s=0.05, timeout_s=30))
+    result = deployer.deploy(
+        unique_name, template, {"ContainerImage": "img:1", "VpcId": vpc, "SubnetIds": subnet}
+    )
+    assert result.status == "CREATE_COMPLETE"
+    kinds = {s["ResourceType"] for s in cfn.list_stack_resources(StackName=unique_name)[
+        "StackResourceSummaries"]}  # fmt: skip
+    assert {"AWS::AutoScaling::AutoScalingGroup", "AWS::EC2::LaunchTemplate"} <= kinds
+    assert deployer.destroy(unique_name) == "DELETE_COMPLETE"
