@@ -67,3 +67,13 @@ def test_non_loopback_bind_is_allowed_with_credentials() -> None:
     check_config(SqsServerConfig(host="::1"))
     with pytest.raises(ConfigError, match="host"):
         check_config(SqsServerConfig(host="10.0.0.5"))
+
+
+def test_bad_credentials_file_is_a_clear_error(tmp_path: Path) -> None:
+    creds = tmp_path / "creds.yaml"
+    creds.write_text("- not\n- a map\n")
+    result = CliRunner().invoke(
+        cli, ["sqs", "serve", "--port", "0", "--credentials-file", str(creds)]
+    )
+    assert result.exit_code == 2
+    assert "credentials-file" in result.output

@@ -62,9 +62,10 @@ def _credentials(
     default="normal",
     show_default=True,
     help=(
-        "Durability: every reply is sent after its commit. normal: an acknowledged message "
-        "survives kill -9 of the server; full: also survives power loss (slower); off: fastest, "
-        "may lose recent messages on a crash."
+        "Durability (every reply is sent after its SQLite commit). normal: an acknowledged "
+        "message survives kill -9 of the server; a power loss may lose the last commits. "
+        "full: fsync on every commit, also survives power loss (slower). off: never fsync; "
+        "survives kill -9, but a power loss can corrupt the database."
     ),
 )
 @click.option(
@@ -73,8 +74,12 @@ def _credentials(
     default=None,
     help="YAML map of access key id -> secret; requests must then be SigV4-signed.",
 )
-@click.option("--access-key", envvar="SPOTQ_SQS_ACCESS_KEY", default=None, help="Access key id.")
-@click.option("--secret-key", envvar="SPOTQ_SQS_SECRET_KEY", default=None, help="Secret key.")
+@click.option(
+    "--access-key", envvar="SPOTQ_SQS_ACCESS_KEY", show_envvar=True, help="Access key id."
+)
+@click.option(
+    "--secret-key", envvar="SPOTQ_SQS_SECRET_KEY", show_envvar=True, help="Secret access key."
+)
 @click.option("--region", default="us-east-1", show_default=True, help="Region in queue ARNs.")
 def serve(
     host: str,
