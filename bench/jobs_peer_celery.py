@@ -1,0 +1,21 @@
+"""Celery's no-op task for the jobs benchmark (runs in bench/.venv-peers)."""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+
+app = Celery("bench", broker=os.environ["BENCH_BROKER_URL"], backend=os.environ["BENCH_REDIS_URL"])
+app.conf.update(
+    task_ignore_result=False,
+    result_expires=3600,
+    broker_connection_retry_on_startup=True,
+    worker_hijack_root_logger=False,
+    broker_transport_options={"region": "us-east-1", "is_secure": False, "wait_time_seconds": 1},
+)
+
+
+@app.task(name="noop")
+def noop(i: int) -> dict[str, bool]:
+    return {"ok": True}

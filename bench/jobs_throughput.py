@@ -1,0 +1,74 @@
+"""Benchmark (a): no-op jobs per second end to end (submitted → result stored), spotq beside
+Celery, RQ and Dramatiq on a local Redis, and Celery's SQS transport against spotq's SQS server.
+
+One producer, two worker processes, workers started and ready before the clock starts.
+
+    .venv/bin/python bench/jobs_throughput.py [--jobs 5000] [--peers celery,rq,dramatiq,celery-sqs]
+
+Installs redis-server (apt-get) when missing and the peers into bench/.venv-peers (not .venv).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from jobs_setup import ensure_peers_venv, redis_server
+from jobs_spotq import run_spotq
+from spotq.sqs.server import SqsServerConfig, start_server
+
+HERE = Path(__file__).resolve().parent
+ALL_PEERS = ("dramatiq", "celery", "rq", "celery-sqs")
+
+
+def run_peer(python: Path, peer: str, jobs: int, workers: int) -> float:
+    with tempfile.TemporaryDirectory(prefix="bench-redis-") as tmp, redis_server(Path(tmp)) as url:
+        args = [str(python), str(HERE / "jobs_peers.py"), peer, "--jobs", str(jobs),
+                    "--workers", str(workers), "--redis", url]  # fmt: skip
+        sqs = None
+        if peer == "celery-sqs":
+            sqs = start_server(SqsServerConfig(port=0, data_dir=Path(tmp) / "sqs"))
+            args += ["--sqs", sqs.endpoint_url]
+        try:
+            done = subprocess.run(args, capture_output=True, text=True, timeout=900)
+        finally:
+            if sqs is not None:
+                sqs.stop()
+    if done.returncode != 0:
+        raise SystemExit(f"{peer} failed:\n{done.stdout}\n{done.stderr[-3000:]}")
+    return float(json.loads(done.stdout.strip().splitlines()[-1])["jobs_per_s"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=5000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--peers", default=",".join(ALL_PEERS))
+    args = parser.parse_args()
+    peers = [p for p in args.peers.split(",") if p]
+    unknown = set(peers) - set(ALL_PEERS)
+    if unknown:
+        raise SystemExit(f"unknown peers {sorted(unknown)}; choose from {', '.join(ALL_PEERS)}")
+    python = ensure_peers_venv() if peers else Path(sys.executable)
+    rates = {"spotq": run_spotq(args.jobs, args.workers)}
+    print(f"spotq: {rates['spotq']:.0f} jobs/s", file=sys.stderr)
+    for peer in peers:
+        rates[peer] = run_peer(python, peer, args.jobs, args.workers)
+        print(f"{peer}: {rates[peer]:.0f} jobs/s", file=sys.stderr)
+    print(f"{args.jobs} no-op jobs, 1 producer, {args.workers} worker processes")
+    print(f"{'system':<12} {'jobs/s':>8} {'spotq / system':>15}")
+    for name, rate in rates.items():
+        print(f"{name:<12} {rate:>8.0f} {rates['spotq'] / rate:>15.2f}")
+    fastest = max((r for n, r in rates.items() if n != "spotq"), default=None)
+    if fastest is not None:
+        print(f"spotq / fastest peer: {rates['spotq'] / fastest:.2f}")
+
+
+if __name__ == "__main__":
+    main()
