@@ -144,22 +144,23 @@ def _mark_all(
 def _received(
     queue: Queue, row: sqlite3.Row, handle: str, first_s: float, extra_receives: int
 ) -> Received:
+    # Positional row access (the order of _COLUMNS): this runs for every delivered message.
     return Received(
-        seq=row["id"],
-        message_id=row["message_id"],
-        receipt_handle=handle,
-        body=row["body"],
-        md5_body=row["md5_body"],
-        attrs=row["attrs"],
-        md5_attrs=row["md5_attrs"],
-        trace_header=row["trace_header"],
-        group_id=row["group_id"],
-        dedup_id=row["dedup_id"] if queue.fifo else None,
-        sender_id=row["sender_id"],
-        sent_s=row["sent_s"],
-        receive_count=row["receive_count"] + extra_receives,
-        first_receive_s=first_s,
-        dlq_source_arn=row["dlq_source_arn"],
+        row[0],
+        row[1],
+        handle,
+        row[2],
+        row[4],
+        row[3],
+        row[5],
+        row[6],
+        row[8],
+        row[9] if queue.fifo else None,
+        row[10],
+        row[11],
+        row[13] + extra_receives,
+        first_s,
+        row[16],
     )
 
 
