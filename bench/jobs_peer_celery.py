@@ -12,7 +12,13 @@ app.conf.update(
     result_expires=3600,
     broker_connection_retry_on_startup=True,
     worker_hijack_root_logger=False,
-    broker_transport_options={"region": "us-east-1", "is_secure": False, "wait_time_seconds": 1},
+    # SQS transport: poll again 10 ms after a receive (the default waits 1 s between polls).
+    broker_transport_options={
+        "region": "us-east-1",
+        "is_secure": False,
+        "wait_time_seconds": 1,
+        "polling_interval": 0.01,
+    },
 )
 
 
