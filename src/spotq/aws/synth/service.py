@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from spotq.aws.synth import ids
-from spotq.aws.synth.cfn import Json, checkov_skips, if_, ref, tags
+from spotq.aws.synth.cfn import Json, if_, ref, tags
 from spotq.aws.synth.context import Context, Target
 
 
@@ -69,14 +69,6 @@ def service(ctx: Context) -> Json:
     resource: Json = {"Type": "AWS::ECS::Service", "Properties": props}
     if depends_on:
         resource["DependsOn"] = depends_on
-    if ctx.target is Target.FARGATE_SPOT:
-        resource["Metadata"] = checkov_skips(
-            (
-                "CKV_AWS_333",
-                "AssignPublicIp defaults to DISABLED; the parameter exists only for public "
-                "subnets without a NAT gateway, where tasks cannot pull images otherwise.",
-            ),
-        )
     return resource
 
 
