@@ -18,7 +18,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from sim_simpy import run_simpy
-from spotq.scaling import make_policy
+from spotq.scaling import ScalingPolicy, make_policy
 from spotq.sim import kernel
 from spotq.sim.config import SimConfig
 from spotq.sim.result import latency_quantiles
@@ -38,8 +38,11 @@ def workload(days: float, jobs: int, seed: int) -> Workload:
     return Workload(arrivals, service_times(rng, arrivals.size, 10.0, 0.5))
 
 
-def policy() -> object:
-    return make_policy("spotq-default", max_workers=MAX_WORKERS, startup_s=STARTUP_S)
+def policy(mode: str) -> ScalingPolicy:
+    """`spotq-default`, or `fixed-N` (N always-on workers: the engine's no-tick fast path)."""
+    if mode.startswith("fixed-"):
+        return make_policy("fixed", workers=int(mode.removeprefix("fixed-")))
+    return make_policy(mode, max_workers=MAX_WORKERS, startup_s=STARTUP_S)
 
 
 def metrics(
@@ -65,6 +68,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--tick", type=float, default=TICK_S, help="policy tick, seconds")
     parser.add_argument("--skip-simpy", action="store_true")
+    parser.add_argument(
+        "--modes", nargs="+", default=["spotq-default", "fixed-9"], help="policies to compare"
+    )
     args = parser.parse_args()
 
     wl = workload(args.days, args.jobs, args.seed)
@@ -81,8 +87,15 @@ def main() -> None:
     t0 = time.perf_counter()
     kernel.warm_up()  # numba: compile once, or load the cached machine code
     print(f"kernel warm-up (compiled={kernel.COMPILED}): {time.perf_counter() - t0:.2f} s")
+    for mode in args.modes:
+        print(f"\n== {mode} ==")
+        compare(wl, cfg, mode, args)
+
+
+def compare(wl: Workload, cfg: SimConfig, mode: str, args: argparse.Namespace) -> None:
+    """Run one policy through both simulators; print both metric sets and the speed-up."""
     t0, c0 = time.perf_counter(), time.process_time()
-    raw = simulate_raw(wl, policy(), cfg)  # type: ignore[arg-type]
+    raw = simulate_raw(wl, policy(mode), cfg)
     spotq_s, spotq_cpu = time.perf_counter() - t0, time.process_time() - c0
     ours = metrics(np.asarray(raw.finish_s), wl.arrivals_s, raw.billed_s, raw.worker_s)
     ours["peak_workers"] = max(raw.series.workers)
@@ -97,10 +110,10 @@ def main() -> None:
     peer = run_simpy(
         wl.arrivals_s,
         wl.service_s,
-        policy(),  # type: ignore[arg-type]
+        policy(mode),
         tick_s=args.tick,
         startup_s=STARTUP_S,
-        horizon_s=horizon,
+        horizon_s=cfg.horizon_s or 0.0,
     )
     simpy_s, simpy_cpu = time.perf_counter() - t0, time.process_time() - c0
     theirs = metrics(peer.finish_s, wl.arrivals_s, peer.billed_s, peer.worker_s)

@@ -87,3 +87,18 @@ def test_ec2_tasks_wait_for_a_host_and_hosts_are_billed() -> None:
     assert raw.finish_s.tolist() == [295.0, 295.0]
     assert raw.host_billed_s >= 295.0
     assert summarise(raw, cfg).cost_usd == pytest.approx(raw.host_billed_s * 0.001)
+
+
+def test_fixed_workers_fast_path_matches_the_tick_engine() -> None:
+    from spotq.sim.engine import Engine
+
+    workload = long_jobs()
+    cfg = SimConfig(price_per_task_hour_usd=0.05, horizon_s=6 * 3600)
+    fast = simulate_raw(workload, make_policy("fixed", workers=3), cfg)
+    ticked = Engine(workload, make_policy("fixed", workers=3), cfg).run()
+    assert fast.series.t_s[-1] == ticked.end_s == fast.end_s
+    np.testing.assert_array_equal(fast.finish_s, ticked.finish_s)
+    assert fast.billed_s == ticked.billed_s and fast.worker_s == ticked.worker_s
+    assert fast.series.visible == ticked.series.visible
+    assert fast.series.busy == ticked.series.busy
+    assert summarise(fast, cfg) == summarise(ticked, cfg)

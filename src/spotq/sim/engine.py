@@ -34,13 +34,10 @@ class Engine:
         self.policy = policy
         n = workload.jobs
         self.n = n
-        self.jobs = np.zeros((5, n))
+        self.buf, self.jobs, self.workers, self.retries, self.ints = k.pack(n, cfg.max_workers + 1)
         self.jobs[k.ARR] = workload.arrivals_s
         self.jobs[k.SVC] = workload.service_s
         self.jobs[k.FINISH] = INF
-        self.workers = np.zeros((cfg.max_workers + 1, 3))
-        self.retries = np.zeros((n + 1, 2))
-        self.ints = np.zeros(8, dtype=np.int64)
         self.ints[k.MAX_RECEIVES] = cfg.max_receives
         self.draining: list[tuple[float, int]] = []  # (finishes at, job) on leaving workers
         self.rng = random.Random(cfg.seed)
@@ -59,7 +56,7 @@ class Engine:
         dt, cap = cfg.evaluation_interval_s, cfg.max_workers
         stop_at = self.horizon_s + cfg.drain_limit_s
         jobs, retries, ints = self.jobs, self.retries, self.ints
-        out = np.zeros(6, dtype=np.int64)
+        buf, out = self.buf, k.OUT
         step, spot = k.step, cfg.spot_interruptions_per_hour > 0
         dispatch, observe = k.dispatch, k.observe
         record = (series.t_s.append, series.visible.append, series.in_flight.append)
@@ -70,10 +67,10 @@ class Engine:
             if spot:  # notices land after the jobs that started before t
                 dispatch(t, jobs, self.workers, retries, ints)
                 self._interrupt(t, dt)
-                observe(t, jobs, self.workers, retries, ints, out)
+                observe(t, jobs, self.workers, retries, ints, ints[out : out + 6])
             else:
-                step(t, jobs, self.workers, retries, ints, out)
-            visible, hidden, starting, busy, arrived, nw = out.tolist()
+                step(t, buf, ints)
+            visible, hidden, starting, busy, arrived, nw = ints[out : out + 6].tolist()
             if self.draining:
                 self.draining = [d for d in self.draining if d[0] > t]
             in_flight = busy + hidden + len(self.draining)

@@ -5,7 +5,9 @@ interpreted, only slower. Layouts (all float64):
   jobs[5, n]   arrival, service, start of last attempt, finish (inf: not done), receives
   workers[c,3] a min-heap on free_at: (free_at, launched_at, job; -1 = never ran a job)
   retries[n,2] a min-heap on visible_at: (visible_at, job)
-  ints[8]      head, workers, retries, dead, arrived pointer, max_receives
+  ints[16]     head, workers, retries, dead, arrived pointer, max_receives, n, capacity, out
+`step` takes all three float arrays packed in one buffer (see `pack`): every argument numba
+has to check costs time, and it is called once per policy tick.
 """
 
 from __future__ import annotations
@@ -35,42 +37,56 @@ except ImportError:  # pragma: no cover - exercised only without the extra
 
     COMPILED = False
 
-HEAD, NW, NR, DEAD, ARRIVED, MAX_RECEIVES = 0, 1, 2, 3, 4, 5
+HEAD, NW, NR, DEAD, ARRIVED, MAX_RECEIVES, N_JOBS, CAPACITY = 0, 1, 2, 3, 4, 5, 6, 7
+OUT = 8  # ints[8:14]: what `step` observed (visible, hidden, starting, busy, arrived, workers)
+INTS = 16
 ARR, SVC, START, FINISH, RECEIVES = 0, 1, 2, 3, 4
+
+
+@jit
+def _copy_row(heap: Arr, dst: int, src: int) -> None:
+    for j in range(heap.shape[1]):
+        heap[dst, j] = heap[src, j]
 
 
 @jit
 def sift_down(heap: Arr, start: int, pos: int) -> None:
     """Move heap[pos] up towards the root (heapq's _siftdown), keyed on column 0."""
+    width = heap.shape[1]
     item0, item1 = heap[pos, 0], heap[pos, 1]
-    item2 = heap[pos, 2] if heap.shape[1] > 2 else 0.0
+    item2 = heap[pos, 2] if width > 2 else 0.0
     while pos > start:
         parent = (pos - 1) >> 1
         if item0 < heap[parent, 0]:
-            heap[pos, :] = heap[parent, :]
+            _copy_row(heap, pos, parent)
             pos = parent
             continue
         break
     heap[pos, 0] = item0
     heap[pos, 1] = item1
-    if heap.shape[1] > 2:
+    if width > 2:
         heap[pos, 2] = item2
 
 
 @jit
 def sift_up(heap: Arr, size: int, pos: int) -> None:
     """Move heap[pos] down to a leaf, then back up (heapq's _siftup)."""
+    width = heap.shape[1]
     start = pos
-    row = heap[pos, :].copy()
+    item0, item1 = heap[pos, 0], heap[pos, 1]
+    item2 = heap[pos, 2] if width > 2 else 0.0
     child = 2 * pos + 1
     while child < size:
         right = child + 1
         if right < size and not heap[child, 0] < heap[right, 0]:
             child = right
-        heap[pos, :] = heap[child, :]
+        _copy_row(heap, pos, child)
         pos = child
         child = 2 * pos + 1
-    heap[pos, :] = row
+    heap[pos, 0] = item0
+    heap[pos, 1] = item1
+    if width > 2:
+        heap[pos, 2] = item2
     sift_down(heap, start, pos)
 
 
@@ -97,7 +113,7 @@ def heap_pop(heap: Arr, size: int) -> int:
     """Drop the root; return the new size."""
     size -= 1
     if size > 0:
-        heap[0, :] = heap[size, :]
+        _copy_row(heap, 0, size)
         sift_up(heap, size, 0)
     return size
 
@@ -175,30 +191,35 @@ def observe(
     out[0], out[1], out[2], out[3], out[4], out[5] = visible, hidden, starting, busy, p, ints[NW]
 
 
+def pack(n: int, capacity: int) -> tuple[Arr, Arr, Arr, Arr, Ints]:
+    """One buffer holding jobs, workers and retries, those three views of it, and the ints."""
+    buf = np.zeros(5 * n + 3 * capacity + 2 * (n + 1))
+    jobs = buf[: 5 * n].reshape((5, n))
+    workers = buf[5 * n : 5 * n + 3 * capacity].reshape((capacity, 3))
+    retries = buf[5 * n + 3 * capacity :].reshape((n + 1, 2))
+    ints = np.zeros(INTS, dtype=np.int64)
+    ints[N_JOBS], ints[CAPACITY] = n, capacity
+    return buf, jobs, workers, retries, ints
+
+
 @jit
-def step(
-    t: float,
-    jobs: Arr,
-    workers: Arr,
-    retries: Arr,
-    ints: Ints,
-    out: Ints,
-) -> None:
-    """Dispatch every start before t, then observe at t (one call per policy tick)."""
+def step(t: float, buf: Arr, ints: Ints) -> None:
+    """Dispatch every start before t, then observe at t into ints[OUT:] (once per policy tick)."""
+    n, cap = ints[N_JOBS], ints[CAPACITY]
+    jobs = buf[: 5 * n].reshape((5, n))
+    workers = buf[5 * n : 5 * n + 3 * cap].reshape((cap, 3))
+    retries = buf[5 * n + 3 * cap :].reshape((n + 1, 2))
     dispatch(t, jobs, workers, retries, ints)
-    observe(t, jobs, workers, retries, ints, out)
+    observe(t, jobs, workers, retries, ints, ints[OUT : OUT + 6])
 
 
 def warm_up() -> None:
     """Compile (or load from cache) every kernel on tiny inputs."""
-    jobs = np.zeros((5, 2))
+    buf, jobs, workers, retries, ints = pack(2, 2)
     jobs[FINISH, :] = np.inf
-    workers = np.zeros((2, 3))
     workers[:, 2] = -1.0
-    retries = np.zeros((2, 2))
-    ints = np.array([0, 1, 0, 0, 0, 3, 0, 0], dtype=np.int64)
-    out = np.zeros(6, dtype=np.int64)
-    step(1.0, jobs, workers, retries, ints, out)
+    ints[NW], ints[MAX_RECEIVES] = 1, 3
+    step(1.0, buf, ints)
     heapify(workers, 1)
     ints[NR] = heap_push(retries, 0, 1.0, 0.0, 0.0)
     ints[NR] = heap_pop(retries, int(ints[NR]))
