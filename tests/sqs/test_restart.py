@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from conftest import make_sqs_client
+from spotq.errors import ServiceError
 from spotq.sqs.server import SqsServerConfig, start_server
 
 
@@ -35,3 +38,9 @@ def test_restart_restores_everything(tmp_path: Path) -> None:
         )
         again = client.receive_message(QueueUrl=url, AttributeNames=["ApproximateReceiveCount"])
         assert again["Messages"][0]["Attributes"]["ApproximateReceiveCount"] == "2"
+
+
+def test_a_second_server_on_the_same_data_dir_is_refused(tmp_path: Path) -> None:
+    config = SqsServerConfig(port=0, data_dir=tmp_path / "data")
+    with start_server(config), pytest.raises(ServiceError, match="locked"):
+        start_server(config)

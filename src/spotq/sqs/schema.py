@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from spotq.errors import StorageError
+
 # Message states. Time-driven transitions (delay or visibility timeout ending) are applied lazily
 # by the store before it reads a queue, so the per-state counters in `queues` stay exact.
 DELAYED = 0
@@ -94,14 +96,27 @@ def connect(db_path: Path | None, sync: str) -> sqlite3.Connection:
     if sync not in SYNC_MODES:
         raise ValueError(f"sync must be one of {', '.join(SYNC_MODES)}, got {sync!r}")
     target = ":memory:" if db_path is None else str(db_path)
-    conn = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
+    conn = sqlite3.connect(target, isolation_level=None, check_same_thread=False, timeout=1.0)
     conn.row_factory = sqlite3.Row
-    if db_path is not None:
+    try:
+        _configure(conn, db_path is not None, sync)
+    except sqlite3.OperationalError as exc:
+        conn.close()
+        raise StorageError(f"cannot open the queue store {db_path}: {exc}") from exc
+    return conn
+
+
+def _configure(conn: sqlite3.Connection, on_disk: bool, sync: str) -> None:
+    if on_disk:
+        # One server owns a data dir: an exclusive lock keeps the WAL index in process memory
+        # (fewer syscalls per commit) and makes a second server on the same dir fail at once.
+        conn.execute("PRAGMA locking_mode=EXCLUSIVE")
         conn.execute("PRAGMA journal_mode=WAL")
     # NORMAL in WAL mode survives a process kill (the commit is in the WAL file before we reply);
-    # FULL also survives power loss; OFF survives neither reliably.
+    # FULL also survives power loss; OFF never syncs (a power loss can corrupt the file).
     conn.execute(f"PRAGMA synchronous={sync.upper()}")
     conn.execute("PRAGMA temp_store=MEMORY")
     conn.execute("PRAGMA cache_size=-65536")
     conn.executescript(_DDL)
-    return conn
+    conn.execute("BEGIN IMMEDIATE")  # take the lock now, not on the first request
+    conn.execute("COMMIT")

@@ -15,7 +15,7 @@ from pathlib import Path
 from types import TracebackType
 
 from spotq.clock import Clock, SystemClock
-from spotq.errors import ConfigError, ServiceError
+from spotq.errors import ConfigError, ServiceError, StorageError
 from spotq.sqs import move_tasks, schema
 from spotq.sqs.app import SqsApp
 from spotq.sqs.http import HttpServer, new_event_loop
@@ -190,9 +190,12 @@ def start_server(config: SqsServerConfig, clock: Clock | None = None) -> Running
 def serve_forever(config: SqsServerConfig, on_ready: object = None) -> None:
     """Run in the foreground until SIGINT/SIGTERM; `on_ready(endpoint_url)` is called once bound."""
     check_config(config)
+    try:
+        runtime = _Runtime(config, SystemClock())
+    except StorageError as exc:
+        raise ServiceError(f"the SQS server could not start: {exc}") from exc
     loop = new_event_loop()
     asyncio.set_event_loop(loop)
-    runtime = _Runtime(config, SystemClock())
     try:
         port = loop.run_until_complete(runtime.start(config.host, config.port))
     except OSError as exc:
