@@ -157,3 +157,12 @@ def test_handler_over_its_timeout_fails_the_job_and_ends_the_worker(env: WorkerE
     record = env.jobs.get("slow")
     assert record is not None and record.state is JobState.QUEUED
     assert record.last_error == "timed out: handler ran over 0.5 s"
+
+
+def test_max_idle_zero_exits_on_the_first_empty_receive(env: WorkerEnv) -> None:
+    app = app_named("echo")
+    env.send(app, "j1", {"echo": 1})
+    running = env.start(app, config=WorkerConfig(max_idle_s=0, poll_wait_s=1))
+    running.thread.join(20)
+    assert running.exit_code == [0]
+    assert _state(env, "j1") is JobState.SUCCEEDED

@@ -138,7 +138,7 @@ class Worker:
                 if busy:
                     busy = False
                     self._hooks.on_idle()
-                if self._idle_for_s(idle_since_s) >= (self._config.max_idle_s or float("inf")):
+                if self._idle_too_long(idle_since_s):
                     return "idle"
                 continue
             if not busy:
@@ -151,8 +151,9 @@ class Worker:
             idle_since_s = self._clock.monotonic()
         return self._drain_reason or "drained"
 
-    def _idle_for_s(self, since_s: float) -> float:
-        return self._clock.monotonic() - since_s
+    def _idle_too_long(self, since_s: float) -> bool:
+        limit_s = self._config.max_idle_s
+        return limit_s is not None and self._clock.monotonic() - since_s >= limit_s
 
     def _notice_drain(self) -> bool:
         if self._drain_reason is None:
