@@ -102,7 +102,9 @@ def compare(wl: Workload, cfg: SimConfig, mode: str, args: argparse.Namespace) -
     ours["max_backlog"] = max(
         v + f for v, f in zip(raw.series.visible, raw.series.in_flight, strict=True)
     )
+    bound = float(wl.service_s.sum()) * PRICE_PER_TASK_HOUR_USD / 3600.0
     print(f"spotq engine: {spotq_s:.2f} s wall, {spotq_cpu:.2f} s CPU")
+    print(f"lower bound ${bound:,.2f}: spotq's run costs {ours['cost_usd'] / bound:.2f}x that")
     if args.skip_simpy:
         _print({"spotq": ours})
         return
