@@ -117,7 +117,8 @@ def _set_visibility(
         store.bump(queue.id, VISIBLE, 1)
         if queue.fifo and group_id is not None:
             fifo.group_inflight(store, queue, group_id, -1)
-        store.wake(queue.id)
+        # A FIFO group released may expose more than this one message: wake every waiter.
+        store.wake(queue.id, None if queue.fifo else 1)
         return
     store.conn.execute("UPDATE messages SET visible_at=? WHERE id=?", (now + timeout_s, seq))
     store.note_deadline(queue, now + timeout_s)

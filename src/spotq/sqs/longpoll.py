@@ -20,12 +20,23 @@ class Waiters:
     def __init__(self) -> None:
         self._by_queue: dict[int, list[asyncio.Future[None]]] = {}
 
-    def notify(self, queue_id: int) -> None:
-        futures = self._by_queue.pop(queue_id, None)
-        if futures:
-            for future in futures:
-                if not future.done():
-                    future.set_result(None)
+    def notify(self, queue_id: int, count: int | None = None) -> None:
+        """Wake the `count` longest-waiting receives of a queue (all of them when None), so
+        that one message does not stampede every waiting worker."""
+        futures = self._by_queue.get(queue_id)
+        if not futures:
+            return
+        left = len(futures) if count is None else count
+        index = 0
+        while index < len(futures) and left > 0:
+            future = futures[index]
+            if not future.done():
+                future.set_result(None)
+                left -= 1
+            index += 1
+        del futures[:index]
+        if not futures:
+            del self._by_queue[queue_id]
 
     async def wait(self, queue_id: int, timeout_s: float) -> None:
         loop = asyncio.get_running_loop()
@@ -64,15 +75,16 @@ async def receive_waiting(
     deadline = loop.time() + wait_s
     store = service.store
     while True:
+        # Receive and register in the same step (no await between): no wake-up can be missed.
+        result = service.call("ReceiveMessage", params, ctx)
+        if result.get("Messages"):
+            return result
         remaining_s = deadline - loop.time()
         if remaining_s <= 0:
             return {}
         queue = service.queue_from_url(params["QueueUrl"])
         until_visible_s = queue.next_visible_s - store.now()
         await waiters.wait(queue.id, min(remaining_s, max(until_visible_s, 0.0)))
-        result = service.call("ReceiveMessage", params, ctx)
-        if result.get("Messages"):
-            return result
 
 
 def wait_time(service: SqsService, params: dict[str, Any]) -> int:

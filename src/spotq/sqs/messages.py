@@ -195,7 +195,7 @@ def insert_rows(store: SqsStore, queue: Queue, rows: list[tuple[Any, ...]]) -> N
         store.note_deadline(queue, min(delayed))
     if len(delayed) < len(rows):
         store.bump(queue.id, VISIBLE, len(rows) - len(delayed))
-        store.wake(queue.id)
+        store.wake(queue.id, len(rows) - len(delayed))
     _note_expiry(queue, min(float(row[11]) for row in rows))
 
 
@@ -214,7 +214,7 @@ def insert_one(store: SqsStore, queue: Queue, row: tuple[Any, ...]) -> int:
     if state == DELAYED:
         store.note_deadline(queue, row[_VISIBLE_AT])
     else:
-        store.wake(queue.id)
+        store.wake(queue.id, 1)
     _note_expiry(queue, float(row[11]))
     group_id = row[_GROUP]
     if queue.fifo and group_id is not None:

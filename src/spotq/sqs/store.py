@@ -84,12 +84,13 @@ class SqsStore:
         self.inflight_limit = inflight_limit
         self.queues: dict[str, Queue] = {}
         self.by_id: dict[int, Queue] = {}
-        # queue id -> called after a commit that may have made messages receivable there.
-        self.listeners: list[Callable[[int], None]] = []
+        # (queue id, how many messages became receivable or None if unknown): called after a
+        # commit that may have made messages receivable there.
+        self.listeners: list[Callable[[int, int | None], None]] = []
         self.attempts: dict[tuple[int, str], tuple[float, list[tuple[int, str]]]] = {}
         self._undo: list[tuple[Queue, int, int]] = []
         self._cache_dirty = False
-        self._woken: set[int] = set()
+        self._woken: dict[int, int | None] = {}
         self._depth = 0
         self._load()
 
@@ -176,10 +177,10 @@ class SqsStore:
         finally:
             self._depth = 0
             self._undo.clear()
-        woken, self._woken = self._woken, set()
-        for queue_id in woken:
+        woken, self._woken = self._woken, {}
+        for queue_id, count in woken.items():
             for listener in self.listeners:
-                listener(queue_id)
+                listener(queue_id, count)
 
     def _rollback_memory(self) -> None:
         self._woken.clear()
@@ -198,9 +199,14 @@ class SqsStore:
         queue.counts[state] += delta
         self._undo.append((queue, state, delta))
 
-    def wake(self, queue_id: int) -> None:
-        """Note that messages may have become receivable in a queue (told after commit)."""
-        self._woken.add(queue_id)
+    def wake(self, queue_id: int, count: int | None = None) -> None:
+        """Note that `count` messages (None: an unknown number) may have become receivable in a
+        queue; listeners are told after the commit."""
+        if queue_id in self._woken:
+            before = self._woken[queue_id]
+            self._woken[queue_id] = None if before is None or count is None else before + count
+        else:
+            self._woken[queue_id] = count
 
     def counts(self, queue: Queue) -> tuple[int, int, int]:
         """(delayed, in flight, visible) after applying due transitions."""
@@ -228,7 +234,7 @@ class SqsStore:
             if moved:
                 self.bump(queue.id, state, -moved)
                 self.bump(queue.id, VISIBLE, moved)
-                self.wake(queue.id)
+                self.wake(queue.id, moved)
         messages.expire(self, queue, now - queue.retention_s)
         self._schedule(queue)
 
