@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -182,18 +183,18 @@ class Deployer:
             {"ParameterKey": k, "ParameterValue": v} for k, v in sorted(parameters.items())
         ]
         values += [{"ParameterKey": k, "UsePreviousValue": True} for k in sorted(keep_previous)]
-        name = f"spotq-{int(self._clock.now())}"
-        self._call(
+        created = self._call(
             "create the change set",
             self._cf.create_change_set,
             StackName=stack,
-            ChangeSetName=name,
+            ChangeSetName=f"spotq-{int(self._clock.now())}-{uuid.uuid4().hex[:8]}",
             ChangeSetType=change_type,
             TemplateBody=body,
             Parameters=values,
             Capabilities=_CAPABILITIES,
         )
-        return name
+        # Later calls name the change set by its ARN: unambiguous whatever else is pending.
+        return str(created["Id"])
 
     def destroy(self, stack: str) -> str:
         """Delete `stack` and follow it until it is gone; returns the final status."""
