@@ -102,3 +102,20 @@ def test_fixed_workers_fast_path_matches_the_tick_engine() -> None:
     assert fast.series.visible == ticked.series.visible
     assert fast.series.busy == ticked.series.busy
     assert summarise(fast, cfg) == summarise(ticked, cfg)
+
+
+def test_uncompiled_kernel_gives_the_same_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without the `sim` extra the kernel runs as plain Python: same results, only slower."""
+    from spotq.sim import kernel
+
+    workload = long_jobs()
+    cfg = SimConfig(price_per_task_hour_usd=0.05, spot_interruptions_per_hour=0.5)
+    compiled = simulate_raw(workload, make_policy("spotq-default"), cfg)
+    if not kernel.COMPILED:
+        pytest.fail("numba (the sim extra) is part of the dev install; the kernel should compile")
+    names = ("_copy_row", "sift_down", "sift_up", "heapify", "heap_push", "heap_pop")
+    for name in (*names, "dispatch", "observe", "step"):
+        monkeypatch.setattr(kernel, name, getattr(kernel, name).py_func)
+    plain = simulate_raw(workload, make_policy("spotq-default"), cfg)
+    np.testing.assert_array_equal(plain.finish_s, compiled.finish_s)
+    assert plain.billed_s == compiled.billed_s and plain.retried == compiled.retried
