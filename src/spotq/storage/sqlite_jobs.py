@@ -81,6 +81,22 @@ class SqliteJobStore:
             except sqlite3.Error as exc:
                 raise StorageError(f"job store {self._path!r}: {exc}") from None
 
+    def _exec_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """One statement over many rows in one transaction (one commit for a whole batch)."""
+        if not rows:
+            return
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    self._db.executemany(sql, rows)
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                raise StorageError(f"job store {self._path!r}: {exc}") from None
+
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
             try:
@@ -113,18 +129,31 @@ class SqliteJobStore:
         rows = self._query(f"SELECT {_COLUMNS} FROM jobs {where}", params)
         return _from_row(rows[0]) if rows else None
 
+    def get_many(self, job_ids: Sequence[str]) -> dict[str, JobRecord]:
+        if not job_ids:
+            return {}
+        marks = ", ".join("?" for _ in job_ids)
+        rows = self._query(f"SELECT {_COLUMNS} FROM jobs WHERE job_id IN ({marks})", job_ids)
+        return {row[0]: _from_row(row) for row in rows}
+
     def mark_running(self, job_id: str, attempt: int, now_s: float) -> None:
-        self._exec(
+        self.mark_running_many([(job_id, attempt)], now_s)
+
+    def mark_running_many(self, items: Sequence[tuple[str, int]], now_s: float) -> None:
+        self._exec_many(
             "UPDATE jobs SET state = 'running', attempts = ?, started_at_s = ? "
             f"WHERE job_id = ? AND state IN {_LIVE}",
-            (attempt, now_s, job_id),
+            [(attempt, now_s, job_id) for job_id, attempt in items],
         )
 
     def mark_succeeded(self, job_id: str, result_ref: str, now_s: float) -> None:
-        self._exec(
+        self.mark_succeeded_many([(job_id, result_ref)], now_s)
+
+    def mark_succeeded_many(self, items: Sequence[tuple[str, str]], now_s: float) -> None:
+        self._exec_many(
             "UPDATE jobs SET state = 'succeeded', result_ref = ?, finished_at_s = ? "
             "WHERE job_id = ? AND state != 'succeeded'",
-            (result_ref, now_s, job_id),
+            [(result_ref, now_s, job_id) for job_id, result_ref in items],
         )
 
     def mark_error(self, job_id: str, error: str, state: JobState, now_s: float) -> None:

@@ -26,6 +26,7 @@ from spotq.clock import Clock
 from spotq.errors import StorageError
 from spotq.jobs import JobMessage, JobRecord, JobState, MessageFormatError, Priority
 from spotq.storage.base import BlobStore, JobStore, result_key
+from spotq.storage.batch_ops import get_many, mark_running_many, mark_succeeded_many
 from spotq.worker.delivery import Delivery, delete, set_visibility
 from spotq.worker.handler_thread import Call, HandlerThread
 from spotq.worker.heartbeat import Heartbeat
@@ -146,30 +147,28 @@ class BatchProcessor:
         return True
 
     def _prepare(self, deliveries: Sequence[Delivery]) -> list[_Prepared]:
-        prepared = []
-        for delivery in deliveries:
-            try:
-                item = self._prepare_one(delivery)
-            except StorageError as exc:  # the job store is unreachable: try again later
-                self._hooks.on_error("jobs", str(exc))
+        decoded = [(d, m) for d in deliveries if (m := self._decode(d)) is not None]
+        try:
+            records = get_many(self._jobs, [m.job_id for _, m in decoded])
+            live = [(d, m) for d, m in decoded if self._is_live(d, m, records.get(m.job_id))]
+            prepared = [p for d, m in live if (p := self._load(d, m)) is not None]
+            attempts = [(p.job.id, p.delivery.receive_count) for p in prepared]
+            mark_running_many(self._jobs, attempts, self._clock.now())
+        except StorageError as exc:  # the job store is unreachable: try again after a backoff
+            self._hooks.on_error("jobs", str(exc))
+            for delivery, _ in decoded:
                 backoff_s = self._backoff_s(delivery.receive_count)
                 self._report("visibility", set_visibility(self._sqs, [delivery], backoff_s))
-                continue
-            if item is not None:
-                prepared.append(item)
+            return []
         return prepared
 
-    def _prepare_one(self, delivery: Delivery) -> _Prepared | None:
-        message = self._decode(delivery)
-        if message is None or not self._is_live(delivery, message):
-            return None
+    def _load(self, delivery: Delivery, message: JobMessage) -> _Prepared | None:
         started = self._clock.monotonic()
         try:
             job = self._load_job(delivery, message)
         except StorageError as exc:
             self._fail(delivery, message.job_id, Failure(f"input: {exc}"))
             return None
-        self._jobs.mark_running(job.id, delivery.receive_count, self._clock.now())
         return _Prepared(delivery, job, self._clock.monotonic() - started)
 
     def _decode(self, delivery: Delivery) -> JobMessage | None:
@@ -189,9 +188,8 @@ class BatchProcessor:
         )
         return None
 
-    def _is_live(self, delivery: Delivery, message: JobMessage) -> bool:
+    def _is_live(self, delivery: Delivery, message: JobMessage, record: JobRecord | None) -> bool:
         """False for a repeated delivery of a job already finished (its delete was lost)."""
-        record = self._jobs.get(message.job_id)
         if record is None:  # sent straight to the queue, not through the job API
             record, _ = self._jobs.create(_record_for(message, delivery))
         if record.state in (JobState.SUCCEEDED, JobState.FAILED):
@@ -228,29 +226,40 @@ class BatchProcessor:
         return [Failure(_clip(f"{type(error).__name__}: {error}"))] * n
 
     def _apply(self, prepared: list[_Prepared], outcomes: list[Any], handle_s: float) -> None:
-        done: list[tuple[_Prepared, float]] = []
+        stored: list[tuple[_Prepared, float]] = []
         for item, outcome in zip(prepared, outcomes, strict=True):
             if isinstance(outcome, Failure):
                 self._fail(item.delivery, item.job.id, outcome)
                 continue
             started = self._clock.monotonic()
             try:
-                self._store(item.job.id, outcome)
+                data = json.dumps(outcome, ensure_ascii=False, allow_nan=False).encode()
+                self._blobs.put(result_key(item.job.id), data)
             except (StorageError, TypeError, ValueError) as exc:
                 self._fail(item.delivery, item.job.id, Failure(_clip(f"storing result: {exc}")))
                 continue
-            done.append((item, self._clock.monotonic() - started))
+            stored.append((item, self._clock.monotonic() - started))
+        done = self._mark_succeeded(stored)
         self._report("delete", delete(self._sqs, [item.delivery for item, _ in done]))
         for item, store_s in done:
             wait_s = max(0.0, item.delivery.received_at_s - item.job.submitted_at_s)
             timings = JobTimings(wait_s, item.fetch_s, handle_s, store_s, len(prepared))
             self._hooks.on_job_done(item.job.id, item.job.attempt, timings)
 
-    def _store(self, job_id: str, value: Any) -> None:
-        data = json.dumps(value, ensure_ascii=False, allow_nan=False).encode()
-        key = result_key(job_id)
-        self._blobs.put(key, data)
-        self._jobs.mark_succeeded(job_id, key, self._clock.now())
+    def _mark_succeeded(
+        self, stored: list[tuple[_Prepared, float]]
+    ) -> list[tuple[_Prepared, float]]:
+        """Record the stored results in one update; on failure their messages are retried."""
+        started = self._clock.monotonic()
+        try:
+            items = [(item.job.id, result_key(item.job.id)) for item, _ in stored]
+            mark_succeeded_many(self._jobs, items, self._clock.now())
+        except StorageError as exc:
+            for item, _ in stored:
+                self._fail(item.delivery, item.job.id, Failure(_clip(f"recording result: {exc}")))
+            return []
+        share_s = (self._clock.monotonic() - started) / max(1, len(stored))
+        return [(item, put_s + share_s) for item, put_s in stored]
 
     def _fail(self, delivery: Delivery, job_id: str, failure: Failure) -> None:
         attempt = delivery.receive_count

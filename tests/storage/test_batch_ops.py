@@ -1,0 +1,49 @@
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from spotq.jobs import JobRecord, JobState
+from spotq.storage.batch_ops import (
+    BatchJobStore,
+    get_many,
+    mark_running_many,
+    mark_succeeded_many,
+)
+from spotq.storage.sqlite_jobs import SqliteJobStore
+
+
+class SingleOnly:
+    """A JobStore without the batch methods (as another backend may be)."""
+
+    def __init__(self, inner: SqliteJobStore) -> None:
+        self._inner = inner
+        self.calls: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        if name.endswith("_many"):
+            raise AttributeError(name)
+        self.calls.append(name)
+        return getattr(self._inner, name)
+
+
+@pytest.mark.parametrize("batched", [True, False])
+def test_batch_updates_match_single_updates(tmp_path: Path, batched: bool) -> None:
+    inner = SqliteJobStore(tmp_path / "jobs.db")
+    store: Any = inner if batched else SingleOnly(inner)
+    assert isinstance(store, BatchJobStore) is batched
+    for job_id in ("a", "b", "c"):
+        inner.create(JobRecord(job_id, "echo", JobState.QUEUED, submitted_at_s=1.0))
+    inner.mark_succeeded("c", "results/c.json", now_s=2.0)
+    assert set(get_many(store, ["a", "b", "c", "missing"])) == {"a", "b", "c"}
+    assert get_many(store, []) == {}
+    mark_running_many(store, [("a", 1), ("b", 2), ("c", 3)], now_s=3.0)
+    records = get_many(store, ["a", "b", "c"])
+    assert [records[j].state for j in "abc"] == [JobState.RUNNING] * 2 + [JobState.SUCCEEDED]
+    assert (records["a"].attempts, records["b"].attempts, records["c"].attempts) == (1, 2, 0)
+    mark_succeeded_many(store, [("a", "results/a.json"), ("b", "results/b.json")], now_s=4.0)
+    records = get_many(store, ["a", "b", "c"])
+    assert all(r.state is JobState.SUCCEEDED for r in records.values())
+    assert records["c"].finished_at_s == 2.0
+    if not batched:
+        assert "mark_running" in store.calls and "mark_succeeded" in store.calls
