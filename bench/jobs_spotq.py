@@ -35,9 +35,10 @@ def _wait_ready(fleet: LocalFleet, workers: int, timeout_s: float = 60) -> None:
         time.sleep(0.1)
 
 
-def run_spotq(jobs: int, workers: int) -> float:
-    """Jobs per second from the first submit to the last result stored."""
-    with tempfile.TemporaryDirectory(prefix="spotq-bench-") as tmp:
+def run_spotq(jobs: int, workers: int, data_root: str | None = None) -> float:
+    """Jobs per second from the first submit to the last result stored; the stack's data dir
+    (job store, queue store, blobs) goes under `data_root` (default: the system temp dir)."""
+    with tempfile.TemporaryDirectory(prefix="spotq-bench-", dir=data_root) as tmp:
         app = Path(tmp) / "noop.py"
         app.write_text(NOOP_APP)
         options = FleetOptions(min_workers=workers, max_workers=workers, idle_s=60)
@@ -65,4 +66,5 @@ def run_spotq(jobs: int, workers: int) -> float:
 
 if __name__ == "__main__":
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
-    print(f"spotq: {run_spotq(n, 2):.0f} jobs/s")
+    root = sys.argv[2] if len(sys.argv) > 2 else None
+    print(f"spotq: {run_spotq(n, 2, root):.0f} jobs/s")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,7 @@ from spotq.api.errors import NotReady
 from spotq.stack import StackConfig
 
 SEND_BATCH_MAX = 10  # an SQS SendMessageBatch limit
+SEND_CONCURRENCY = 4
 _DEPTH_ATTRS = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
 
 
@@ -36,6 +38,9 @@ class QueueGateway:
 
     def __init__(self, client: Any, stack: StackConfig) -> None:
         self._client = client
+        self._pool = ThreadPoolExecutor(
+            max_workers=SEND_CONCURRENCY, thread_name_prefix="spotq-send"
+        )
         self.normal_url = self._url(stack.queue_name)
         self.high_url = self._url(stack.high_queue_name)
         self.dlq_url = self._url(stack.dlq_name)
@@ -51,19 +56,27 @@ class QueueGateway:
         self._client.send_message(QueueUrl=url, MessageBody=body)
 
     def send_many(self, bodies: Sequence[tuple[str, str]], *, high: bool) -> set[str]:
-        """Send (id, body) pairs in batches of ten; return the ids that failed."""
+        """Send (id, body) pairs in batches of ten, a few batches in flight at once (a round trip
+        costs more than the work); return the ids that failed."""
         url = self.high_url if high else self.normal_url
+        chunks = [bodies[i : i + SEND_BATCH_MAX] for i in range(0, len(bodies), SEND_BATCH_MAX)]
+        if len(chunks) == 1:
+            return self._send_chunk(url, chunks[0])
         failed: set[str] = set()
-        for start in range(0, len(bodies), SEND_BATCH_MAX):
-            chunk = bodies[start : start + SEND_BATCH_MAX]
-            entries = [{"Id": str(i), "MessageBody": body} for i, (_, body) in enumerate(chunk)]
-            try:
-                reply = self._client.send_message_batch(QueueUrl=url, Entries=entries)
-            except Exception:
-                failed.update(job_id for job_id, _ in chunk)
-                continue
-            failed.update(chunk[int(f["Id"])][0] for f in reply.get("Failed", []))
+        for chunk_failed in self._pool.map(lambda c: self._send_chunk(url, c), chunks):
+            failed |= chunk_failed
         return failed
+
+    def _send_chunk(self, url: str, chunk: Sequence[tuple[str, str]]) -> set[str]:
+        entries = [{"Id": str(i), "MessageBody": body} for i, (_, body) in enumerate(chunk)]
+        try:
+            reply = self._client.send_message_batch(QueueUrl=url, Entries=entries)
+        except Exception:
+            return {job_id for job_id, _ in chunk}
+        return {chunk[int(f["Id"])][0] for f in reply.get("Failed", [])}
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False)
 
     def depth(self, url: str) -> QueueDepth:
         attrs = self._client.get_queue_attributes(QueueUrl=url, AttributeNames=_DEPTH_ATTRS)

@@ -22,6 +22,7 @@ class ApiRuntime:
 
     def close(self) -> None:
         self.service.outbox.close()
+        self.service.queues.close()
 
 
 def build_runtime(settings: ApiSettings, clock: Clock | None = None) -> ApiRuntime:
