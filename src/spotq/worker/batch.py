@@ -288,7 +288,10 @@ class BatchProcessor:
         self._report("release", set_visibility(self._sqs, [p.delivery for p in prepared], 0))
         error = "interrupted: the worker stopped before the job finished"
         for item in prepared:
-            self._jobs.mark_error(item.job.id, error, JobState.QUEUED, self._clock.now())
+            try:
+                self._jobs.mark_error(item.job.id, error, JobState.QUEUED, self._clock.now())
+            except StorageError as exc:  # the message is back in the queue: that is what counts
+                self._hooks.on_error("jobs", str(exc))
             self._hooks.on_job_failed(item.job.id, item.job.attempt, error, "released")
 
     def _backoff_s(self, attempt: int) -> int:
