@@ -8,8 +8,8 @@ Rules at each evaluation (backlog = visible + in flight; a new worker needs `sta
    measured by Little's law (busy workers ÷ completions per second) once jobs complete.
 2. Keep capacity for the measured load: ceil(arrival rate × job_s / `max_utilisation`).
 3. Scale in only idle workers, never below the busy count or the load capacity, and only after
-   the surplus lasted `scale_in_cooldown_s` — at least `startup_s`, since a worker stopped now
-   and restarted later costs a start-up (ski rental).
+   the surplus lasted `scale_in_cooldown_s` — best about `startup_s`, since a worker stopped now
+   and restarted later costs a start-up (ski rental; the simulator sets it so).
 4. With nothing queued, in flight or busy, go to `min_workers` after `idle_to_zero_s`, or after
    `keep_warm_s` while jobs arrive faster than a worker starts (a cold start would then cost more,
    in billed start-up and in latency, than the idle seconds it saves).
@@ -122,8 +122,7 @@ class SpotqDefaultPolicy:
             return current
         if self._surplus_since_s is None:
             self._surplus_since_s = obs.now_s
-        hold = max(self.scale_in_cooldown_s, self.startup_s)
-        if obs.now_s - self._surplus_since_s < hold:
+        if obs.now_s - self._surplus_since_s < self.scale_in_cooldown_s:
             return current
         return clamp(floor, self.min_workers, self.max_workers)
 

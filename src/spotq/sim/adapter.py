@@ -196,7 +196,10 @@ def _defaults_for(spec: PolicySpec, plan: SimPlan) -> dict[str, float | int | bo
     implied["msg_processing_time_s"] = plan.mean_job_s
     hosts = plan.config.hosts
     # On EC2 a new worker usually waits for a new host as well.
-    implied["startup_s"] = plan.config.startup_s + (0.0 if hosts is None else hosts.host_delay_s)
+    startup = plan.config.startup_s + (0.0 if hosts is None else hosts.host_delay_s)
+    implied["startup_s"] = startup
+    if spec.name == "spotq-default":
+        implied["scale_in_cooldown_s"] = max(startup, 60.0)  # hold a surplus worker ≈ a restart
     for key, value in implied.items():
         if key in accepted and key not in params:
             params[key] = value
