@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import boto3
+import psutil
 from botocore.config import Config
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -26,6 +27,16 @@ class Peer:
 
     name: str
     endpoint_url: str
+    pid: int
+
+    def cpu_s(self) -> float:
+        """CPU seconds the server process (and its children) has used so far."""
+        process = psutil.Process(self.pid)
+        total = 0.0
+        for proc in [process, *process.children(recursive=True)]:
+            times = proc.cpu_times()
+            total += times.user + times.system
+        return total
 
 
 def free_port() -> int:
@@ -67,7 +78,7 @@ def _process(name: str, argv: list[str], port: int) -> Iterator[Peer]:
             )
         try:
             _wait_ready(proc, port, name, log)
-            yield Peer(name, f"http://127.0.0.1:{port}")
+            yield Peer(name, f"http://127.0.0.1:{port}", proc.pid)
         finally:
             proc.terminate()
             try:

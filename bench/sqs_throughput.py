@@ -177,22 +177,29 @@ def _slices(peers: list[Peer], args: argparse.Namespace) -> tuple[dict[str, floa
     spotq/canned (a noise check: it should agree with the ratio of the totals).
     """
     cyclers = {peer.name: Cycler(peer.endpoint_url, "cycle") for peer in peers}
-    totals = {name: [0, 0.0] for name in cyclers}
+    by_name = {peer.name: peer for peer in peers}
+    totals = {name: [0, 0.0, 0.0] for name in cyclers}  # messages, seconds, server CPU s
     paired: list[float] = []
     names = list(cyclers)
     for index in range(args.slices):
         order = names[index % len(names) :] + names[: index % len(names)]
         rates: dict[str, float] = {}
         for name in order:
+            cpu_before_s = by_name[name].cpu_s()
             moved, elapsed = cyclers[name].run_for(args.slice_s)
             totals[name][0] += moved
             totals[name][1] += elapsed
+            totals[name][2] += by_name[name].cpu_s() - cpu_before_s
             rates[name] = moved / elapsed
         paired.append(rates["spotq"] / rates["canned"])
         if (index + 1) % max(1, args.slices // 5) == 0:
             shown = " | ".join(f"{n} {r:.0f}" for n, r in rates.items())
             print(f"    slice {index + 1}/{args.slices}: {shown} msgs/s", flush=True)
-    rate = {name: moved / elapsed for name, (moved, elapsed) in totals.items()}
+    rate = {name: moved / elapsed for name, (moved, elapsed, _) in totals.items()}
+    cpu = " | ".join(
+        f"{name} {1e3 * cpu_s / moved:.3f}" for name, (moved, _, cpu_s) in totals.items()
+    )
+    print(f"    server CPU seconds per 1,000 messages: {cpu}")
     return rate, statistics.median(paired)
 
 
