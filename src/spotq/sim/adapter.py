@@ -199,7 +199,9 @@ def _defaults_for(spec: PolicySpec, plan: SimPlan) -> dict[str, float | int | bo
     startup = plan.config.startup_s + (0.0 if hosts is None else hosts.host_delay_s)
     implied["startup_s"] = startup
     if spec.name == "spotq-default":
-        implied["scale_in_cooldown_s"] = max(startup, 60.0)  # hold a surplus worker ≈ a restart
+        # Ski rental: hold an idle or surplus worker about as long as a restart would cost.
+        implied["scale_in_cooldown_s"] = max(startup, 60.0)
+        implied["idle_to_zero_s"] = max(startup, 60.0)
     for key, value in implied.items():
         if key in accepted and key not in params:
             params[key] = value
