@@ -89,3 +89,12 @@ def test_simulate_rejects_a_realtime_workload(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["simulate", str(write(tmp_path, realtime))])
     assert result.exit_code != 0
     assert "realtime" in result.output
+
+
+def test_simulate_reports_an_unwritable_plots_directory(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    args = ["simulate", str(write(tmp_path)), "--plots", str(blocker / "plots")]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code != 0
+    assert "cannot write" in result.output and "Traceback" not in result.output

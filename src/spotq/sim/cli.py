@@ -50,6 +50,8 @@ def simulate(
         _outputs(comparison, plots_dir, report_path)
     except SpotqError as exc:
         raise click.ClickException(str(exc)) from None
+    except OSError as exc:  # --plots or --report not writable
+        raise click.ClickException(f"cannot write {exc.filename}: {exc.strerror}") from None
     if as_json_flag:
         click.echo(json.dumps(as_json(comparison), indent=2))
         return
