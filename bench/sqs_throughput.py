@@ -134,9 +134,13 @@ def depth_latency(endpoint_url: str, depth: int, samples: int) -> tuple[float, f
     for _ in range(10):
         _timed_receive(sqs, deep), _timed_receive(sqs, shallow)
     deep_s, shallow_s = [], []
-    for _ in range(samples):
-        deep_s.append(_timed_receive(sqs, deep))
-        shallow_s.append(_timed_receive(sqs, shallow))
+    for index in range(samples):
+        if index % 2:  # alternate which goes first, so neither always follows the other's refill
+            deep_s.append(_timed_receive(sqs, deep))
+            shallow_s.append(_timed_receive(sqs, shallow))
+        else:
+            shallow_s.append(_timed_receive(sqs, shallow))
+            deep_s.append(_timed_receive(sqs, deep))
     return statistics.median(deep_s), statistics.median(shallow_s)
 
 
