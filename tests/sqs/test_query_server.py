@@ -274,3 +274,26 @@ def test_query_long_poll_is_woken_by_a_json_send(query_client: Any, json_client:
     thread.join(timeout=15)
     assert [m["Body"] for m in got["reply"]["Messages"]] == ["wake"]
     assert got["at"] - sent_at < 5  # woken by the send, far before the 10 s wait ends
+
+
+def test_fifo_over_query(query_client: Any) -> None:
+    url = query_client.create_queue(QueueName="q-order.fifo", Attributes={"FifoQueue": "true"})[
+        "QueueUrl"
+    ]
+    sent = [
+        query_client.send_message(
+            QueueUrl=url, MessageBody=body, MessageGroupId="g", MessageDeduplicationId=dedup
+        )
+        for body, dedup in (("first", "d1"), ("second", "d2"), ("again", "d1"))
+    ]
+    assert sent[2]["MessageId"] == sent[0]["MessageId"]  # a duplicate inside the window
+    assert int(sent[1]["SequenceNumber"]) > int(sent[0]["SequenceNumber"])
+    got = query_client.receive_message(
+        QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"]
+    )["Messages"]
+    assert [m["Body"] for m in got] == ["first", "second"]
+    assert got[0]["Attributes"]["MessageGroupId"] == "g"
+    assert got[0]["Attributes"]["MessageDeduplicationId"] == "d1"
+    with pytest.raises(ClientError) as exc:
+        query_client.send_message(QueueUrl=url, MessageBody="no group")
+    assert exc.value.response["Error"]["Code"] == "MissingParameter"
