@@ -19,7 +19,7 @@ def parse_receipt(queue: Queue, handle: str) -> tuple[int, str]:
     nonce, ids = handle[:_NONCE_CHARS], handle[_NONCE_CHARS:]
     queue_hex, _, seq_hex = ids.partition(".")
     try:
-        if int(queue_hex, 16) == queue.id and len(nonce) == _NONCE_CHARS:
+        if int(queue_hex, 16) == queue.id and len(nonce) == _NONCE_CHARS and int(nonce, 16) >= 0:
             return int(seq_hex, 16), nonce
     except ValueError:
         pass

@@ -118,7 +118,8 @@ def _mark_all(
     marks = ",".join("?" * len(ids))
     store.conn.execute(
         "UPDATE messages SET state=?, visible_at=?, receive_count=receive_count+1, "
-        "first_receive_s=COALESCE(first_receive_s, ?), received_s=?, receipt=? "
+        "first_receive_s=CASE WHEN receive_count=0 THEN ? ELSE first_receive_s END, "
+        "received_s=?, receipt=? "
         f"WHERE id IN ({marks})",
         (IN_FLIGHT, visible_at, now, now, nonce, *ids),
     )
@@ -134,7 +135,7 @@ def _mark_all(
             queue,
             row,
             inflight.make_receipt(queue.id, row["id"], nonce),
-            row["first_receive_s"] or now,
+            now if row[13] == 0 else row[14],
             1,
         )
         for row in rows
