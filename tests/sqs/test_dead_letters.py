@@ -86,3 +86,22 @@ def test_move_task_needs_a_dead_letter_queue(sqs_client: Any) -> None:
     with pytest.raises(ClientError) as info:
         sqs_client.start_message_move_task(SourceArn=ARN.format("plain"))
     assert info.value.response["Error"]["Code"] == "InvalidParameterValue"
+
+
+def test_fifo_redrive_keeps_the_group_moving(sqs_client: Any) -> None:
+    fifo = {"FifoQueue": "true", "ContentBasedDeduplication": "true"}
+    dlq = sqs_client.create_queue(QueueName="dead.fifo", Attributes=fifo)["QueueUrl"]
+    policy = json.dumps({"deadLetterTargetArn": ARN.format("dead.fifo"), "maxReceiveCount": 1})
+    src = sqs_client.create_queue(
+        QueueName="src.fifo", Attributes={**fifo, "RedrivePolicy": policy}
+    )["QueueUrl"]
+    for body in ("first", "second"):
+        sqs_client.send_message(QueueUrl=src, MessageBody=body, MessageGroupId="g")
+    got = sqs_client.receive_message(QueueUrl=src, VisibilityTimeout=0)["Messages"]
+    assert [m["Body"] for m in got] == ["first"]
+    # "first" has been received maxReceiveCount times: it moves, and "second" is next in line.
+    again = sqs_client.receive_message(QueueUrl=src, MaxNumberOfMessages=10)["Messages"]
+    assert [m["Body"] for m in again] == ["second"]
+    dead = sqs_client.receive_message(QueueUrl=dlq, AttributeNames=["MessageGroupId"])
+    assert dead["Messages"][0]["Body"] == "first"
+    assert dead["Messages"][0]["Attributes"]["MessageGroupId"] == "g"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import struct
 import time
 from typing import Any
 
@@ -116,7 +118,14 @@ def test_trace_header_system_attribute_digest(sqs_client: Any, url: str) -> None
         MessageBody="x",
         MessageSystemAttributes={"AWSTraceHeader": {"DataType": "String", "StringValue": "Root=1"}},
     )
-    assert len(sent["MD5OfMessageSystemAttributes"]) == 32
+    # The documented encoding, spelled out: length-prefixed name, type, transport byte 1, value.
+    expected = hashlib.md5(
+        b"".join(
+            struct.pack(">I", len(part)) + part if part != b"\x01" else part
+            for part in (b"AWSTraceHeader", b"String", b"\x01", b"Root=1")
+        )
+    ).hexdigest()
+    assert sent["MD5OfMessageSystemAttributes"] == expected
     got = sqs_client.receive_message(QueueUrl=url, MessageSystemAttributeNames=["AWSTraceHeader"])
     assert got["Messages"][0]["Attributes"] == {"AWSTraceHeader": "Root=1"}
 
