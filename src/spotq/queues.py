@@ -81,6 +81,27 @@ def ensure_queues(client: Any, stack: StackConfig, options: AppOptions) -> Queue
     return QueueUrls(normal=normal, high=high, dlq=dlq, dlq_arn=dlq_arn)
 
 
+def lookup_queues(client: Any, stack: StackConfig) -> QueueUrls:
+    """Find the app's existing queues (created by CloudFormation); never creates or changes them."""
+    try:
+        dlq = client.get_queue_url(QueueName=stack.dlq_name)["QueueUrl"]
+        dlq_arn = client.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        normal = client.get_queue_url(QueueName=stack.queue_name)["QueueUrl"]
+        high = client.get_queue_url(QueueName=stack.high_queue_name)["QueueUrl"]
+    except (BotoCoreError, ClientError) as exc:
+        raise ServiceError(f"cannot find the queues of app {stack.app!r}: {exc}") from None
+    return QueueUrls(normal=normal, high=high, dlq=dlq, dlq_arn=dlq_arn)
+
+
+def open_queues(client: Any, stack: StackConfig, options: AppOptions) -> QueueUrls:
+    """The app's queues: created or updated where spotq owns them, looked up where it does not."""
+    if stack.manage_queues:
+        return ensure_queues(client, stack, options)
+    return lookup_queues(client, stack)
+
+
 def _ensure(client: Any, name: str, attributes: dict[str, str]) -> str:
     try:
         url: str = client.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]

@@ -17,6 +17,9 @@ class StackConfig:
     blob_url: str = ".spotq/blobs"  # a local directory or s3://bucket/prefix
     jobs_url: str = "sqlite:///.spotq/jobs.db"  # or dynamodb://table-name
     queue_prefix: str = "spotq-"
+    # True where spotq owns the queues (the embedded stack creates and updates them); False where
+    # CloudFormation owns them, so workers only look them up and need no sqs:CreateQueue.
+    manage_queues: bool = True
 
     @property
     def queue_name(self) -> str:

@@ -150,4 +150,5 @@ def aws_stack(
         blob_url=f"s3://{s3_bucket}/ecsdemo",
         jobs_url=f"dynamodb://{dynamo_table}",
         queue_prefix=f"{unique_name}-",
+        manage_queues=False,  # as deployed: CloudFormation owns the queues
     )

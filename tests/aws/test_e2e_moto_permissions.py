@@ -8,8 +8,6 @@ import time
 import uuid
 from typing import Any
 
-import pytest
-
 from spotq.app import App, Job, JobFailed
 from spotq.aws.dynamo_jobs import DynamoJobStore
 from spotq.aws.s3_blobs import S3BlobStore
@@ -74,11 +72,6 @@ class Idle(Hooks):
             self.jobs_finished += 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap, reported: Worker.run() calls ensure_queues (sqs:CreateQueue, "
-    "sqs:SetQueueAttributes), which the synthesized task role does not grant",
-)
 def test_worker_calls_are_all_allowed_by_the_task_role(
     aws_env: AwsConfig, aws_stack: StackConfig
 ) -> None:

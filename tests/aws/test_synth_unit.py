@@ -212,6 +212,7 @@ def test_container_gets_the_stack_config() -> None:
         region="eu-west-1",
         blob_url=f"s3://b/{CPU_APP.name}",
         jobs_url="dynamodb://t",
+        manage_queues=False,  # CloudFormation owns the queues: the worker only looks them up
     )
 
 

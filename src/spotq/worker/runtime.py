@@ -18,7 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from spotq.app import App
 from spotq.clock import Clock, SystemClock
 from spotq.errors import AppError, ConfigError
-from spotq.queues import QueueUrls, ensure_queues
+from spotq.queues import QueueUrls, open_queues
 from spotq.stack import StackConfig
 from spotq.storage.base import BlobStore, JobStore
 from spotq.worker.batch import BatchProcessor
@@ -107,7 +107,7 @@ class Worker:
             model = self._app.load_model()
         except Exception as exc:
             raise AppError(f"app {self._app.name!r}: load() failed: {exc!r}") from exc
-        urls = ensure_queues(self._sqs, self._stack, self._app.options)
+        urls = open_queues(self._sqs, self._stack, self._app.options)
         processor = BatchProcessor(
             self._app,
             model,

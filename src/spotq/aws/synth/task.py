@@ -119,5 +119,6 @@ def stack_config_json(ctx: Context) -> Json:
         blob_url=f"s3://${{{ids.BUCKET}}}/{ctx.blob_prefix}",
         jobs_url=f"dynamodb://${{{ids.TABLE}}}",
         queue_prefix=ctx.stack.queue_prefix,
+        manage_queues=False,
     )
     return sub(placeholders.to_json())
