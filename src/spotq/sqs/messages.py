@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import sqlite3
@@ -94,6 +95,18 @@ def message_id() -> str:
     """A random (version 4) UUID string; cheaper than uuid.uuid4() on the hot path."""
     h = os.urandom(16).hex()
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+
+
+def message_ids(count: int) -> list[str]:
+    """`count` message ids as message_id() makes them, from one urandom call."""
+    raw = os.urandom(16 * count).hex()
+    out = []
+    for start in range(0, 32 * count, 32):
+        h = raw[start : start + 32]
+        out.append(
+            f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+        )
+    return out
 
 
 _VARIANT = "89ab"
@@ -201,6 +214,52 @@ def send_many(
     if rows:
         insert_rows(store, queue, rows)
     return ok, failed
+
+
+def send_plain(
+    store: SqsStore, queue: Queue, entries: list[tuple[str, str, bytes]], sender_id: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Send (entry id, body, UTF-8 body) triples of a standard queue that carry nothing but a
+    body (inside the caller's transaction); the same checks as `check` for such a message.
+    Returns the batch reply's (Successful, Failed) entries."""
+    now = store.now()
+    max_bytes = queue.max_size_bytes
+    delay_s = queue.delay_s
+    state = DELAYED if delay_s > 0 else VISIBLE
+    visible_at = now + delay_s
+    ids = message_ids(len(entries))
+    md5 = hashlib.md5
+    rows: list[tuple[Any, ...]] = []
+    ok: list[dict[str, Any]] = []
+    failed: list[dict[str, Any]] = []
+    for (entry_id, body, encoded), new_id in zip(entries, ids, strict=True):
+        try:
+            validation.message_body(body)
+            if len(encoded) > max_bytes:
+                raise validation.invalid_value(
+                    "MessageBody", "(message)", f"Message must be shorter than {max_bytes} bytes."
+                )
+        except SqsError as error:
+            failed.append(batch_error(entry_id, error))
+            continue
+        md5_body = md5(encoded).hexdigest()
+        rows.append((queue.id, new_id, body, md5_body, sender_id, now, state, visible_at))
+        ok.append({"Id": entry_id, "MD5OfMessageBody": md5_body, "MessageId": new_id})
+    if rows:
+        store.conn.executemany(_INSERT_PLAIN, rows)
+        _count_inserted(store, queue, len(rows), state, visible_at, now)
+    return ok, failed
+
+
+def _count_inserted(
+    store: SqsStore, queue: Queue, count: int, state: int, visible_at: float, sent_s: float
+) -> None:
+    store.bump(queue.id, state, count)
+    if state == DELAYED:
+        store.note_deadline(queue, visible_at)
+    else:
+        store.wake(queue.id, count)
+    _note_expiry(queue, sent_s)
 
 
 def insert_rows(store: SqsStore, queue: Queue, rows: list[tuple[Any, ...]]) -> None:

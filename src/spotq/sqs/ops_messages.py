@@ -77,17 +77,27 @@ def _batch_bytes(entries: list[dict[str, Any]]) -> int:
     return total
 
 
-def send_message_batch(svc: SqsService, p: dict[str, Any], ctx: RequestContext) -> Result:
-    queue = svc.queue_from_url(p["QueueUrl"])
-    entries = p["Entries"]
-    validation.batch_entries(entries, "SendMessageBatchRequestEntry")
-    size = _batch_bytes(entries)
+def _check_batch_bytes(size: int) -> None:
     if size > validation.MAX_MESSAGE_BYTES:
         raise sqs_error(
             "BatchRequestTooLong",
             f"Batch requests cannot be longer than {validation.MAX_MESSAGE_BYTES} bytes. "
             f"You have sent {size} bytes.",
         )
+
+
+def send_message_batch(svc: SqsService, p: dict[str, Any], ctx: RequestContext) -> Result:
+    queue = svc.queue_from_url(p["QueueUrl"])
+    entries = p["Entries"]
+    validation.batch_entries(entries, "SendMessageBatchRequestEntry")
+    if not queue.fifo and all(len(entry) == 2 for entry in entries):
+        # Only the required Id and MessageBody: no attributes, delay, group or dedup id.
+        plain = [(e["Id"], e["MessageBody"], e["MessageBody"].encode("utf-8")) for e in entries]
+        _check_batch_bytes(sum(len(encoded) for _, _, encoded in plain))
+        with svc.store.tx():
+            done, refused = messages.send_plain(svc.store, queue, plain, ctx.account_id)
+        return {"Successful": done, "Failed": refused}
+    _check_batch_bytes(_batch_bytes(entries))
     batch: list[tuple[str, NewMessage]] = []
     failed: list[Result] = []
     for entry in entries:
