@@ -1,0 +1,141 @@
+"""Transcription efficiency: audio-seconds per wall-second of `spotq run examples/transcribe.py`
+beside a plain loop calling faster-whisper directly, with the same total CPU threads, on the same
+files, in one run (issue 3, benchmark b).
+
+The workload is samples/*.wav copied COPIES times into a temporary directory. Each side runs as a
+fresh subprocess and is timed from spawn to exit, so both pay interpreter start, imports and
+model load (spotq also pays its embedded stack, worker processes, uploads and result files).
+Sides alternate over ROUNDS rounds; the table shows the best and the median round per side.
+
+    .venv/bin/python bench/transcribe_efficiency.py [--copies N] [--rounds R] [--threads T]
+    .venv/bin/python bench/transcribe_efficiency.py --quick
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PLAIN = ROOT / "bench" / "transcribe_plain.py"
+APP = ROOT / "examples" / "transcribe.py"
+
+
+@dataclass(frozen=True)
+class Side:
+    """One way of running the workload: `workers` spotq workers (0 = the plain loop) x threads."""
+
+    workers: int
+    threads: int
+
+    @property
+    def label(self) -> str:
+        if self.workers == 0:
+            return f"plain loop, {self.threads} thread(s)"
+        return f"spotq run, {self.workers} worker(s) x {self.threads} thread(s)"
+
+
+def build_workload(copies: int, into: Path) -> tuple[list[Path], float]:
+    """samples/*.wav copied `copies` times; return the files and their total audio seconds."""
+    files, audio_s = [], 0.0
+    for sample in sorted((ROOT / "samples").glob("*.wav")):
+        with wave.open(str(sample)) as wav:
+            seconds = wav.getnframes() / wav.getframerate()
+        for n in range(copies):
+            target = into / f"c{n:03d}-{sample.name}"
+            shutil.copyfile(sample, target)
+            files.append(target)
+            audio_s += seconds
+    return files, audio_s
+
+
+def _env(threads: int) -> dict[str, str]:
+    env = {**os.environ, "SPOTQ_WHISPER_THREADS": str(threads), "HF_HUB_OFFLINE": "1"}
+    env.pop("OMP_NUM_THREADS", None)  # the same (unset) for both sides
+    return env
+
+
+def run_side(side: Side, files: list[Path], work: Path) -> tuple[float, dict[str, str]]:
+    """Run one side as a subprocess; return its wall seconds and {file name: text}."""
+    out = work / f"out-{side.workers}x{side.threads}"
+    shutil.rmtree(out, ignore_errors=True)
+    if side.workers == 0:
+        command = [sys.executable, str(PLAIN), str(side.threads), str(out), *map(str, files)]
+    else:
+        command = [
+            sys.executable, "-m", "spotq.cli", "run", str(APP), *map(str, files),
+            "--out", str(out), "--max-workers", str(side.workers),
+        ]  # fmt: skip
+    started = time.perf_counter()
+    done = subprocess.run(command, env=_env(side.threads), capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        sys.exit(f"{side.label} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    if side.workers == 0:
+        texts: dict[str, str] = json.loads(out.read_text())
+    else:
+        texts = {f.name: json.loads((out / f"{f.name}.json").read_text())["text"] for f in files}
+    return elapsed, texts
+
+
+def _disagreements(reference: dict[str, str], texts: dict[str, str]) -> list[str]:
+    return [name for name, text in reference.items() if texts.get(name) != text]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--copies", type=int, default=12, help="copies of each sample")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=2, help="total CPU threads per side")
+    parser.add_argument("--quick", action="store_true", help="2 copies, 1 round")
+    args = parser.parse_args()
+    copies, rounds = (2, 1) if args.quick else (args.copies, args.rounds)
+    total = args.threads
+    sides = [Side(0, total), Side(total, 1)]
+    if total > 1:
+        sides.append(Side(1, total))
+    with tempfile.TemporaryDirectory(prefix="spotq-bench-transcribe-") as tmp:
+        work = Path(tmp)
+        (work / "audio").mkdir()
+        files, audio_s = build_workload(copies, work / "audio")
+        times: dict[Side, list[float]] = {side: [] for side in sides}
+        reference: dict[str, str] | None = None
+        for n in range(rounds):
+            order = sides if n % 2 == 0 else sides[::-1]
+            for side in order:
+                elapsed, texts = run_side(side, files, work)
+                times[side].append(elapsed)
+                print(f"  round {n + 1}: {side.label:42s} {elapsed:6.1f} s", flush=True)
+                reference = reference or texts
+                wrong = _disagreements(reference, texts)
+                if wrong:
+                    print(f"    texts differ from the first side's for {len(wrong)} files: "
+                          f"{wrong[:3]}")  # fmt: skip
+        _report(sides, times, len(files), audio_s, rounds)
+
+
+def _report(
+    sides: list[Side], times: dict[Side, list[float]], jobs: int, audio_s: float, rounds: int
+) -> None:
+    print(f"\n{jobs} files, {audio_s:.0f} audio-seconds, {rounds} round(s), sides alternating;")
+    print("wall time from spawn to exit (imports, model load, stack start-up included)")
+    print(f"{'side':44s} {'best s':>7s} {'median s':>9s} {'audio-s/s':>10s} {'/ plain':>8s}")
+    plain_rate = audio_s / min(times[sides[0]])
+    for side in sides:
+        best, median = min(times[side]), statistics.median(times[side])
+        rate = audio_s / best
+        print(f"{side.label:44s} {best:7.1f} {median:9.1f} {rate:10.1f} {rate / plain_rate:8.2f}")
+
+
+if __name__ == "__main__":
+    main()
