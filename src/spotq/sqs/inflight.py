@@ -58,6 +58,17 @@ def delete_many(
         return failed
     store.maintain(queue)
     marks = ",".join("?" * len(wanted))
+    nonces = set(wanted.values())
+    if not queue.fifo and len(nonces) == 1:
+        # Handles from one receive share their nonce: one DELETE finds and removes them all.
+        deleted = store.conn.execute(
+            f"DELETE FROM messages WHERE id IN ({marks}) AND +queue_id=? AND receipt=? "
+            "RETURNING state",
+            (*wanted, queue.id, *nonces),
+        ).fetchall()
+        for row in deleted:
+            store.bump(queue.id, row[0], -1)
+        return failed
     # By row id only: with `queue_id=?` too, SQLite may prefer scanning a queue index.
     rows = store.conn.execute(
         f"SELECT id, state, group_id, receipt, queue_id FROM messages WHERE id IN ({marks})",
