@@ -78,3 +78,15 @@ def test_up_refuses_a_public_bind_without_a_key(tmp_path: Path) -> None:
     done = subprocess.run(command, capture_output=True, text=True, timeout=60, env=env_without_key)
     assert done.returncode == 1
     assert "API key is required" in done.stderr
+
+
+def test_wake_scales_out_to_the_backlog_without_waiting_for_the_next_tick(
+    tmp_path: Path, start_fleet: Callable[..., LocalFleet]
+) -> None:
+    fleet = start_fleet(write_app(tmp_path, ECHO_APP, sleep_s=0.4), max_workers=2, interval_s=600)
+    scaler = fleet.autoscaler
+    assert scaler is not None
+    wait_until(lambda: scaler.last is not None, 10, "the first tick")
+    JobsClient(fleet.stack.api_url).submit_batch([{"input": {"i": i}} for i in range(4)])
+    scaler.wake()  # the next regular tick is 10 minutes away
+    wait_until(lambda: len(scaler.pool.workers) == 2, 30, "both workers started on wake")

@@ -61,6 +61,7 @@ class Autoscaler:
         self._failed_starts = 0
         self._ticks = 0
         self._stop = threading.Event()
+        self._wake = threading.Event()
         self._thread: threading.Thread | None = None
 
     def tick(self) -> FleetSnapshot:
@@ -125,7 +126,12 @@ class Autoscaler:
                 self.tick()
             except Exception:
                 log.exception("autoscaler tick failed; retrying")
-            self._stop.wait(self.interval_s)
+            self._wake.wait(self.interval_s)
+            self._wake.clear()
+
+    def wake(self) -> None:
+        """Tick now rather than at the next interval (e.g. right after jobs were submitted)."""
+        self._wake.set()
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, name="spotq-autoscaler", daemon=True)
@@ -134,6 +140,7 @@ class Autoscaler:
     def stop(self, grace_s: float = 30.0) -> None:
         """Stop deciding, then drain every worker (scale to zero)."""
         self._stop.set()
+        self._wake.set()
         if self._thread is not None:
             self._thread.join()
         self.pool.stop_all(grace_s)

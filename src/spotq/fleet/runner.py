@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,8 +28,13 @@ class RunResult:
     failures: list[tuple[str, JobRecord]]  # (input name, record) of failed and dead jobs
 
 
-def submit_all(client: JobsClient, inputs: Sequence[RunInput], as_json: bool) -> dict[str, str]:
-    """Submit every input; return job id -> input name."""
+def submit_all(
+    client: JobsClient,
+    inputs: Sequence[RunInput],
+    as_json: bool,
+    on_first: Callable[[], None] = lambda: None,
+) -> dict[str, str]:
+    """Submit every input; return job id -> input name. `on_first` runs once jobs are queued."""
     names: dict[str, str] = {}
     if as_json:
         for start in range(0, len(inputs), _BATCH):
@@ -39,10 +44,14 @@ def submit_all(client: JobsClient, inputs: Sequence[RunInput], as_json: bool) ->
                 if item["job"] is None:
                     raise ServiceError(f"input {inp.name!r} was refused: {item['error']}")
                 names[item["job"]["id"]] = inp.name
+            if start == 0:
+                on_first()
         return names
     for inp in inputs:
         job = client.upload(inp.name, inp.path.read_bytes())
         names[job["id"]] = inp.name
+        if len(names) == 1:
+            on_first()
     return names
 
 
@@ -99,16 +108,17 @@ def run_inputs(
 ) -> RunResult:
     """Submit, wait, write, then scale to zero and summarize (the fleet must be started)."""
     started = time.monotonic()
+    scaler = fleet.autoscaler
+    assert scaler is not None
     client = JobsClient(fleet.stack.api_url, fleet.stack.options.api_key)
-    try:
-        names = submit_all(client, inputs, as_json)
+    try:  # workers start on the first job, not at the autoscaler's next tick
+        names = submit_all(client, inputs, as_json, on_first=scaler.wake)
     finally:
         client.close()
+    scaler.wake()  # and again with the whole backlog queued: scale out to it at once
     ids = list(names)
     records = wait_all(fleet, ids, console)
     write_results(fleet, records, names, out_dir)
-    scaler = fleet.autoscaler
-    assert scaler is not None
     scaler.stop(fleet.fleet_options.grace_s)  # scale to zero before counting worker-seconds
     summary = summarize(
         records, time.monotonic() - started, scaler.pool.worker_seconds(), scaler.peak_workers
