@@ -67,3 +67,39 @@ def test_a_worker_without_a_status_file_counts_as_starting(tmp_path: Path) -> No
         assert worker.ready_seen
     finally:
         pool.stop_all(grace_s=5)
+
+
+_SLOW_TO_EXIT = """
+import json, os, signal, sys, time
+path = sys.argv[1]
+signal.signal(signal.SIGTERM, lambda *_: (time.sleep(1.0), sys.exit(0)))  # a long poll's tail
+with open(path + ".tmp", "w") as f:
+    json.dump({"state": "busy", "pid": os.getpid()}, f)
+os.replace(path + ".tmp", path)
+time.sleep(60)
+"""
+
+
+class SlowToExitPool(WorkerPool):
+    def command(self, status_path: Path) -> list[str]:
+        return [sys.executable, "-c", _SLOW_TO_EXIT, str(status_path)]
+
+
+def _stop_slow_worker(tmp_path: Path, holds_nothing: bool) -> tuple[int | None, list[bool]]:
+    pool = SlowToExitPool("app.py", tmp_path / "stack.json", tmp_path / "run", SystemClock())
+    worker = pool.start()
+    _wait_for(pool, starting=0)
+    asked: list[bool] = []
+    pool.stop_all(grace_s=10, holds_nothing=lambda: asked.append(holds_nothing) or holds_nothing)
+    assert pool.workers == []
+    return worker.process.returncode, asked
+
+
+def test_stop_all_kills_workers_that_hold_nothing_instead_of_waiting(tmp_path: Path) -> None:
+    returncode, asked = _stop_slow_worker(tmp_path, holds_nothing=True)
+    assert asked == [True] and returncode == -9
+
+
+def test_stop_all_lets_workers_drain_while_a_job_may_be_held(tmp_path: Path) -> None:
+    returncode, asked = _stop_slow_worker(tmp_path, holds_nothing=False)
+    assert asked == [False] and returncode == 0

@@ -137,10 +137,15 @@ class Autoscaler:
         self._thread = threading.Thread(target=self._loop, name="spotq-autoscaler", daemon=True)
         self._thread.start()
 
-    def stop(self, grace_s: float = 30.0) -> None:
-        """Stop deciding, then drain every worker (scale to zero)."""
+    def stop(self, grace_s: float = 30.0, kill_when_empty: bool = False) -> None:
+        """Stop deciding, then drain every worker (scale to zero). With `kill_when_empty`, workers
+        are not waited for once the queues have nothing visible or in flight (see stop_all)."""
         self._stop.set()
         self._wake.set()
         if self._thread is not None:
             self._thread.join()
-        self.pool.stop_all(grace_s)
+        self.pool.stop_all(grace_s, self._queues_empty if kill_when_empty else None)
+
+    def _queues_empty(self) -> bool:
+        depth = self.queues.work_depth()
+        return depth.visible == depth.in_flight == 0

@@ -119,7 +119,9 @@ def run_inputs(
     ids = list(names)
     records = wait_all(fleet, ids, console)
     write_results(fleet, records, names, out_dir)
-    scaler.stop(fleet.fleet_options.grace_s)  # scale to zero before counting worker-seconds
+    # Scale to zero before counting worker-seconds. Every job is finished: once the queues are
+    # empty too, a worker holds nothing and need not be waited for while it sits out its poll.
+    scaler.stop(fleet.fleet_options.grace_s, kill_when_empty=True)
     summary = summarize(
         records, time.monotonic() - started, scaler.pool.worker_seconds(), scaler.peak_workers
     )

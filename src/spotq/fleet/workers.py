@@ -14,7 +14,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -24,6 +24,7 @@ from spotq.clock import Clock
 log = logging.getLogger("spotq.fleet")
 
 STARTING, IDLE, BUSY, DRAINING, STOPPED = "starting", "idle", "busy", "draining", "stopped"
+KILL_EMPTY_AFTER_S = 0.2  # see WorkerPool.stop_all: time for drained workers to exit themselves
 
 
 @dataclass
@@ -145,10 +146,20 @@ class WorkerPool:
                 log.warning("worker %d exited with %s", worker.number, worker.process.returncode)
         return gone
 
-    def stop_all(self, grace_s: float) -> None:
-        """SIGTERM every worker, wait up to `grace_s` for them to drain, then SIGKILL the rest."""
+    def stop_all(self, grace_s: float, holds_nothing: Callable[[], bool] | None = None) -> None:
+        """SIGTERM every worker, wait up to `grace_s` for them to drain, then SIGKILL the rest.
+
+        `holds_nothing` (e.g. "the queues have no message visible or in flight") lets the pool
+        kill workers still running KILL_EMPTY_AFTER_S after SIGTERM when it returns True: no
+        worker holds a job then, they are only sitting out their long poll."""
         for worker in self.workers:
             self._terminate(worker)
+        if holds_nothing is not None:
+            self._wait_all(KILL_EMPTY_AFTER_S)
+            if holds_nothing():
+                for worker in self.workers:
+                    if worker.process.poll() is None:
+                        worker.process.kill()
         deadline = self.clock.monotonic() + grace_s
         for worker in list(self.workers):
             try:
@@ -157,6 +168,12 @@ class WorkerPool:
                 worker.process.kill()
                 worker.process.wait()
         self.reap()
+
+    def _wait_all(self, wait_s: float) -> None:
+        deadline = self.clock.monotonic() + wait_s
+        for worker in self.workers:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                worker.process.wait(timeout=max(0.0, deadline - self.clock.monotonic()))
 
     def worker_seconds(self) -> float:
         now_s = self.clock.monotonic()
