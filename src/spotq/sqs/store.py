@@ -4,10 +4,10 @@ time-driven transitions (delays and visibility timeouts ending, retention expiry
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from spotq.clock import Clock, SystemClock
 from spotq.sqs import attributes, schema
@@ -92,6 +92,7 @@ class SqsStore:
         self._cache_dirty = False
         self._woken: dict[int, int | None] = {}
         self._depth = 0
+        self._tx = _Transaction(self)
         self._load()
 
     def _load(self) -> None:
@@ -153,34 +154,46 @@ class SqsStore:
             return None
         return self.queues.get(arn[len(prefix) :])
 
-    @contextmanager
-    def tx(self) -> Iterator[None]:
+    def tx(self) -> _Transaction:
         """One transaction; listeners are told only after it commits, and a rollback also
-        reverts the in-memory counters (and the queue cache, if it changed)."""
+        reverts the in-memory counters (and the queue cache, if it changed). Nested uses join
+        the outer transaction."""
+        return self._tx
+
+    def _begin(self) -> None:
         if self._depth:
             self._depth += 1
-            try:
-                yield
-            finally:
-                self._depth -= 1
             return
-        self._depth = 1
         self._cache_dirty = False
         self.conn.execute("BEGIN")
+        self._depth = 1
+
+    def _end(self, failed: bool) -> None:
+        if self._depth > 1:
+            self._depth -= 1
+            return
         try:
-            yield
-            self.conn.execute("COMMIT")
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            self._rollback_memory()
-            raise
+            if failed:
+                self._abort()
+            else:
+                try:
+                    self.conn.execute("COMMIT")
+                except BaseException:
+                    self._abort()
+                    raise
         finally:
             self._depth = 0
             self._undo.clear()
+        if failed:
+            return
         woken, self._woken = self._woken, {}
         for queue_id, count in woken.items():
             for listener in self.listeners:
                 listener(queue_id, count)
+
+    def _abort(self) -> None:
+        self.conn.execute("ROLLBACK")
+        self._rollback_memory()
 
     def _rollback_memory(self) -> None:
         self._woken.clear()
@@ -273,3 +286,20 @@ class SqsStore:
         stale = [key for key, (expires_s, _) in self.attempts.items() if expires_s <= now]
         for key in stale:
             del self.attempts[key]
+
+
+class _Transaction:
+    """`with store.tx():` as a plain context manager (a generator-based one costs more, and
+    every request opens one)."""
+
+    __slots__ = ("_store",)
+
+    def __init__(self, store: SqsStore) -> None:
+        self._store = store
+
+    def __enter__(self) -> None:
+        self._store._begin()
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> Literal[False]:
+        self._store._end(exc_type is not None)
+        return False
