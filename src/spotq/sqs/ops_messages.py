@@ -24,6 +24,7 @@ _SYSTEM_NAMES = (
     "AWSTraceHeader",
     "DeadLetterQueueSourceArn",
 )
+_NO_NAMES: frozenset[str] = frozenset()
 
 
 def _new_message(p: dict[str, Any]) -> NewMessage:
@@ -142,6 +143,8 @@ def receive_message(svc: SqsService, p: dict[str, Any], ctx: RequestContext) -> 
 
 
 def _system_names(p: dict[str, Any]) -> frozenset[str]:
+    if not p.get("AttributeNames") and not p.get("MessageSystemAttributeNames"):
+        return _NO_NAMES
     names = set(p.get("AttributeNames") or ()) | set(p.get("MessageSystemAttributeNames") or ())
     if "All" in names:
         return frozenset(_SYSTEM_NAMES)

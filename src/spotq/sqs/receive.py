@@ -114,7 +114,7 @@ def _mark_all(
     now = store.now()
     nonce = os.urandom(8).hex()
     visible_at = now + timeout_s
-    ids = [row["id"] for row in rows]
+    ids = [row[0] for row in rows]
     marks = ",".join("?" * len(ids))
     store.conn.execute(
         "UPDATE messages SET state=?, visible_at=?, receive_count=receive_count+1, "
@@ -130,14 +130,9 @@ def _mark_all(
         for row in rows:
             if row["group_id"] is not None:
                 fifo.group_inflight(store, queue, row["group_id"], 1)
+    receipt = f"{nonce}{queue.id:x}."  # inflight.make_receipt, less the message's own part
     return [
-        _received(
-            queue,
-            row,
-            inflight.make_receipt(queue.id, row["id"], nonce),
-            now if row[13] == 0 else row[14],
-            1,
-        )
+        _received(queue, row, f"{receipt}{row[0]:x}", now if row[13] == 0 else row[14], 1)
         for row in rows
     ]
 
