@@ -115,6 +115,14 @@ def _configure(conn: sqlite3.Connection, on_disk: bool, sync: str) -> None:
         # (fewer syscalls per commit) and makes a second server on the same dir fail at once.
         conn.execute("PRAGMA locking_mode=EXCLUSIVE")
         conn.execute("PRAGMA journal_mode=WAL")
+        # A checkpoint (the WAL copied into the database file, with its fsyncs) runs inside the
+        # request whose commit crosses the threshold. A busy queue rewrites the same few pages,
+        # so checkpointing every 4,000 pages (~16 MiB) instead of SQLite's 1,000 makes a quarter
+        # of the fsync stalls at a small cost to the rarer worst one (measured: mean cycle
+        # -15 %, worst 13 -> 15-21 ms; 10,000 pages gave worst 50 ms). Durability is unchanged:
+        # a commit is in the WAL either way. journal_size_limit trims an oversized WAL file.
+        conn.execute("PRAGMA wal_autocheckpoint=4000")
+        conn.execute("PRAGMA journal_size_limit=33554432")
     # NORMAL in WAL mode survives a process kill (the commit is in the WAL file before we reply);
     # FULL also survives power loss; OFF never syncs (a power loss can corrupt the file).
     conn.execute(f"PRAGMA synchronous={sync.upper()}")
