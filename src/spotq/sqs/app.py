@@ -6,19 +6,34 @@ or query string with `Action=`), handled by `protocol_query`. Status codes come 
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Awaitable, Mapping
 from typing import Any
 from urllib.parse import parse_qs
 
 from spotq.clock import Clock
-from spotq.sqs import longpoll, protocol_json
+from spotq.sqs import longpoll, messages, protocol_json
 from spotq.sqs.errors import SqsError, sqs_error
 from spotq.sqs.http import HttpRequest, HttpResponse
-from spotq.sqs.messages import message_id as new_request_id
 from spotq.sqs.service import RequestContext, SqsService
 
 log = logging.getLogger(__name__)
+
+
+class _RequestIds:
+    """UUID-shaped request ids: a random prefix per server and a counter (unique, and cheaper
+    than a urandom call per request)."""
+
+    def __init__(self) -> None:
+        self._prefix = messages.message_id()[:24]
+        self._counter = itertools.count()
+
+    def __call__(self) -> str:
+        return f"{self._prefix}{next(self._counter) & _COUNTER_MASK:012x}"
+
+
+_COUNTER_MASK = (1 << 48) - 1
 
 _JSON = protocol_json.CONTENT_TYPE
 _XML = "text/xml"
@@ -39,9 +54,10 @@ class SqsApp:
         self.clock = clock
         self.credentials = dict(credentials) if credentials else None
         self._contexts: dict[str, RequestContext] = {}
+        self._request_id = _RequestIds()
 
     def __call__(self, request: HttpRequest) -> HttpResponse | Awaitable[HttpResponse]:
-        request_id = new_request_id()
+        request_id = self._request_id()
         target = request.headers.get("x-amz-target")
         is_json = target is not None and target.startswith(protocol_json.TARGET_PREFIX)
         try:
@@ -167,7 +183,7 @@ class SqsApp:
         shape = "RequestEntityTooLarge" if status == 413 else "MalformedInput"
         if status >= 500:
             shape = "InternalFailure"
-        return self._error(sqs_error(shape, message), new_request_id(), True)
+        return self._error(sqs_error(shape, message), self._request_id(), True)
 
 
 def _query_module() -> Any:
