@@ -128,17 +128,18 @@ def receive_message(svc: SqsService, p: dict[str, Any], ctx: RequestContext) -> 
     queue = svc.queue_from_url(p["QueueUrl"])
     validation.int_range("WaitTimeSeconds", p.get("WaitTimeSeconds"), 0, validation.MAX_WAIT_S)
     max_messages = p.get("MaxNumberOfMessages")
+    system = _system_names(p)
+    wanted_attrs = p.get("MessageAttributeNames") or []
     got = receive.receive(
         svc.store,
         queue,
         1 if max_messages is None else max_messages,
         p.get("VisibilityTimeout"),
         p.get("ReceiveRequestAttemptId"),
+        lean=not system and not wanted_attrs,
     )
     if not got:
         return {}
-    system = _system_names(p)
-    wanted_attrs = p.get("MessageAttributeNames") or []
     return {"Messages": [_render(m, system, wanted_attrs) for m in got]}
 
 

@@ -16,6 +16,8 @@ _COLUMNS = (
     "id, message_id, body, attrs, md5_body, md5_attrs, trace_header, md5_sys, group_id, "
     "dedup_id, sender_id, sent_s, state, receive_count, first_receive_s, receipt, dlq_source_arn"
 )
+# What a reply without system or message attributes shows (fewer columns: a cheaper SELECT).
+_LEAN_COLUMNS = "id, message_id, body, md5_body, receive_count, first_receive_s"
 
 
 @dataclass(slots=True)
@@ -45,8 +47,11 @@ def receive(
     max_messages: int,
     visibility_s: int | None,
     attempt_id: str | None = None,
+    lean: bool = False,
 ) -> list[Received]:
-    """Receive up to `max_messages` now (no waiting: long polling lives in the server)."""
+    """Receive up to `max_messages` now (no waiting: long polling lives in the server).
+    `lean`: the caller shows no system or message attributes, so a standard queue without a
+    dead-letter queue may leave those fields of the Received empty."""
     validation.int_range("MaxNumberOfMessages", max_messages, 1, 10)
     validation.int_range("VisibilityTimeout", visibility_s, 0, validation.MAX_VISIBILITY_S)
     if attempt_id is not None:
@@ -58,7 +63,10 @@ def receive(
             again = _retry(store, queue, attempt_id)
             if again is not None:
                 return again
-        out = _receive(store, queue, max_messages, timeout_s)
+        if lean and not queue.fifo and not queue.dlq_arn:
+            out = _receive_lean(store, queue, max_messages, timeout_s)
+        else:
+            out = _receive(store, queue, max_messages, timeout_s)
     if attempt_id is not None and queue.fifo:
         expires_s = store.now() + ATTEMPT_WINDOW_S
         pairs = [(m.seq, m.receipt_handle) for m in out]
@@ -89,6 +97,43 @@ def _receive(store: SqsStore, queue: Queue, max_messages: int, timeout_s: int) -
     return _mark_all(store, queue, chosen, timeout_s) if chosen else []
 
 
+def _receive_lean(
+    store: SqsStore, queue: Queue, max_messages: int, timeout_s: int
+) -> list[Received]:
+    """_receive for a standard queue without redrive, reading only _LEAN_COLUMNS."""
+    if _inflight(store, queue) >= store.inflight_limit:
+        raise sqs_error("OverLimit", "Too many messages in flight for this queue.")
+    rows = store.conn.execute(
+        f"SELECT {_LEAN_COLUMNS} FROM messages WHERE queue_id=? AND state=? "
+        "ORDER BY visible_at LIMIT ?",
+        (queue.id, VISIBLE, max_messages),
+    ).fetchall()
+    if not rows:
+        return []
+    now, nonce = _mark(store, queue, [row[0] for row in rows], timeout_s)
+    receipt = f"{nonce}{queue.id:x}."
+    return [
+        Received(
+            row[0],
+            row[1],
+            f"{receipt}{row[0]:x}",
+            row[2],
+            row[3],
+            None,
+            None,
+            None,
+            None,
+            None,
+            "",
+            0.0,
+            row[4] + 1,
+            now if row[4] == 0 else row[5],
+            None,
+        )
+        for row in rows
+    ]
+
+
 def _pick(
     store: SqsStore, queue: Queue, limit: int, chosen: list[sqlite3.Row]
 ) -> list[sqlite3.Row]:
@@ -111,10 +156,23 @@ def _mark_all(
     store: SqsStore, queue: Queue, rows: list[sqlite3.Row], timeout_s: int
 ) -> list[Received]:
     """Put the chosen messages in flight with one UPDATE; each gets a fresh receipt handle."""
+    now, nonce = _mark(store, queue, [row[0] for row in rows], timeout_s)
+    if queue.fifo:
+        for row in rows:
+            if row["group_id"] is not None:
+                fifo.group_inflight(store, queue, row["group_id"], 1)
+    receipt = f"{nonce}{queue.id:x}."  # inflight.make_receipt, less the message's own part
+    return [
+        _received(queue, row, f"{receipt}{row[0]:x}", now if row[13] == 0 else row[14], 1)
+        for row in rows
+    ]
+
+
+def _mark(store: SqsStore, queue: Queue, ids: list[int], timeout_s: int) -> tuple[float, str]:
+    """The UPDATE and counters of _mark_all; returns (now, the receive's nonce)."""
     now = store.now()
     nonce = os.urandom(8).hex()
     visible_at = now + timeout_s
-    ids = [row[0] for row in rows]
     marks = ",".join("?" * len(ids))
     store.conn.execute(
         "UPDATE messages SET state=?, visible_at=?, receive_count=receive_count+1, "
@@ -126,15 +184,7 @@ def _mark_all(
     store.bump(queue.id, VISIBLE, -len(ids))
     store.bump(queue.id, IN_FLIGHT, len(ids))
     store.note_deadline(queue, visible_at)
-    if queue.fifo:
-        for row in rows:
-            if row["group_id"] is not None:
-                fifo.group_inflight(store, queue, row["group_id"], 1)
-    receipt = f"{nonce}{queue.id:x}."  # inflight.make_receipt, less the message's own part
-    return [
-        _received(queue, row, f"{receipt}{row[0]:x}", now if row[13] == 0 else row[14], 1)
-        for row in rows
-    ]
+    return now, nonce
 
 
 def _received(
