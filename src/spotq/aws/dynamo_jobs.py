@@ -40,10 +40,10 @@ from spotq.aws.dynamo_schema import (
 from spotq.aws.session import AwsConfig, make_client
 from spotq.errors import ConfigError, StorageError
 from spotq.jobs import TERMINAL_STATES, JobRecord, JobState
+from spotq.storage.base import check_page
 
 DEFAULT_TTL_S = 7 * 24 * 3600
 DEFAULT_MAX_EXAMINED = 100_000
-MAX_LIST_LIMIT = 1000
 _MAX_QUEUED_S = 14 * 24 * 3600  # SQS's longest message retention
 _PAGE_ITEMS = 1000
 _ACTIVE = {":queued": string(JobState.QUEUED.value), ":running": string(JobState.RUNNING.value)}
@@ -227,10 +227,7 @@ class DynamoJobStore:
         limit: int = 100,
         offset: int = 0,
     ) -> list[JobRecord]:
-        if not 1 <= limit <= MAX_LIST_LIMIT:
-            raise ConfigError(f"limit: expected 1..{MAX_LIST_LIMIT}, got {limit}")
-        if offset < 0:
-            raise ConfigError(f"offset: expected >= 0, got {offset}")
+        check_page(limit, offset)
         wanted = frozenset(states) if states is not None else None
         matches = (
             record

@@ -6,7 +6,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from spotq.errors import ConfigError
 from spotq.jobs import JobRecord, JobState
+
+MAX_LIST_LIMIT = 1000
+
+
+def check_page(limit: int, offset: int) -> None:
+    """Validate a job listing's page: the same bounds for every job store."""
+    if not 1 <= limit <= MAX_LIST_LIMIT:
+        raise ConfigError(f"limit: expected 1..{MAX_LIST_LIMIT}, got {limit}")
+    if offset < 0:
+        raise ConfigError(f"offset: expected >= 0, got {offset}")
 
 
 def input_key(job_id: str) -> str:

@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from spotq.errors import ConfigError, StorageError
+from spotq.errors import StorageError
 from spotq.jobs import JobRecord, JobState, Priority
+from spotq.storage.base import check_page
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -44,7 +45,6 @@ _COLUMNS = (
     "last_error, input_ref, result_ref, filename, idempotency_key"
 )
 _LIVE = "('queued', 'running')"
-MAX_LIST_LIMIT = 1000
 _BUSY_TIMEOUT_S = 30.0
 
 
@@ -181,10 +181,7 @@ class SqliteJobStore:
         limit: int = 100,
         offset: int = 0,
     ) -> list[JobRecord]:
-        if not 1 <= limit <= MAX_LIST_LIMIT:
-            raise ConfigError(f"limit: expected 1..{MAX_LIST_LIMIT}, got {limit}")
-        if offset < 0:
-            raise ConfigError(f"offset: expected >= 0, got {offset}")
+        check_page(limit, offset)
         where, params = _filters(app, states)
         rows = self._query(
             f"SELECT {_COLUMNS} FROM jobs {where} ORDER BY submitted_at_s, job_id LIMIT ? OFFSET ?",
