@@ -14,9 +14,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from spotq.app import AppOptions
 from spotq.errors import ServiceError
+from spotq.net import is_loopback
 from spotq.stack import StackConfig
 
-_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 _DLQ_RETENTION_S = 1_209_600  # 14 days, the SQS maximum: time to look at what failed
 _QUEUE_RETENTION_S = 345_600  # 4 days, the SQS default
 
@@ -33,8 +33,7 @@ def is_local_endpoint(endpoint_url: str | None) -> bool:
     """True when the endpoint is on this machine (the embedded server or a local emulator)."""
     if not endpoint_url:
         return False
-    host = urlsplit(endpoint_url).hostname or ""
-    return host in _LOOPBACK_HOSTS or host.startswith("127.")
+    return is_loopback(urlsplit(endpoint_url).hostname or "")
 
 
 def make_sqs_client(stack: StackConfig, *, read_timeout_s: float = 60.0) -> Any:

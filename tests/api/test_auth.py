@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from spotq.api.settings import ApiSettings, is_loopback
+from spotq.api.settings import ApiSettings
 from spotq.errors import ConfigError
+from spotq.net import is_loopback
 from spotq.stack import StackConfig
 
 from .conftest import Raw, start_stack

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from spotq.app import AppOptions
 from spotq.errors import ConfigError
+from spotq.net import is_loopback
 from spotq.stack import StackConfig
 
 KIB = 1024
@@ -44,13 +44,3 @@ class ApiSettings:
     @property
     def outbox_path(self) -> Path:
         return self.data_dir / "api-outbox.db"
-
-
-def is_loopback(host: str) -> bool:
-    """True for localhost and loopback IPs; any other name or address needs an API key."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
