@@ -33,13 +33,17 @@ APP = ROOT / "examples" / "transcribe.py"
 
 @dataclass(frozen=True)
 class Side:
-    """One way of running the workload: `workers` spotq workers (0 = the plain loop) x threads."""
+    """One way of running the workload: `workers` spotq workers (0 = the plain loop) x threads;
+    a plain loop may also be split over `processes` processes (each a share of the files)."""
 
     workers: int
     threads: int
+    processes: int = 1
 
     @property
     def label(self) -> str:
+        if self.workers == 0 and self.processes > 1:
+            return f"plain loop, {self.processes} procs x {self.threads} thread(s)"
         if self.workers == 0:
             return f"plain loop, {self.threads} thread(s)"
         return f"spotq run, {self.workers} worker(s) x {self.threads} thread(s)"
@@ -66,25 +70,38 @@ def _env(threads: int) -> dict[str, str]:
 
 
 def run_side(side: Side, files: list[Path], work: Path) -> tuple[float, dict[str, str]]:
-    """Run one side as a subprocess; return its wall seconds and {file name: text}."""
-    out = work / f"out-{side.workers}x{side.threads}"
+    """Run one side as subprocesses; return its wall seconds and {file name: text}."""
+    out = work / f"out-{side.workers}x{side.threads}x{side.processes}"
     shutil.rmtree(out, ignore_errors=True)
     if side.workers == 0:
-        command = [sys.executable, str(PLAIN), str(side.threads), str(out), *map(str, files)]
+        out.mkdir()
+        commands = [
+            [sys.executable, str(PLAIN), str(side.threads), str(out / f"{n}.json"),
+             *map(str, files[n :: side.processes])]
+            for n in range(side.processes)
+        ]  # fmt: skip
     else:
-        command = [
+        commands = [[
             sys.executable, "-m", "spotq.cli", "run", str(APP), *map(str, files),
             "--out", str(out), "--max-workers", str(side.workers),
-        ]  # fmt: skip
+        ]]  # fmt: skip
     started = time.perf_counter()
-    done = subprocess.run(command, env=_env(side.threads), capture_output=True, text=True)
+    running = [
+        subprocess.Popen(c, env=_env(side.threads), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for c in commands
+    ]
+    outputs = [process.communicate() for process in running]
     elapsed = time.perf_counter() - started
-    if done.returncode != 0:
-        sys.exit(f"{side.label} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    for process, (stdout, stderr) in zip(running, outputs, strict=True):
+        if process.returncode != 0:
+            sys.exit(f"{side.label} failed ({process.returncode}):\n{stdout!r}\n{stderr!r}")
+    texts: dict[str, str] = {}
     if side.workers == 0:
-        texts: dict[str, str] = json.loads(out.read_text())
+        for part in out.glob("*.json"):
+            texts.update(json.loads(part.read_text()))
     else:
-        texts = {f.name: json.loads((out / f"{f.name}.json").read_text())["text"] for f in files}
+        for f in files:
+            texts[f.name] = json.loads((out / f"{f.name}.json").read_text())["text"]
     return elapsed, texts
 
 
@@ -103,7 +120,7 @@ def main() -> None:
     total = args.threads
     sides = [Side(0, total), Side(total, 1)]
     if total > 1:
-        sides.append(Side(1, total))
+        sides += [Side(1, total), Side(0, 1, processes=total)]
     with tempfile.TemporaryDirectory(prefix="spotq-bench-transcribe-") as tmp:
         work = Path(tmp)
         (work / "audio").mkdir()
@@ -127,14 +144,19 @@ def main() -> None:
 def _report(
     sides: list[Side], times: dict[Side, list[float]], jobs: int, audio_s: float, rounds: int
 ) -> None:
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"\n{jobs} files, {audio_s:.0f} audio-seconds, {rounds} round(s), sides alternating;")
-    print("wall time from spawn to exit (imports, model load, stack start-up included)")
+    print("wall time from spawn to exit (imports, model load, stack start-up included);")
+    print(f"load average at the end {load} (the machine is shared: compare best rounds)")
     print(f"{'side':44s} {'best s':>7s} {'median s':>9s} {'audio-s/s':>10s} {'/ plain':>8s}")
     plain_rate = audio_s / min(times[sides[0]])
     for side in sides:
         best, median = min(times[side]), statistics.median(times[side])
         rate = audio_s / best
         print(f"{side.label:44s} {best:7.1f} {median:9.1f} {rate:10.1f} {rate / plain_rate:8.2f}")
+    spotq_s = min(min(times[side]) for side in sides if side.workers)
+    plain_s = min(min(times[side]) for side in sides if not side.workers)
+    print(f"best spotq run / best plain loop (any split of the threads): {plain_s / spotq_s:.2f}")
 
 
 if __name__ == "__main__":
