@@ -65,14 +65,20 @@ def send_message(svc: SqsService, p: dict[str, Any], ctx: RequestContext) -> Res
     return _sent(sent)
 
 
+def _utf8(text: str) -> bytes:
+    """UTF-8 for sizing; a lone surrogate passes here so that the entry's own character check
+    answers it with InvalidMessageContents instead of an encoding crash."""
+    return text.encode("utf-8", "surrogatepass")
+
+
 def _batch_bytes(entries: list[dict[str, Any]]) -> int:
     total = 0
     for entry in entries:
-        total += len(entry["MessageBody"].encode("utf-8"))
+        total += len(_utf8(entry["MessageBody"]))
         for name, value in (entry.get("MessageAttributes") or {}).items():
             total += len(name) + len(str(value.get("DataType", "")))
             text = value.get("StringValue")
-            total += len(text.encode("utf-8")) if isinstance(text, str) else 0
+            total += len(_utf8(text)) if isinstance(text, str) else 0
             binary = value.get("BinaryValue")
             total += len(binary) if isinstance(binary, bytes) else 0
     return total
@@ -93,7 +99,7 @@ def send_message_batch(svc: SqsService, p: dict[str, Any], ctx: RequestContext) 
     validation.batch_entries(entries, "SendMessageBatchRequestEntry")
     if not queue.fifo and all(len(entry) == 2 for entry in entries):
         # Only the required Id and MessageBody: no attributes, delay, group or dedup id.
-        plain = [(e["Id"], e["MessageBody"], e["MessageBody"].encode("utf-8")) for e in entries]
+        plain = [(e["Id"], e["MessageBody"], _utf8(e["MessageBody"])) for e in entries]
         _check_batch_bytes(sum(len(encoded) for _, _, encoded in plain))
         with svc.store.tx():
             done, refused = messages.send_plain(svc.store, queue, plain, ctx.account_id)

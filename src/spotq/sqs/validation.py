@@ -198,6 +198,10 @@ def trace_header(value: Mapping[str, Any] | None) -> str | None:
             "AWSTraceHeader",
             "AWSTraceHeader must be a non-empty value of type 'String'.",
         )
+    if _BAD_CHARS.search(text):
+        raise sqs_error(
+            "InvalidMessageContents", "Invalid characters found in message system attribute."
+        )
     return str(text)
 
 
