@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import logging
 import signal
 import threading
@@ -16,6 +15,7 @@ from types import TracebackType
 
 from spotq.clock import Clock, SystemClock
 from spotq.errors import ConfigError, ServiceError, StorageError
+from spotq.net import is_loopback
 from spotq.sqs import move_tasks, schema
 from spotq.sqs.app import SqsApp
 from spotq.sqs.http import HttpServer, new_event_loop
@@ -41,15 +41,6 @@ class SqsServerConfig:
     credentials: Mapping[str, str] | None = None
     region: str = "us-east-1"
     account_id: str = "000000000000"
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def check_config(config: SqsServerConfig) -> None:
