@@ -62,10 +62,11 @@ def _credentials(
     default="normal",
     show_default=True,
     help=(
-        "Durability (every reply is sent after its SQLite commit). normal: an acknowledged "
-        "message survives kill -9 of the server; a power loss may lose the last commits. "
-        "full: fsync on every commit, also survives power loss (slower). off: never fsync; "
-        "survives kill -9, but a power loss can corrupt the database."
+        "Durability. normal: a send is answered after its SQLite commit, so an acknowledged "
+        "message survives kill -9 of the server; deletes and plain receives are committed "
+        "right after their reply; a power loss may lose the last commits. full: every reply "
+        "follows its commit, with an fsync, and survives power loss (slower). off: as normal "
+        "but never fsync; a power loss can corrupt the database."
     ),
 )
 @click.option(

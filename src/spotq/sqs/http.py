@@ -195,6 +195,8 @@ class _Connection(asyncio.Protocol):
             return
         keep_alive = keep_alive and not self._server.stopping
         self._transport.write(encode_response(response, keep_alive))
+        if self._server.after_response is not None:
+            self._server.after_response()
         if not keep_alive:
             self._closing = True
             self._transport.close()
@@ -229,8 +231,12 @@ class HttpServer:
         *,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         error_response: ErrorResponder = plain_error,
+        after_response: Callable[[], None] | None = None,
     ) -> None:
+        """`after_response` runs after each reply has been written (work the reply does not
+        wait for)."""
         self.handler = handler
+        self.after_response = after_response
         self.max_body_bytes = max_body_bytes
         self.error_response = error_response
         self.connections: set[_Connection] = set()

@@ -53,8 +53,9 @@ def delete(store: SqsStore, queue: Queue, handle: str) -> None:
 def delete_many(
     store: SqsStore, queue: Queue, entries: list[tuple[str, str]]
 ) -> list[tuple[str, SqsError]]:
-    """Delete (entry id, receipt handle) pairs with one SELECT and one DELETE; return the
-    entries whose handle is malformed. Stale or repeated handles succeed without deleting."""
+    """Delete (entry id, receipt handle) pairs; return the entries whose handle is malformed.
+    Stale or repeated handles succeed without deleting, so the reply depends only on the handles'
+    form: the rows are deleted after the reply is sent (store.after_reply)."""
     failed: list[tuple[str, SqsError]] = []
     wanted: dict[int, str] = {}
     # Handles from one receive share "nonce + queue id + '.'": once one has parsed, the rest
@@ -73,8 +74,18 @@ def delete_many(
             failed.append((entry_id, error))
             continue
         wanted[seq] = nonce
-    if not wanted:
-        return failed
+    if wanted:
+        queue_id = queue.id
+        store.after_reply(lambda: _delete_rows(store, queue_id, wanted))
+    return failed
+
+
+def _delete_rows(store: SqsStore, queue_id: int, wanted: dict[int, str]) -> None:
+    """Delete the messages whose current receipt nonce is the one in the handle (inside a
+    transaction); with one SELECT and one DELETE."""
+    queue = store.by_id.get(queue_id)
+    if queue is None:  # the queue was deleted meanwhile
+        return
     store.maintain(queue)
     marks = ",".join("?" * len(wanted))
     nonces = set(wanted.values())
@@ -88,7 +99,7 @@ def delete_many(
         states = [row[0] for row in deleted]
         for state in set(states):
             store.bump(queue.id, state, -states.count(state))
-        return failed
+        return
     # By row id only: with `queue_id=?` too, SQLite may prefer scanning a queue index.
     rows = store.conn.execute(
         f"SELECT id, state, group_id, receipt, queue_id FROM messages WHERE id IN ({marks})",
@@ -98,7 +109,7 @@ def delete_many(
     if queue.fifo:
         for row in doomed:
             remove(store, queue, row[0], row[1], row[2])
-        return failed
+        return
     if doomed:
         store.conn.execute(
             f"DELETE FROM messages WHERE id IN ({','.join('?' * len(doomed))})",
@@ -106,7 +117,6 @@ def delete_many(
         )
         for row in doomed:
             store.bump(queue.id, row[1], -1)
-    return failed
 
 
 def change_visibility(store: SqsStore, queue: Queue, handle: str, timeout_s: int) -> None:

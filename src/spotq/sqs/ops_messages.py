@@ -207,8 +207,7 @@ def _filter_attributes(attrs: dict[str, Any], wanted: list[str]) -> dict[str, An
 
 def delete_message(svc: SqsService, p: dict[str, Any], ctx: RequestContext) -> Result:
     queue = svc.queue_from_url(p["QueueUrl"])
-    with svc.store.tx():
-        inflight.delete(svc.store, queue, p["ReceiptHandle"])
+    inflight.delete(svc.store, queue, p["ReceiptHandle"])
     return {}
 
 
@@ -216,10 +215,9 @@ def delete_message_batch(svc: SqsService, p: dict[str, Any], ctx: RequestContext
     queue = svc.queue_from_url(p["QueueUrl"])
     entries = p["Entries"]
     validation.batch_entries(entries, "DeleteMessageBatchRequestEntry")
-    with svc.store.tx():
-        errors = inflight.delete_many(
-            svc.store, queue, [(entry["Id"], entry["ReceiptHandle"]) for entry in entries]
-        )
+    errors = inflight.delete_many(
+        svc.store, queue, [(entry["Id"], entry["ReceiptHandle"]) for entry in entries]
+    )
     bad = {entry_id for entry_id, _ in errors}
     return {
         "Successful": [{"Id": entry["Id"]} for entry in entries if entry["Id"] not in bad],

@@ -110,7 +110,11 @@ def _receive_lean(
     ).fetchall()
     if not rows:
         return []
-    now, nonce = _mark(store, queue, [row[0] for row in rows], timeout_s)
+    # The UPDATE that puts them in flight runs once the reply is written (store.after_reply),
+    # before anything else reads the store.
+    now, nonce = store.now(), os.urandom(8).hex()
+    ids, queue_id = [row[0] for row in rows], queue.id
+    store.after_reply(lambda: _mark_later(store, queue_id, ids, timeout_s, now, nonce))
     receipt = f"{nonce}{queue.id:x}."
     return [
         Received(
@@ -170,8 +174,22 @@ def _mark_all(
 
 def _mark(store: SqsStore, queue: Queue, ids: list[int], timeout_s: int) -> tuple[float, str]:
     """The UPDATE and counters of _mark_all; returns (now, the receive's nonce)."""
-    now = store.now()
-    nonce = os.urandom(8).hex()
+    now, nonce = store.now(), os.urandom(8).hex()
+    _mark_at(store, queue, ids, timeout_s, now, nonce)
+    return now, nonce
+
+
+def _mark_later(
+    store: SqsStore, queue_id: int, ids: list[int], timeout_s: int, now: float, nonce: str
+) -> None:
+    queue = store.by_id.get(queue_id)
+    if queue is not None:  # else the queue was deleted meanwhile
+        _mark_at(store, queue, ids, timeout_s, now, nonce)
+
+
+def _mark_at(
+    store: SqsStore, queue: Queue, ids: list[int], timeout_s: int, now: float, nonce: str
+) -> None:
     visible_at = now + timeout_s
     marks = ",".join("?" * len(ids))
     store.conn.execute(
@@ -184,7 +202,6 @@ def _mark(store: SqsStore, queue: Queue, ids: list[int], timeout_s: int) -> tupl
     store.bump(queue.id, VISIBLE, -len(ids))
     store.bump(queue.id, IN_FLIGHT, len(ids))
     store.note_deadline(queue, visible_at)
-    return now, nonce
 
 
 def _received(

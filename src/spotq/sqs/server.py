@@ -32,7 +32,8 @@ TICK_S = 0.1
 @dataclass(frozen=True)
 class SqsServerConfig:
     """How to run the server. `sync` is SQLite's synchronous level: `normal` (default) survives
-    a killed server process, `full` also survives power loss, `off` survives neither."""
+    a killed server process, `full` also survives power loss (and commits deletes and receives
+    before replying, too), `off` survives neither."""
 
     host: str = "127.0.0.1"
     port: int = 9324
@@ -76,7 +77,12 @@ class _Runtime:
         self.waiters = Waiters()
         self.store.listeners.append(self.waiters.notify)
         self.app = SqsApp(SqsService(self.store), self.waiters, clock, config.credentials)
-        self.http = HttpServer(self.app, error_response=self.app.http_error)
+        # Deletes and the in-flight marks of plain receives are committed right after their
+        # reply is written (SqsStore.after_reply); `full` keeps every commit before its reply.
+        self.store.defer_allowed = config.sync != "full"
+        self.http = HttpServer(
+            self.app, error_response=self.app.http_error, after_response=self.store.flush
+        )
         self._ticker: asyncio.Task[None] | None = None
 
     async def start(self, host: str, port: int) -> int:

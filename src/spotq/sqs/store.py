@@ -4,6 +4,7 @@ time-driven transitions (delays and visibility timeouts ending, retention expiry
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,8 @@ from spotq.clock import Clock, SystemClock
 from spotq.sqs import attributes, schema
 from spotq.sqs.errors import sqs_error
 from spotq.sqs.schema import DELAYED, IN_FLIGHT, VISIBLE
+
+log = logging.getLogger(__name__)
 
 DEFAULT_INFLIGHT_LIMIT = 120_000
 _NEVER = float("inf")
@@ -93,6 +96,10 @@ class SqsStore:
         self._woken: dict[int, int | None] = {}
         self._depth = 0
         self._tx = _Transaction(self)
+        # Set by the HTTP server, which calls flush() after every reply: work passed to
+        # after_reply() then runs once the reply is on the wire instead of before it.
+        self.defer_allowed = False
+        self._later: list[Callable[[], None]] = []
         self._load()
 
     def _load(self) -> None:
@@ -130,8 +137,9 @@ class SqsStore:
         self.by_id.pop(queue.id, None)
 
     def close(self) -> None:
-        """Checkpoint the WAL into the database file and close."""
+        """Run deferred work, checkpoint the WAL into the database file and close."""
         try:
+            self.flush()
             self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             self.conn.close()
@@ -160,10 +168,35 @@ class SqsStore:
         the outer transaction."""
         return self._tx
 
+    def after_reply(self, work: Callable[[], None]) -> None:
+        """Run `work` in its own transaction after the current reply is sent (at once when no
+        server defers). Only for work whose loss in a crash SQS's semantics allow: deleting
+        received messages (AWS too may deliver a deleted message again). Any transaction that
+        starts first runs it before itself, so every later request sees its effect."""
+        if not self.defer_allowed:
+            with self.tx():
+                work()
+            return
+        self._later.append(work)
+
+    def flush(self) -> None:
+        """Run the work deferred by after_reply(); a failure is logged (the messages it would
+        have deleted become receivable again when their visibility timeout ends)."""
+        while self._later:
+            pending, self._later = self._later, []
+            for work in pending:
+                try:
+                    with self.tx():
+                        work()
+                except Exception:
+                    log.exception("deferred SQS store work failed")
+
     def _begin(self) -> None:
         if self._depth:
             self._depth += 1
             return
+        if self._later:
+            self.flush()
         self._cache_dirty = False
         self.conn.execute("BEGIN")
         self._depth = 1
