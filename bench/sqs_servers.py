@@ -69,7 +69,8 @@ def _wait_ready(proc: subprocess.Popen[bytes], port: int, name: str, log: Path) 
 
 
 @contextlib.contextmanager
-def _process(name: str, argv: list[str], port: int) -> Iterator[Peer]:
+def spawn_peer(name: str, argv: list[str], port: int) -> Iterator[Peer]:
+    """Run `argv` (a server that will listen on `port`) until the block ends."""
     with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as tmp:
         log = Path(tmp) / "server.log"
         with log.open("wb") as out:
@@ -95,7 +96,7 @@ def spotq_server(extra_args: tuple[str, ...] = ()) -> Iterator[Peer]:
     with tempfile.TemporaryDirectory(prefix="bench-spotq-data-") as data_dir:
         argv = [str(BIN_DIR / "spotq"), "sqs", "serve", "--port", str(port)]
         argv += ["--data-dir", data_dir, *extra_args]
-        with _process("spotq", argv, port) as peer:
+        with spawn_peer("spotq", argv, port) as peer:
             yield peer
 
 
@@ -103,7 +104,7 @@ def spotq_server(extra_args: tuple[str, ...] = ()) -> Iterator[Peer]:
 def moto_server() -> Iterator[Peer]:
     port = free_port()
     argv = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
-    with _process("moto", argv, port) as peer:
+    with spawn_peer("moto", argv, port) as peer:
         yield peer
 
 
@@ -111,5 +112,5 @@ def moto_server() -> Iterator[Peer]:
 def canned_server(engine: str = "spotq-http", name: str = "canned") -> Iterator[Peer]:
     port = free_port()
     argv = [sys.executable, str(BENCH_DIR / "sqs_canned_server.py"), "--port", str(port)]
-    with _process(name, [*argv, "--engine", engine], port) as peer:
+    with spawn_peer(name, [*argv, "--engine", engine], port) as peer:
         yield peer

@@ -6,6 +6,7 @@ import pytest
 from spotq.jobs import JobRecord, JobState
 from spotq.storage.batch_ops import (
     BatchJobStore,
+    create_many,
     get_many,
     mark_running_many,
     mark_succeeded_many,
@@ -47,3 +48,30 @@ def test_batch_updates_match_single_updates(tmp_path: Path, batched: bool) -> No
     assert records["c"].finished_at_s == 2.0
     if not batched:
         assert "mark_running" in store.calls and "mark_succeeded" in store.calls
+
+
+@pytest.mark.parametrize("batched", [True, False])
+def test_create_many_matches_single_creates(tmp_path: Path, batched: bool) -> None:
+    inner = SqliteJobStore(tmp_path / "jobs.db")
+    store: Any = inner if batched else SingleOnly(inner)
+    inner.create(JobRecord("old", "echo", JobState.SUCCEEDED, idempotency_key="k1"))
+    records = [
+        JobRecord("a", "echo", JobState.QUEUED, idempotency_key="k1"),  # key already used
+        JobRecord("b", "echo", JobState.QUEUED, idempotency_key="k2"),
+        JobRecord("c", "echo", JobState.QUEUED, idempotency_key="k2"),  # same key in the batch
+        JobRecord("d", "echo", JobState.QUEUED),
+        JobRecord("d", "echo", JobState.QUEUED),  # same id again
+    ]
+    results = create_many(store, records)
+    assert [(record.job_id, created) for record, created in results] == [
+        ("old", False),
+        ("b", True),
+        ("b", False),
+        ("d", True),
+        ("d", False),
+    ]
+    assert results[0][0].state is JobState.SUCCEEDED
+    counts = inner.count_by_state("echo")
+    assert (counts[JobState.QUEUED], counts[JobState.SUCCEEDED]) == (2, 1)
+    if not batched:
+        assert store.calls.count("create") == len(records)

@@ -15,6 +15,7 @@ from spotq.api.outbox import Outbox, Pending
 from spotq.clock import Clock
 from spotq.jobs import JobMessage, JobRecord, JobState, Priority
 from spotq.storage.base import BlobStore, JobStore, input_key, result_key
+from spotq.storage.batch_ops import create_many
 
 log = logging.getLogger("spotq.api")
 
@@ -63,7 +64,7 @@ class JobService:
         now_s = self.clock.now()
         prepared = [self._prepare(sub, now_s) for sub in subs]
         self.outbox.add(pending for _, pending in prepared)
-        results = [self.jobs.create(record) for record, _ in prepared]
+        results = create_many(self.jobs, [record for record, _ in prepared])
         new = [p for (rec, created), (_, p) in zip(results, prepared, strict=True) if created]
         self.outbox.remove(
             p.job_id for (_, created), (_, p) in zip(results, prepared, strict=True) if not created

@@ -13,11 +13,20 @@ from spotq.storage.base import JobStore
 
 @runtime_checkable
 class BatchJobStore(Protocol):
+    def create_many(self, records: Sequence[JobRecord]) -> list[tuple[JobRecord, bool]]: ...
+
     def get_many(self, job_ids: Sequence[str]) -> dict[str, JobRecord]: ...
 
     def mark_running_many(self, items: Sequence[tuple[str, int]], now_s: float) -> None: ...
 
     def mark_succeeded_many(self, items: Sequence[tuple[str, str]], now_s: float) -> None: ...
+
+
+def create_many(store: JobStore, records: Sequence[JobRecord]) -> list[tuple[JobRecord, bool]]:
+    """`create` for each record: (the record or the one its idempotency key found, created)."""
+    if isinstance(store, BatchJobStore):
+        return store.create_many(records)
+    return [store.create(record) for record in records]
 
 
 def get_many(store: JobStore, job_ids: Sequence[str]) -> dict[str, JobRecord]:

@@ -44,6 +44,10 @@ _COLUMNS = (
     "job_id, app, state, priority, attempts, submitted_at_s, started_at_s, finished_at_s, "
     "last_error, input_ref, result_ref, filename, idempotency_key"
 )
+_INSERT = (
+    f"INSERT INTO jobs ({_COLUMNS}) VALUES ({', '.join('?' * len(_COLUMNS.split(',')))}) "
+    "ON CONFLICT DO NOTHING"
+)
 _LIVE = "('queued', 'running')"
 _BUSY_TIMEOUT_S = 30.0
 
@@ -105,13 +109,31 @@ class SqliteJobStore:
                 raise StorageError(f"job store {self._path!r}: {exc}") from None
 
     def create(self, record: JobRecord) -> tuple[JobRecord, bool]:
-        row = _to_row(record)
-        placeholders = ", ".join("?" for _ in row)
-        cursor = self._exec(
-            f"INSERT INTO jobs ({_COLUMNS}) VALUES ({placeholders}) ON CONFLICT DO NOTHING", row
-        )
-        if cursor.rowcount == 1:
-            return record, True
+        return self.create_many([record])[0]
+
+    def create_many(self, records: Sequence[JobRecord]) -> list[tuple[JobRecord, bool]]:
+        """`create` for each record, in one transaction (one commit for a whole batch)."""
+        created: list[bool] = []
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    for record in records:
+                        cursor = self._db.execute(_INSERT, _to_row(record))
+                        created.append(cursor.rowcount == 1)
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                raise StorageError(f"job store {self._path!r}: {exc}") from None
+        return [
+            (record, True) if new else (self._existing(record), False)
+            for record, new in zip(records, created, strict=True)
+        ]
+
+    def _existing(self, record: JobRecord) -> JobRecord:
+        """The row an insert of `record` conflicted with (same idempotency key, or same id)."""
         existing = None
         if record.idempotency_key is not None:
             existing = self._one(
@@ -120,7 +142,7 @@ class SqliteJobStore:
         existing = existing or self.get(record.job_id)
         if existing is None:  # pragma: no cover - a conflict implies a row
             raise StorageError(f"job {record.job_id!r}: insert conflicted but no row found")
-        return existing, False
+        return existing
 
     def get(self, job_id: str) -> JobRecord | None:
         return self._one("WHERE job_id = ?", (job_id,))
