@@ -4,6 +4,7 @@ the worker holds jobs."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import uuid
@@ -18,8 +19,9 @@ from spotq.aws.ecs.integration import DrainRelay, EcsEnvironment, EcsSettings, d
 from spotq.jobs import JobMessage, JobRecord, JobState
 from spotq.queues import QueueUrls, ensure_queues, make_sqs_client
 from spotq.stack import StackConfig
-from spotq.storage.base import JobStore, result_key
+from spotq.storage.base import JobStore
 from spotq.storage.factory import open_blob_store, open_job_store
+from spotq.storage.results import read_result
 from spotq.worker.hooks import HookChain, Hooks, WorkerHooks
 from spotq.worker.runtime import Worker, WorkerConfig
 
@@ -196,4 +198,4 @@ def test_task_protection_is_on_exactly_while_busy(harness: Harness, gate: Gate) 
     for job_id in (first, second):
         record = harness.jobs.get(job_id)
         assert record is not None and record.state == JobState.SUCCEEDED
-        assert blobs.exists(result_key(job_id))
+        assert json.loads(read_result(harness.jobs, blobs, record))["echo"] is not None

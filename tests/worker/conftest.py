@@ -23,6 +23,7 @@ from spotq.sqs.server import RunningSqsServer
 from spotq.stack import StackConfig
 from spotq.storage.factory import open_blob_store, open_job_store
 from spotq.storage.local import LocalBlobStore
+from spotq.storage.results import read_result
 from spotq.storage.sqlite_jobs import SqliteJobStore
 from spotq.worker.hooks import Hooks, JobTimings
 from spotq.worker.runtime import Worker, WorkerConfig
@@ -86,6 +87,12 @@ class WorkerEnv:
         self.jobs = SqliteJobStore(tmp_path / "jobs.db")
         self._running: list[RunningWorker] = []
         self._procs: list[subprocess.Popen[bytes]] = []
+
+    def result(self, job_id: str) -> Any:
+        """A succeeded job's result JSON, decoded, wherever it is kept."""
+        record = self.jobs.get(job_id)
+        assert record is not None, f"no job {job_id}"
+        return json.loads(read_result(self.jobs, self.blobs, record))
 
     def stack(self, app: App) -> StackConfig:
         return StackConfig(

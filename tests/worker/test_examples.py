@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import skimage.data
 
 from spotq.app import load_app
 from spotq.jobs import JobState
-from spotq.storage.base import input_key, result_key
+from spotq.storage.base import input_key
 
 from .conftest import WorkerEnv, wait_for
 
@@ -30,7 +29,7 @@ def test_faces_finds_the_astronaut(env: WorkerEnv) -> None:
     running = env.start(app)
     wait_for(lambda: _finished(env, "astronaut") and _finished(env, "junk"), 60, "faces jobs")
     running.stop()
-    result = json.loads(env.blobs.get(result_key("astronaut")))
+    result = env.result("astronaut")
     assert result["count"] == 1 and (result["width"], result["height"]) == (512, 512)
     face = result["faces"][0]
     assert 150 <= face["x"] <= 200 and 50 <= face["y"] <= 90 and 80 <= face["w"] <= 110
@@ -68,7 +67,7 @@ def test_labs_categorizes_unseen_names(env: WorkerEnv) -> None:
     running = env.start(app)
     wait_for(lambda: _finished(env, "panel") and _finished(env, "bad"), 60, "labs jobs")
     running.stop()
-    results = json.loads(env.blobs.get(result_key("panel")))["results"]
+    results = env.result("panel")["results"]
     assert {r["name"]: r["category"] for r in results} == expected
     assert all(0 < r["score"] <= 1 for r in results)
     bad = env.jobs.get("bad")

@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 
 from spotq.jobs import JobState
-from spotq.storage.base import result_key
 
 from .conftest import APPS, SPOTQ, WorkerEnv, app_named, wait_for
 
@@ -23,7 +22,7 @@ def test_worker_process_end_to_end(env: WorkerEnv, tmp_path: Path) -> None:
     proc = env.spawn(app, f"{APPS}:echo", "--max-idle-s", "2", "--status-file", str(status))
     assert proc.wait(60) == 0
     for n in range(6):
-        assert json.loads(env.blobs.get(result_key(f"j{n}")))["echo"] == n
+        assert env.result(f"j{n}")["echo"] == n
         record = env.jobs.get(f"j{n}")
         assert record is not None and record.state is JobState.SUCCEEDED
     assert env.depth(app) == (0, 0)

@@ -8,6 +8,7 @@ import time
 from spotq.app import App
 from spotq.jobs import JobState
 from spotq.storage.base import result_key
+from spotq.storage.results import INLINE_RESULT_MAX_BYTES
 from spotq.worker.memory import MemoryGuard
 from spotq.worker.runtime import EXIT_HANDLER_TIMEOUT, WorkerConfig
 
@@ -31,15 +32,32 @@ def test_jobs_succeed_with_results_stored_and_messages_deleted(env: WorkerEnv) -
     wait_for(lambda: len(running.recorder.named("done")) == 9, what="9 jobs done")
     assert running.stop() == 0
     for n in range(7):
-        result = json.loads(env.blobs.get(result_key(f"j{n}")))
+        result = env.result(f"j{n}")
         assert result["echo"] == n and result["attempt"] == 1
         record = env.jobs.get(f"j{n}")
         assert record is not None and record.state is JobState.SUCCEEDED
-        assert record.attempts == 1 and record.result_ref == result_key(f"j{n}")
-    assert json.loads(env.blobs.get(result_key("big")))["echo"] == "claim-checked"
-    upload = json.loads(env.blobs.get(result_key("up")))
+        # Small results live in the job record: no file per job.
+        assert record.attempts == 1 and record.result_ref is None
+        assert not env.blobs.exists(result_key(f"j{n}"))
+    assert env.result("big")["echo"] == "claim-checked"
+    upload = env.result("up")
     assert upload["data_len"] == 1234 and upload["filename"] == "a.wav"
     assert env.depth(app) == (0, 0)
+
+
+def test_a_large_result_goes_to_the_blob_store(env: WorkerEnv) -> None:
+    app = app_named("echo")
+    text = "x" * (INLINE_RESULT_MAX_BYTES + 1)
+    env.send(app, "large", {"echo": text})
+    env.send(app, "small", {"echo": "y"})
+    running = env.start(app)
+    wait_for(lambda: len(running.recorder.named("done")) == 2, what="2 jobs done")
+    assert running.stop() == 0
+    large, small = env.jobs.get("large"), env.jobs.get("small")
+    assert large is not None and large.result_ref == result_key("large")
+    assert json.loads(env.blobs.get(result_key("large")))["echo"] == text
+    assert env.result("large")["echo"] == text
+    assert small is not None and small.result_ref is None and env.result("small")["echo"] == "y"
 
 
 def test_errors_retry_with_backoff_then_dead_after_max_receives(env: WorkerEnv) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from spotq.app import load_app
 from spotq.jobs import JobState
-from spotq.storage.base import input_key, result_key
+from spotq.storage.base import input_key
 
 from .conftest import WorkerEnv
 
@@ -55,7 +55,7 @@ def test_transcribe_example_on_the_shipped_samples(env: WorkerEnv) -> None:
     for n, name in enumerate(sorted(texts)):
         record = env.jobs.get(f"s{n}")
         assert record is not None and record.state is JobState.SUCCEEDED, record
-        result = json.loads(env.blobs.get(result_key(f"s{n}")))
+        result = env.result(f"s{n}")
         assert result["language"] == "en"
         assert 3.0 <= result["duration_s"] <= 8.0
         assert result["segments"] and {"start", "end", "text"} <= result["segments"][0].keys()

@@ -14,8 +14,9 @@ from spotq.api.gateway import QueueGateway
 from spotq.api.outbox import Outbox, Pending
 from spotq.clock import Clock
 from spotq.jobs import JobMessage, JobRecord, JobState, Priority
-from spotq.storage.base import BlobStore, JobStore, input_key, result_key
+from spotq.storage.base import BlobStore, JobStore, input_key
 from spotq.storage.batch_ops import create_many
+from spotq.storage.results import read_result
 
 log = logging.getLogger("spotq.api")
 
@@ -140,7 +141,7 @@ class JobService:
         record = self.get(job_id)
         if record.state is not JobState.SUCCEEDED:
             raise NotFinished(f"job {job_id} is {record.state.value}; it has no result")
-        return self.blobs.get(record.result_ref or result_key(job_id))
+        return read_result(self.jobs, self.blobs, record)
 
     def list_jobs(self, state: JobState | None, limit: int, offset: int) -> list[JobRecord]:
         states = [state] if state is not None else None

@@ -16,7 +16,7 @@ from spotq.fleet.inputs import RunInput
 from spotq.fleet.local import LocalFleet
 from spotq.fleet.summary import RunSummary, summarize
 from spotq.jobs import TERMINAL_STATES, JobRecord, JobState
-from spotq.storage.base import result_key
+from spotq.storage.results import read_result
 
 _POLL_S = 0.25
 _BATCH = 500
@@ -95,7 +95,7 @@ def write_results(
     out_dir.mkdir(parents=True, exist_ok=True)
     for record in records:
         if record.state is JobState.SUCCEEDED:
-            data = runtime.service.blobs.get(record.result_ref or result_key(record.job_id))
+            data = read_result(runtime.service.jobs, runtime.service.blobs, record)
             (out_dir / f"{names[record.job_id]}.json").write_bytes(data)
 
 

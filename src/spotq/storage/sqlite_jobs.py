@@ -32,7 +32,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     input_ref TEXT,
     result_ref TEXT,
     filename TEXT,
-    idempotency_key TEXT
+    idempotency_key TEXT,
+    result_inline BLOB
 );
 CREATE UNIQUE INDEX IF NOT EXISTS jobs_idempotency
     ON jobs (app, idempotency_key) WHERE idempotency_key IS NOT NULL;
@@ -71,6 +72,9 @@ class SqliteJobStore:
             # WAL + NORMAL: durable across process crashes, one fsync per checkpoint, not per write.
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(jobs)")}
+            if "result_inline" not in columns:  # a store made before results were kept inline
+                self._db.execute("ALTER TABLE jobs ADD COLUMN result_inline BLOB")
         except sqlite3.Error as exc:
             raise StorageError(f"job store {self._path!r}: {exc}") from None
 
@@ -173,10 +177,21 @@ class SqliteJobStore:
 
     def mark_succeeded_many(self, items: Sequence[tuple[str, str]], now_s: float) -> None:
         self._exec_many(
-            "UPDATE jobs SET state = 'succeeded', result_ref = ?, finished_at_s = ? "
-            "WHERE job_id = ? AND state != 'succeeded'",
+            "UPDATE jobs SET state = 'succeeded', result_ref = ?, result_inline = NULL, "
+            "finished_at_s = ? WHERE job_id = ? AND state != 'succeeded'",
             [(result_ref, now_s, job_id) for job_id, result_ref in items],
         )
+
+    def mark_succeeded_inline_many(self, items: Sequence[tuple[str, bytes]], now_s: float) -> None:
+        self._exec_many(
+            "UPDATE jobs SET state = 'succeeded', result_ref = NULL, result_inline = ?, "
+            "finished_at_s = ? WHERE job_id = ? AND state != 'succeeded'",
+            [(data, now_s, job_id) for job_id, data in items],
+        )
+
+    def inline_result(self, job_id: str) -> bytes | None:
+        rows = self._query("SELECT result_inline FROM jobs WHERE job_id = ?", (job_id,))
+        return bytes(rows[0][0]) if rows and rows[0][0] is not None else None
 
     def mark_error(self, job_id: str, error: str, state: JobState, now_s: float) -> None:
         if state not in (JobState.QUEUED, JobState.FAILED, JobState.DEAD):

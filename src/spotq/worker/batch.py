@@ -6,6 +6,9 @@ Inputs: a message with `filename` set carries an uploaded file, fetched from `in
 `Job.data` (with `input` as its JSON options); a message with `input_ref` and no filename carries a
 claim-checked JSON input, fetched and decoded into `Job.input`.
 
+Results: a small one is kept in the job record by a store that can (spotq.storage.results), so
+"stored" and "marked succeeded" are one update; others are written to the blob store first.
+
 Failures: `JobFailed(retry=False)` marks the job failed and deletes the message. Any other error
 marks it queued with `last_error` and hides the message for retry_backoff_s × 2^(attempt-1)
 (capped); on the app's `max_receives`-th receive it is marked dead and made visible at once, so
@@ -27,6 +30,7 @@ from spotq.errors import StorageError
 from spotq.jobs import JobMessage, JobRecord, JobState, MessageFormatError, Priority
 from spotq.storage.base import BlobStore, JobStore, result_key
 from spotq.storage.batch_ops import get_many, mark_running_many, mark_succeeded_many
+from spotq.storage.results import InlineResultStore, keeps_inline
 from spotq.worker.delivery import Delivery, delete, set_visibility
 from spotq.worker.handler_thread import Call, HandlerThread
 from spotq.worker.heartbeat import Heartbeat
@@ -226,7 +230,8 @@ class BatchProcessor:
         return [Failure(_clip(f"{type(error).__name__}: {error}"))] * n
 
     def _apply(self, prepared: list[_Prepared], outcomes: list[Any], handle_s: float) -> None:
-        stored: list[tuple[_Prepared, float]] = []
+        inline: list[tuple[_Prepared, bytes, float]] = []
+        in_blobs: list[tuple[_Prepared, bytes, float]] = []
         for item, outcome in zip(prepared, outcomes, strict=True):
             if isinstance(outcome, Failure):
                 self._fail(item.delivery, item.job.id, outcome)
@@ -234,12 +239,15 @@ class BatchProcessor:
             started = self._clock.monotonic()
             try:
                 data = json.dumps(outcome, ensure_ascii=False, allow_nan=False).encode()
+                if keeps_inline(self._jobs, data):
+                    inline.append((item, data, self._clock.monotonic() - started))
+                    continue
                 self._blobs.put(result_key(item.job.id), data)
             except (StorageError, TypeError, ValueError) as exc:
                 self._fail(item.delivery, item.job.id, Failure(_clip(f"storing result: {exc}")))
                 continue
-            stored.append((item, self._clock.monotonic() - started))
-        done = self._mark_succeeded(stored)
+            in_blobs.append((item, data, self._clock.monotonic() - started))
+        done = self._mark_succeeded(inline, True) + self._mark_succeeded(in_blobs, False)
         self._report("delete", delete(self._sqs, [item.delivery for item, _ in done]))
         for item, store_s in done:
             wait_s = max(0.0, item.delivery.received_at_s - item.job.submitted_at_s)
@@ -247,19 +255,29 @@ class BatchProcessor:
             self._hooks.on_job_done(item.job.id, item.job.attempt, timings)
 
     def _mark_succeeded(
-        self, stored: list[tuple[_Prepared, float]]
+        self, stored: list[tuple[_Prepared, bytes, float]], inline: bool
     ) -> list[tuple[_Prepared, float]]:
-        """Record the stored results in one update; on failure their messages are retried."""
+        """Record results in one update (the results themselves too when `inline`); on failure
+        their messages are retried."""
+        if not stored:
+            return []
         started = self._clock.monotonic()
+        now_s = self._clock.now()
         try:
-            items = [(item.job.id, result_key(item.job.id)) for item, _ in stored]
-            mark_succeeded_many(self._jobs, items, self._clock.now())
+            if inline:
+                assert isinstance(self._jobs, InlineResultStore)
+                self._jobs.mark_succeeded_inline_many(
+                    [(item.job.id, data) for item, data, _ in stored], now_s
+                )
+            else:
+                items = [(item.job.id, result_key(item.job.id)) for item, _, _ in stored]
+                mark_succeeded_many(self._jobs, items, now_s)
         except StorageError as exc:
-            for item, _ in stored:
+            for item, _, _ in stored:
                 self._fail(item.delivery, item.job.id, Failure(_clip(f"recording result: {exc}")))
             return []
-        share_s = (self._clock.monotonic() - started) / max(1, len(stored))
-        return [(item, put_s + share_s) for item, put_s in stored]
+        share_s = (self._clock.monotonic() - started) / len(stored)
+        return [(item, put_s + share_s) for item, _, put_s in stored]
 
     def _fail(self, delivery: Delivery, job_id: str, failure: Failure) -> None:
         attempt = delivery.receive_count
