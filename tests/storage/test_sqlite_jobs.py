@@ -1,4 +1,5 @@
 import multiprocessing
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -144,3 +145,44 @@ def test_concurrent_processes_share_one_idempotency_index(tmp_path: Path) -> Non
         assert proc.exitcode == 0
     records = SqliteJobStore(path).list(limit=1000)
     assert len(records) == 100  # one job per key, whichever process won it
+
+
+def test_inline_results_keep_the_first_success(store: SqliteJobStore) -> None:
+    store.create(_record("a"))
+    store.create(_record("b"))
+    store.mark_succeeded_inline_many([("a", b'{"v": 1}')], now_s=2.0)
+    store.mark_succeeded_inline_many([("a", b'{"v": 2}'), ("b", b"[]")], now_s=3.0)
+    store.mark_succeeded("a", "results/a.json", now_s=4.0)  # a late blob result: ignored too
+    done = store.get("a")
+    assert done is not None and (done.state, done.result_ref, done.finished_at_s) == (
+        JobState.SUCCEEDED,
+        None,
+        2.0,
+    )
+    assert store.inline_result("a") == b'{"v": 1}'
+    assert store.inline_result("b") == b"[]"
+    assert store.inline_result("missing") is None
+
+
+def test_a_store_made_before_inline_results_is_upgraded(tmp_path: Path) -> None:
+    path = tmp_path / "jobs.db"
+    old = sqlite3.connect(path)
+    old.execute(
+        "CREATE TABLE jobs (job_id TEXT PRIMARY KEY, app TEXT NOT NULL, state TEXT NOT NULL, "
+        "priority TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, "
+        "submitted_at_s REAL NOT NULL, started_at_s REAL, finished_at_s REAL, last_error TEXT, "
+        "input_ref TEXT, result_ref TEXT, filename TEXT, idempotency_key TEXT)"
+    )
+    old.execute(
+        "INSERT INTO jobs VALUES ('old', 'echo', 'succeeded', 'normal', 1, 1.0, 1.5, 2.0, "
+        "NULL, NULL, 'results/old.json', NULL, NULL)"
+    )
+    old.commit()
+    old.close()
+    store = SqliteJobStore(path)
+    record = store.get("old")
+    assert record is not None and record.result_ref == "results/old.json"
+    assert store.inline_result("old") is None
+    store.create(_record("new"))
+    store.mark_succeeded_inline_many([("new", b"{}")], now_s=3.0)
+    assert store.inline_result("new") == b"{}"
