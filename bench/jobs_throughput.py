@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -51,31 +52,47 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=5000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--peers", default=",".join(ALL_PEERS))
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="runs of every system, interleaved (medians shown)"
+    )
     args = parser.parse_args()
     peers = [p for p in args.peers.split(",") if p]
     unknown = set(peers) - set(ALL_PEERS)
     if unknown:
         raise SystemExit(f"unknown peers {sorted(unknown)}; choose from {', '.join(ALL_PEERS)}")
     python = ensure_peers_venv() if peers else Path(sys.executable)
-    rates = {"spotq": run_spotq(args.jobs, args.workers)}
-    print(f"spotq: {rates['spotq']:.0f} jobs/s", file=sys.stderr)
-    if Path(TMPFS).is_dir():
-        # The peers' Redis keeps everything in memory (no persistence); spotq writes a job row,
-        # a queue row and a result file per job. On tmpfs its files cost what Redis's memory does.
-        rates["spotq-tmpfs"] = run_spotq(args.jobs, args.workers, TMPFS)
-        print(f"spotq-tmpfs: {rates['spotq-tmpfs']:.0f} jobs/s", file=sys.stderr)
-    for peer in peers:
-        rates[peer] = run_peer(python, peer, args.jobs, args.workers)
-        print(f"{peer}: {rates[peer]:.0f} jobs/s", file=sys.stderr)
-    print(f"{args.jobs} no-op jobs, 1 producer, {args.workers} worker processes")
-    print(f"{'system':<12} {'jobs/s':>8} {'spotq / system':>15}")
+    runs: dict[str, list[float]] = {}
+    for round_no in range(1, args.rounds + 1):
+        # One run of every system per round, so that a slow minute on this shared machine
+        # hits them alike; the table shows each system's median over the rounds.
+        rate = run_spotq(args.jobs, args.workers)
+        runs.setdefault("spotq", []).append(rate)
+        if Path(TMPFS).is_dir():
+            # The peers' Redis keeps everything in memory (no persistence); spotq writes a job
+            # row and a queue row per job (and a file per large result). On tmpfs its files
+            # cost what Redis's memory does.
+            runs.setdefault("spotq-tmpfs", []).append(run_spotq(args.jobs, args.workers, TMPFS))
+        for peer in peers:
+            runs.setdefault(peer, []).append(run_peer(python, peer, args.jobs, args.workers))
+        line = " | ".join(f"{name} {values[-1]:.0f}" for name, values in runs.items())
+        print(f"round {round_no}/{args.rounds}: {line} jobs/s", file=sys.stderr)
+    rates = {name: statistics.median(values) for name, values in runs.items()}
+    print(f"{args.jobs} no-op jobs, 1 producer, {args.workers} worker processes, "
+          f"median of {args.rounds} interleaved rounds")  # fmt: skip
+    print(f"{'system':<12} {'jobs/s':>8} {'spotq / system':>15}  runs")
     for name, rate in rates.items():
-        print(f"{name:<12} {rate:>8.0f} {rates['spotq'] / rate:>15.2f}")
-    fastest = max((r for n, r in rates.items() if not n.startswith("spotq")), default=None)
-    if fastest is not None:
-        print(f"spotq / fastest peer: {rates['spotq'] / fastest:.2f}")
+        each = ", ".join(f"{value:.0f}" for value in runs[name])
+        print(f"{name:<12} {rate:>8.0f} {rates['spotq'] / rate:>15.2f}  {each}")
+    peer_rates = {n: r for n, r in rates.items() if not n.startswith("spotq")}
+    if peer_rates:
+        fastest = max(peer_rates, key=lambda name: peer_rates[name])
+        per_round = [s / f for s, f in zip(runs["spotq"], runs[fastest], strict=True)]
+        print(
+            f"spotq / fastest peer ({fastest}): {rates['spotq'] / peer_rates[fastest]:.2f}"
+            f" (per round: {', '.join(f'{r:.2f}' for r in per_round)})"
+        )
         if "spotq-tmpfs" in rates:
-            print(f"spotq-tmpfs / fastest peer: {rates['spotq-tmpfs'] / fastest:.2f}")
+            print(f"spotq-tmpfs / fastest peer: {rates['spotq-tmpfs'] / peer_rates[fastest]:.2f}")
 
 
 if __name__ == "__main__":
