@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from spotq.errors import StorageError
 from spotq.jobs import JobRecord, JobState, Priority
@@ -50,6 +50,7 @@ _INSERT = (
     "ON CONFLICT DO NOTHING"
 )
 _LIVE = "('queued', 'running')"
+T = TypeVar("T")
 _BUSY_TIMEOUT_S = 30.0
 
 
@@ -91,19 +92,24 @@ class SqliteJobStore:
 
     def _exec_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         """One statement over many rows in one transaction (one commit for a whole batch)."""
-        if not rows:
-            return
+        if rows:
+            self._in_transaction(lambda db: db.executemany(sql, rows))
+
+    def _in_transaction(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `work` on the connection inside BEGIN IMMEDIATE ... COMMIT (rolled back if it
+        raises); SQLite errors become StorageError."""
         with self._lock:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
                 try:
-                    self._db.executemany(sql, rows)
+                    result = work(self._db)
                 except BaseException:
                     self._db.execute("ROLLBACK")
                     raise
                 self._db.execute("COMMIT")
             except sqlite3.Error as exc:
                 raise StorageError(f"job store {self._path!r}: {exc}") from None
+        return result
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
@@ -117,20 +123,11 @@ class SqliteJobStore:
 
     def create_many(self, records: Sequence[JobRecord]) -> list[tuple[JobRecord, bool]]:
         """`create` for each record, in one transaction (one commit for a whole batch)."""
-        created: list[bool] = []
-        with self._lock:
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-                try:
-                    for record in records:
-                        cursor = self._db.execute(_INSERT, _to_row(record))
-                        created.append(cursor.rowcount == 1)
-                except BaseException:
-                    self._db.execute("ROLLBACK")
-                    raise
-                self._db.execute("COMMIT")
-            except sqlite3.Error as exc:
-                raise StorageError(f"job store {self._path!r}: {exc}") from None
+
+        def insert(db: sqlite3.Connection) -> list[bool]:
+            return [db.execute(_INSERT, _to_row(record)).rowcount == 1 for record in records]
+
+        created = self._in_transaction(insert)
         return [
             (record, True) if new else (self._existing(record), False)
             for record, new in zip(records, created, strict=True)
