@@ -16,9 +16,11 @@ from spotq.fleet.inputs import RunInput
 from spotq.fleet.local import LocalFleet
 from spotq.fleet.summary import RunSummary, summarize
 from spotq.jobs import TERMINAL_STATES, JobRecord, JobState
+from spotq.storage.batch_ops import get_many
 from spotq.storage.results import read_result
 
 _POLL_S = 0.25
+_READ_CHUNK = 500  # job ids per job-store read while waiting
 _BATCH = 500
 
 
@@ -71,11 +73,10 @@ def wait_all(fleet: LocalFleet, job_ids: Sequence[str], console: Console) -> lis
         while len(done) < len(job_ids):
             if scaler.failure is not None:
                 raise ServiceError(scaler.failure)
-            for job_id in job_ids:
-                if job_id not in done:
-                    record = runtime.service.jobs.get(job_id)
-                    if record is not None and record.state in TERMINAL_STATES:
-                        done[job_id] = record
+            pending = [job_id for job_id in job_ids if job_id not in done]
+            for start in range(0, len(pending), _READ_CHUNK):
+                found = get_many(runtime.service.jobs, pending[start : start + _READ_CHUNK])
+                done.update((j, r) for j, r in found.items() if r.state in TERMINAL_STATES)
             elapsed = time.monotonic() - started
             snap = scaler.last
             workers = 0 if snap is None else snap.starting + snap.idle + snap.busy
