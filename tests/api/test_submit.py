@@ -125,3 +125,14 @@ def test_health_ready_metrics_and_docs(raw: Raw, client: JobsClient) -> None:
     assert raw.send("GET", "/docs")[0] == 200
     status, spec = raw.send("GET", "/openapi.json")
     assert status == 200 and "/v1/jobs/{job_id}/result" in spec["paths"]
+
+
+def test_the_gateway_counts_what_it_enqueued(stack: EmbeddedStack, client: JobsClient) -> None:
+    # The autoscaler's arrival count: every message the API sent, in single and batch submits,
+    # and not a second one for a repeated idempotency key.
+    queues = _runtime(stack).service.queues
+    assert queues.sent_total == 0
+    client.submit_batch([{"input": {"i": i}} for i in range(25)])
+    client.submit({"one": 1}, idempotency_key="k")
+    client.submit({"one": 1}, idempotency_key="k")
+    assert queues.sent_total == 26

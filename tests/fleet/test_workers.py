@@ -103,3 +103,19 @@ def test_stop_all_kills_workers_that_hold_nothing_instead_of_waiting(tmp_path: P
 def test_stop_all_lets_workers_drain_while_a_job_may_be_held(tmp_path: Path) -> None:
     returncode, asked = _stop_slow_worker(tmp_path, holds_nothing=False)
     assert asked == [False] and returncode == 0
+
+
+def test_start_up_is_measured_from_launch_to_ready(tmp_path: Path) -> None:
+    pool = FakeWorkerPool("app.py", tmp_path / "stack.json", tmp_path / "run", SystemClock())
+    pool.states = [IDLE, BUSY]
+    assert pool.startup_s() == 0.0  # nothing measured yet
+    started = time.monotonic()
+    workers = [pool.start() for _ in range(2)]
+    try:
+        _wait_for(pool, starting=0)
+        took = time.monotonic() - started
+        assert all(w.ready_s is not None for w in workers)
+        assert 0 < pool.startup_s() <= took
+    finally:
+        pool.stop_all(grace_s=5)
+    assert 0 < pool.startup_s() <= took  # finished workers still count

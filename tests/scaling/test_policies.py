@@ -143,3 +143,25 @@ def test_seed_target_tracking_scale_out_cooldown() -> None:
     assert policy.desired(Observation(now_s=30.0, visible=3, in_flight=0, running=1)) == 1
     assert policy.desired(Observation(now_s=60.0, visible=3, in_flight=0, running=1)) == 3
     assert policy.idle_only_scale_in is False
+
+
+def _trickle(policy: ScalingPolicy, startup_s: float) -> list[int]:
+    """A message every 20 s, picked up at once; observed every 5 s for 20 minutes."""
+    out, arrived = [], 0
+    for step in range(240):
+        waiting = int(step % 4 == 0)
+        arrived += waiting
+        obs = Observation(step * 5.0, waiting, 0, 1, arrived=arrived, startup_s=startup_s)
+        out.append(policy.desired(obs))
+    return out
+
+
+def test_spotq_default_uses_the_measured_start_up() -> None:
+    # One job every 20 s. With the configured 60 s start-up a cold start costs more than staying
+    # up (rate × start-up = 3 >= 1): keep warm. A fleet that measures 2 s start-ups (0.1 < 1)
+    # goes back to zero between jobs, after idle_to_zero_s.
+    kwargs = {"idle_to_zero_s": 10, "keep_warm_s": 600, "startup_s": 60.0}
+    assert 0 not in _trickle(make_policy("spotq-default", **kwargs), startup_s=0.0)[-40:]
+    measured = make_policy("spotq-default", **kwargs)
+    assert 0 in _trickle(measured, startup_s=2.0)[-40:]
+    assert measured.startup_s == 2.0  # type: ignore[attr-defined]

@@ -6,6 +6,7 @@ Every call goes through a boto3 SQS client, so the same code talks to the embedd
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -41,6 +42,8 @@ class QueueGateway:
         self._pool = ThreadPoolExecutor(
             max_workers=SEND_CONCURRENCY, thread_name_prefix="spotq-send"
         )
+        self._sent = 0
+        self._sent_lock = threading.Lock()
         self.normal_url = self._url(stack.queue_name)
         self.high_url = self._url(stack.high_queue_name)
         self.dlq_url = self._url(stack.dlq_name)
@@ -54,6 +57,16 @@ class QueueGateway:
     def send(self, body: str, *, high: bool) -> None:
         url = self.high_url if high else self.normal_url
         self._client.send_message(QueueUrl=url, MessageBody=body)
+        self._count_sent(1)
+
+    @property
+    def sent_total(self) -> int:
+        """Messages this gateway has enqueued since it started (the fleet's arrival count)."""
+        return self._sent
+
+    def _count_sent(self, count: int) -> None:
+        with self._sent_lock:
+            self._sent += count
 
     def send_many(self, bodies: Sequence[tuple[str, str]], *, high: bool) -> set[str]:
         """Send (id, body) pairs in batches of ten, a few batches in flight at once (a round trip
@@ -73,7 +86,9 @@ class QueueGateway:
             reply = self._client.send_message_batch(QueueUrl=url, Entries=entries)
         except Exception:
             return {job_id for job_id, _ in chunk}
-        return {chunk[int(f["Id"])][0] for f in reply.get("Failed", [])}
+        failed = {chunk[int(f["Id"])][0] for f in reply.get("Failed", [])}
+        self._count_sent(len(chunk) - len(failed))
+        return failed
 
     def close(self) -> None:
         self._pool.shutdown(wait=False)

@@ -75,6 +75,8 @@ class Autoscaler:
             running=counts.running,
             starting=counts.starting,
             busy=counts.busy,
+            arrived=self.queues.sent_total,
+            startup_s=self.pool.startup_s(),
         )
         desired = min(self.policy.desired(obs), self.max_workers)
         if self.failure is None and desired > obs.workers:

@@ -38,6 +38,7 @@ class Worker:
     started_s: float
     log_file: IO[bytes]
     ready_seen: bool = False
+    ready_s: float | None = None  # when the pool first saw it ready (pool clock)
     terminated: bool = False  # the pool sent SIGTERM
     stopped_s: float | None = None
 
@@ -110,12 +111,23 @@ class WorkerPool:
 
     def counts(self) -> PoolCounts:
         states = [w.state() for w in self.workers]
+        now_s = self.clock.monotonic()
+        for worker in self.workers:
+            if worker.ready_seen and worker.ready_s is None:
+                worker.ready_s = now_s
         return PoolCounts(
             starting=states.count(STARTING),
             idle=states.count(IDLE),
             busy=states.count(BUSY),
             draining=states.count(DRAINING),
         )
+
+    def startup_s(self) -> float:
+        """Median seconds from launch to ready over the workers seen ready (0: none yet); as
+        exact as the interval at which counts() is called."""
+        every = (*self.finished, *self.workers)
+        times = sorted(w.ready_s - w.started_s for w in every if w.ready_s is not None)
+        return times[len(times) // 2] if times else 0.0
 
     def drain_idle(self, count: int) -> int:
         """SIGTERM up to `count` idle workers (never a busy one); return how many."""

@@ -13,7 +13,8 @@ class Observation(NamedTuple):
     coarse). `running` counts workers ready to take jobs, `starting` those launched but not yet
     ready, `busy` those holding at least one job. `now_s` is the policy clock, in seconds.
     `arrived` is the number of messages ever sent to the queue (monotonic; 0 when unknown), from
-    which a policy may estimate the arrival rate.
+    which a policy may estimate the arrival rate. `startup_s` is the measured time from launching
+    a worker to its being ready (0 when not measured: the policy keeps its configured figure).
 
     A NamedTuple rather than a frozen dataclass: the simulator builds one per policy tick, and
     this is five times cheaper to construct.
@@ -26,6 +27,7 @@ class Observation(NamedTuple):
     starting: int = 0
     busy: int = 0
     arrived: int = 0
+    startup_s: float = 0.0
 
     @property
     def backlog(self) -> int:

@@ -64,6 +64,8 @@ class SpotqDefaultPolicy:
         self._idle_since_s: float | None = None
 
     def desired(self, obs: Observation) -> int:
+        if obs.startup_s > 0:  # measured by the fleet: it replaces the configured figure
+            self.startup_s = obs.startup_s
         self.rates.observe(obs)
         current = obs.workers
         if self._idle(obs):
