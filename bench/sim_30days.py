@@ -9,9 +9,12 @@ script prints both metric sets, each metric's relative difference, and the wall-
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -26,6 +29,7 @@ from spotq.sim.run import simulate_raw
 from spotq.sim.workload import DAY_S, Workload, diurnal, service_times
 
 PRICE_PER_TASK_HOUR_USD = 0.01234  # 1 vCPU / 2 GB Fargate Spot, about
+T = TypeVar("T")
 TICK_S = 15.0
 STARTUP_S = 60.0
 MAX_WORKERS = 30
@@ -69,6 +73,9 @@ def main() -> None:
     parser.add_argument("--tick", type=float, default=TICK_S, help="policy tick, seconds")
     parser.add_argument("--skip-simpy", action="store_true")
     parser.add_argument(
+        "--repeat", type=int, default=5, help="runs of each simulator per policy (medians shown)"
+    )
+    parser.add_argument(
         "--modes", nargs="+", default=["spotq-default", "fixed-9"], help="policies to compare"
     )
     args = parser.parse_args()
@@ -94,37 +101,48 @@ def main() -> None:
 
 def compare(wl: Workload, cfg: SimConfig, mode: str, args: argparse.Namespace) -> None:
     """Run one policy through both simulators; print both metric sets and the speed-up."""
-    t0, c0 = time.perf_counter(), time.process_time()
-    raw = simulate_raw(wl, policy(mode), cfg)
-    spotq_s, spotq_cpu = time.perf_counter() - t0, time.process_time() - c0
+    raw, spotq_s, spotq_cpu = _timed(lambda: simulate_raw(wl, policy(mode), cfg), args.repeat)
     ours = metrics(np.asarray(raw.finish_s), wl.arrivals_s, raw.billed_s, raw.worker_s)
     ours["peak_workers"] = max(raw.series.workers)
     ours["max_backlog"] = max(
         v + f for v, f in zip(raw.series.visible, raw.series.in_flight, strict=True)
     )
     bound = float(wl.service_s.sum()) * PRICE_PER_TASK_HOUR_USD / 3600.0
-    print(f"spotq engine: {spotq_s:.2f} s wall, {spotq_cpu:.2f} s CPU")
+    print(f"spotq engine: {spotq_s:.2f} s wall, {spotq_cpu:.2f} s CPU (median of {args.repeat})")
     print(f"lower bound ${bound:,.2f}: spotq's run costs {ours['cost_usd'] / bound:.2f}x that")
     if args.skip_simpy:
         _print({"spotq": ours})
         return
-    t0, c0 = time.perf_counter(), time.process_time()
-    peer = run_simpy(
-        wl.arrivals_s,
-        wl.service_s,
-        policy(mode),
-        tick_s=args.tick,
-        startup_s=STARTUP_S,
-        horizon_s=cfg.horizon_s or 0.0,
+    peer, simpy_s, simpy_cpu = _timed(
+        lambda: run_simpy(
+            wl.arrivals_s,
+            wl.service_s,
+            policy(mode),
+            tick_s=args.tick,
+            startup_s=STARTUP_S,
+            horizon_s=cfg.horizon_s or 0.0,
+        ),
+        args.repeat,
     )
-    simpy_s, simpy_cpu = time.perf_counter() - t0, time.process_time() - c0
     theirs = metrics(peer.finish_s, wl.arrivals_s, peer.billed_s, peer.worker_s)
     theirs["peak_workers"] = peer.peak_workers
     theirs["max_backlog"] = peer.max_backlog
-    print(f"SimPy model:  {simpy_s:.2f} s wall, {simpy_cpu:.2f} s CPU")
+    print(f"SimPy model:  {simpy_s:.2f} s wall, {simpy_cpu:.2f} s CPU (median of {args.repeat})")
     _print({"spotq": ours, "simpy": theirs})
     # CPU time is what the two cost; wall time on a shared machine also counts other processes.
     print(f"speed-up: {simpy_cpu / spotq_cpu:.1f}x CPU time, {simpy_s / spotq_s:.1f}x wall time")
+
+
+def _timed(run: Callable[[], T], repeat: int) -> tuple[T, float, float]:
+    """The last result of `repeat` runs, with the median wall and CPU seconds of one run (a fresh
+    policy each time: every run starts from the same state)."""
+    walls, cpus = [], []
+    for _ in range(max(1, repeat)):
+        t0, c0 = time.perf_counter(), time.process_time()
+        result = run()
+        walls.append(time.perf_counter() - t0)
+        cpus.append(time.process_time() - c0)
+    return result, statistics.median(walls), statistics.median(cpus)
 
 
 def _print(columns: dict[str, dict[str, float]]) -> None:
