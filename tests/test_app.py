@@ -1,3 +1,5 @@
+import dataclasses
+import json
 from pathlib import Path
 
 import pytest
@@ -5,7 +7,7 @@ import pytest
 import spotq
 from spotq.app import load_app
 from spotq.errors import AppError
-from spotq.jobs import JobMessage, MessageFormatError
+from spotq.jobs import MESSAGE_VERSION, JobMessage, MessageFormatError
 
 
 def test_load_app_from_file(tmp_path: Path) -> None:
@@ -47,3 +49,12 @@ def test_job_message_round_trip() -> None:
         JobMessage.decode("not json")
     with pytest.raises(MessageFormatError):
         JobMessage.decode('{"v": 1}')
+
+
+def test_a_job_message_encodes_every_field_and_round_trips() -> None:
+    message = JobMessage(
+        "j1", "echo", {"x": [1, {"y": "é"}]}, "inputs/j1", "a b.wav", submitted_at_s=1.5
+    )
+    body = json.loads(message.encode())
+    assert body == {"v": MESSAGE_VERSION, **dataclasses.asdict(message)}
+    assert JobMessage.decode(message.encode()) == message

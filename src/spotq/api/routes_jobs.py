@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
@@ -115,13 +116,16 @@ async def submit_batch(request: Request) -> BatchResult:
     subs = [s for s in items if isinstance(s, Submission)]
     results = iter(await run_in_threadpool(rt.service.submit_many, subs))
     out = []
+    created_by_priority: Counter[str] = Counter()
     for entry in items:
         if isinstance(entry, BatchItemResult):
             out.append(entry)
             continue
         record, created = next(results)
-        rt.metrics.submitted.labels(entry.priority.value).inc(int(created))
+        created_by_priority[entry.priority.value] += int(created)
         out.append(BatchItemResult(status=201 if created else 200, job=JobView.of(record)))
+    for priority, count in created_by_priority.items():  # one metric update per priority
+        rt.metrics.submitted.labels(priority).inc(count)
     return BatchResult(items=out)
 
 
