@@ -4,8 +4,9 @@ single-job methods, with the same conditional semantics."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypeGuard, runtime_checkable
 
 from spotq.jobs import JobRecord
 from spotq.storage.base import JobStore
@@ -22,16 +23,28 @@ class BatchJobStore(Protocol):
     def mark_succeeded_many(self, items: Sequence[tuple[str, str]], now_s: float) -> None: ...
 
 
+def _batched(store: JobStore) -> TypeGuard[BatchJobStore]:
+    """Whether the store has the batch methods."""
+    return _batch_class(type(store))
+
+
+@functools.cache
+def _batch_class(kind: type) -> bool:
+    # Cached per class: a runtime-checkable Protocol's isinstance inspects every member on
+    # every call, which showed in per-batch profiles.
+    return issubclass(kind, BatchJobStore)
+
+
 def create_many(store: JobStore, records: Sequence[JobRecord]) -> list[tuple[JobRecord, bool]]:
     """`create` for each record: (the record or the one its idempotency key found, created)."""
-    if isinstance(store, BatchJobStore):
+    if _batched(store):
         return store.create_many(records)
     return [store.create(record) for record in records]
 
 
 def get_many(store: JobStore, job_ids: Sequence[str]) -> dict[str, JobRecord]:
     """Records by job id; ids without a record are left out."""
-    if isinstance(store, BatchJobStore):
+    if _batched(store):
         return store.get_many(job_ids)
     found = {job_id: store.get(job_id) for job_id in job_ids}
     return {job_id: record for job_id, record in found.items() if record is not None}
@@ -39,7 +52,7 @@ def get_many(store: JobStore, job_ids: Sequence[str]) -> dict[str, JobRecord]:
 
 def mark_running_many(store: JobStore, items: Sequence[tuple[str, int]], now_s: float) -> None:
     """`mark_running` for each (job id, attempt)."""
-    if isinstance(store, BatchJobStore):
+    if _batched(store):
         store.mark_running_many(items, now_s)
         return
     for job_id, attempt in items:
@@ -48,7 +61,7 @@ def mark_running_many(store: JobStore, items: Sequence[tuple[str, int]], now_s: 
 
 def mark_succeeded_many(store: JobStore, items: Sequence[tuple[str, str]], now_s: float) -> None:
     """`mark_succeeded` for each (job id, result key)."""
-    if isinstance(store, BatchJobStore):
+    if _batched(store):
         store.mark_succeeded_many(items, now_s)
         return
     for job_id, result_ref in items:

@@ -22,7 +22,7 @@ import math
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from spotq.app import App, Job, JobFailed
 from spotq.clock import Clock
@@ -265,8 +265,7 @@ class BatchProcessor:
         now_s = self._clock.now()
         try:
             if inline:
-                assert isinstance(self._jobs, InlineResultStore)
-                self._jobs.mark_succeeded_inline_many(
+                cast(InlineResultStore, self._jobs).mark_succeeded_inline_many(
                     [(item.job.id, data) for item, data, _ in stored], now_s
                 )
             else:
