@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import boto3
+from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -37,13 +38,15 @@ def is_local_endpoint(endpoint_url: str | None) -> bool:
 
 
 def make_sqs_client(stack: StackConfig, *, read_timeout_s: float = 60.0) -> Any:
-    """A boto3 SQS client for the stack; a local endpoint gets dummy credentials."""
+    """A boto3 SQS client for the stack; a local endpoint gets dummy credentials, the embedded
+    server (`stack.sqs_signed` false) unsigned requests."""
     config = Config(
         region_name=stack.region,
         retries={"max_attempts": 5, "mode": "standard"},
         connect_timeout=5,
         read_timeout=read_timeout_s,  # must exceed the longest long-poll wait (20 s)
         max_pool_connections=20,
+        signature_version=None if stack.sqs_signed else UNSIGNED,
     )
     kwargs: dict[str, Any] = {"config": config, "region_name": stack.region}
     if stack.sqs_endpoint_url:

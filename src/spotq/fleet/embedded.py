@@ -61,6 +61,7 @@ class EmbeddedStack:
             sqs_endpoint_url=self._sqs.endpoint_url,
             blob_url=str(self.data_dir / "blobs"),
             jobs_url=f"sqlite:///{self.data_dir / 'jobs.db'}",
+            sqs_signed=False,  # our own loopback server, which checks no signatures
         )
         self.stack_config_path.write_text(self.stack.to_json())
         ensure_queues(make_sqs_client(self.stack), self.stack, self.app.options)
