@@ -1,5 +1,5 @@
-"""The embedded stack on one machine: the SQS server, the app's queues, the stores and the job API,
-all under one data directory. `spotq up` and `spotq run` both start one."""
+"""The embedded stack on one machine: the SQS server (a child process), the app's queues, the
+stores and the job API, all under one data directory. `spotq up` and `spotq run` both start one."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from spotq.app import App
 from spotq.clock import Clock, SystemClock
 from spotq.fleet.apiserver import ApiServer
 from spotq.queues import ensure_queues, make_sqs_client
+from spotq.sqs.process import SqsServerProcess
 from spotq.sqs.server import RunningSqsServer, SqsServerConfig, start_server
 from spotq.stack import StackConfig
 
@@ -38,7 +39,7 @@ class EmbeddedStack:
         self.options = options
         self.clock = clock or SystemClock()
         self.data_dir = options.data_dir.resolve()
-        self._sqs: RunningSqsServer | None = None
+        self._sqs: RunningSqsServer | SqsServerProcess | None = None
         self._api: ApiServer | None = None
         self.runtime: ApiRuntime | None = None
         self.stack: StackConfig | None = None
@@ -52,10 +53,14 @@ class EmbeddedStack:
 
     def _start(self) -> EmbeddedStack:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self._sqs = start_server(
-            SqsServerConfig(host="127.0.0.1", port=self.options.sqs_port, data_dir=self.data_dir),
-            self.clock,
+        config = SqsServerConfig(
+            host="127.0.0.1", port=self.options.sqs_port, data_dir=self.data_dir
         )
+        if isinstance(self.clock, SystemClock):
+            # Its own process (and GIL): the API's work never delays a worker's receive.
+            self._sqs = SqsServerProcess(config, self.data_dir).start()
+        else:  # an injected clock can only drive a server in this process
+            self._sqs = start_server(config, self.clock)
         self.stack = StackConfig(
             app=self.app.name,
             sqs_endpoint_url=self._sqs.endpoint_url,

@@ -82,6 +82,7 @@ def _credentials(
     "--secret-key", envvar="SPOTQ_SQS_SECRET_KEY", show_envvar=True, help="Secret access key."
 )
 @click.option("--region", default="us-east-1", show_default=True, help="Region in queue ARNs.")
+@click.option("--stop-on-stdin-eof", is_flag=True, hidden=True)  # a parent process's child
 def serve(
     host: str,
     port: int,
@@ -91,6 +92,7 @@ def serve(
     access_key: str | None,
     secret_key: str | None,
     region: str,
+    stop_on_stdin_eof: bool,
 ) -> None:
     """Serve the SQS API (JSON 1.0 and query protocols) until interrupted.
 
@@ -105,7 +107,7 @@ def serve(
             credentials=_credentials(credentials_file, access_key, secret_key),
             region=region,
         )
-        server.serve_forever(config, on_ready=_announce)
+        server.serve_forever(config, on_ready=_announce, stop_on_stdin_eof=stop_on_stdin_eof)
     except (ConfigError, ServiceError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
@@ -113,4 +115,5 @@ def serve(
 
 def _announce(endpoint_url: str) -> None:
     click.echo(f"spotq sqs serving on {endpoint_url}", err=False)
+    sys.stdout.flush()  # a parent reading the pipe waits for this line
     sys.stdout.flush()

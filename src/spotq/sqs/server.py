@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sys
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -184,8 +185,11 @@ def start_server(config: SqsServerConfig, clock: Clock | None = None) -> Running
     return server
 
 
-def serve_forever(config: SqsServerConfig, on_ready: object = None) -> None:
-    """Run in the foreground until SIGINT/SIGTERM; `on_ready(endpoint_url)` is called once bound."""
+def serve_forever(
+    config: SqsServerConfig, on_ready: object = None, *, stop_on_stdin_eof: bool = False
+) -> None:
+    """Run in the foreground until SIGINT/SIGTERM (or, with `stop_on_stdin_eof`, until stdin is
+    closed: the parent process is done or gone); `on_ready(endpoint_url)` is called once bound."""
     check_config(config)
     try:
         runtime = _Runtime(config, SystemClock())
@@ -202,6 +206,8 @@ def serve_forever(config: SqsServerConfig, on_ready: object = None) -> None:
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    if stop_on_stdin_eof:
+        threading.Thread(target=_stop_at_stdin_eof, args=(loop, stop), daemon=True).start()
     if callable(on_ready):
         host = f"[{config.host}]" if ":" in config.host else config.host
         on_ready(f"http://{host}:{port}")
@@ -210,3 +216,13 @@ def serve_forever(config: SqsServerConfig, on_ready: object = None) -> None:
     finally:
         loop.run_until_complete(runtime.stop())
         loop.close()
+
+
+def _stop_at_stdin_eof(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
+    try:
+        while sys.stdin.buffer.read(4096):
+            pass
+    except (OSError, ValueError):
+        pass
+    with contextlib.suppress(RuntimeError):  # the loop may be closed already
+        loop.call_soon_threadsafe(stop.set)
