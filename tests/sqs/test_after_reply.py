@@ -139,3 +139,26 @@ def test_sync_full_commits_everything_before_replying(
         attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
         assert attrs["ApproximateNumberOfMessages"] == "0"
         assert attrs["ApproximateNumberOfMessagesNotVisible"] == "0"
+
+
+def test_a_receive_with_attributes_on_a_redriven_queue_is_deferred_too() -> None:
+    sqs = Deferring()
+    dlq = sqs("CreateQueue", QueueName="dlq")["QueueUrl"]
+    arn = sqs("GetQueueAttributes", QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]
+    policy = f'{{"deadLetterTargetArn": "{arn["QueueArn"]}", "maxReceiveCount": "2"}}'
+    sqs("SetQueueAttributes", QueueUrl=sqs.url, Attributes={"RedrivePolicy": policy})
+    _send(sqs, 1)
+    for attempt in (1, 2):
+        got = sqs(
+            "ReceiveMessage",
+            QueueUrl=sqs.url,
+            VisibilityTimeout=0,
+            MessageSystemAttributeNames=["ApproximateReceiveCount"],
+        )["Messages"]
+        assert got[0]["Attributes"]["ApproximateReceiveCount"] == str(attempt)
+        assert sqs.states() == [(VISIBLE, attempt - 1)]  # marked after the reply
+        sqs.store.flush()
+    # The third receive finds it over maxReceiveCount and moves it, before replying.
+    assert "Messages" not in sqs("ReceiveMessage", QueueUrl=sqs.url)
+    assert sqs.states() == [(VISIBLE, 0)]  # now the DLQ's row (its count restarts there)
+    assert len(sqs("ReceiveMessage", QueueUrl=dlq)["Messages"]) == 1

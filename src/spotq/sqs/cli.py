@@ -63,7 +63,7 @@ def _credentials(
     show_default=True,
     help=(
         "Durability. normal: a send is answered after its SQLite commit, so an acknowledged "
-        "message survives kill -9 of the server; deletes and plain receives are committed "
+        "message survives kill -9 of the server; deletes and standard-queue receives are committed "
         "right after their reply; a power loss may lose the last commits. full: every reply "
         "follows its commit, with an fsync, and survives power loss (slower). off: as normal "
         "but never fsync; a power loss can corrupt the database."

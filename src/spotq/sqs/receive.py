@@ -110,11 +110,7 @@ def _receive_lean(
     ).fetchall()
     if not rows:
         return []
-    # The UPDATE that puts them in flight runs once the reply is written (store.after_reply),
-    # before anything else reads the store.
-    now, nonce = store.now(), os.urandom(8).hex()
-    ids, queue_id = [row[0] for row in rows], queue.id
-    store.after_reply(lambda: _mark_later(store, queue_id, ids, timeout_s, now, nonce))
+    now, nonce = _mark(store, queue, [row[0] for row in rows], timeout_s)
     receipt = f"{nonce}{queue.id:x}."
     return [
         Received(
@@ -173,9 +169,15 @@ def _mark_all(
 
 
 def _mark(store: SqsStore, queue: Queue, ids: list[int], timeout_s: int) -> tuple[float, str]:
-    """The UPDATE and counters of _mark_all; returns (now, the receive's nonce)."""
+    """Put messages in flight; returns (now, the receive's nonce). On a standard queue the UPDATE
+    runs once the reply is written (store.after_reply), before anything else reads the store;
+    a FIFO queue's group bookkeeping goes with it, so there it runs at once."""
     now, nonce = store.now(), os.urandom(8).hex()
-    _mark_at(store, queue, ids, timeout_s, now, nonce)
+    if queue.fifo:
+        _mark_at(store, queue, ids, timeout_s, now, nonce)
+    else:
+        queue_id = queue.id
+        store.after_reply(lambda: _mark_later(store, queue_id, ids, timeout_s, now, nonce))
     return now, nonce
 
 

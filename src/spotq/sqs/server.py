@@ -78,7 +78,7 @@ class _Runtime:
         self.waiters = Waiters()
         self.store.listeners.append(self.waiters.notify)
         self.app = SqsApp(SqsService(self.store), self.waiters, clock, config.credentials)
-        # Deletes and the in-flight marks of plain receives are committed right after their
+        # Deletes and the in-flight marks of standard-queue receives are committed right after their
         # reply is written (SqsStore.after_reply); `full` keeps every commit before its reply.
         self.store.defer_allowed = config.sync != "full"
         self.http = HttpServer(
