@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -10,9 +11,15 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import psutil
+import pytest
+
+from conftest import make_sqs_client
 from spotq.api.client import JobsClient
 from spotq.fleet.local import LocalFleet
 from spotq.jobs import JobState
+from spotq.sqs.process import SqsServerProcess
+from spotq.sqs.server import SqsServerConfig
 from spotq.storage.factory import open_job_store
 
 from .conftest import ECHO_APP, wait_until, write_app
@@ -43,18 +50,28 @@ def test_fleet_scales_from_zero_to_n_and_back(
     assert snapshot["peak_workers"] == 3
 
 
-def test_up_drains_in_flight_work_on_sigterm(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop", ["sigterm", "ctrl-c"])
+def test_up_drains_in_flight_work_on_sigterm(tmp_path: Path, stop: str) -> None:
+    # "ctrl-c": SIGINT to the whole process group, as a terminal sends it. The queue server (a
+    # child in its own session) must stay up while the workers drain, then go with the stack.
     app = write_app(tmp_path, ECHO_APP)
     data = tmp_path / "data"
     command = [sys.executable, "-m", "spotq.cli", "up", str(app), "--port", "0",
                "--data-dir", str(data), "--max-workers", "1"]  # fmt: skip
-    up = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    up = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
     try:
         wait_until(lambda: (data / "api.json").exists(), 30, "spotq up to start")
         client = JobsClient(json.loads((data / "api.json").read_text())["url"])
         job_id = client.submit({"sleep_s": 2.0})["id"]
         wait_until(lambda: client.job(job_id)["state"] == "running", 30, "the job to start")
-        up.send_signal(signal.SIGTERM)
+        servers = [c for c in psutil.Process(up.pid).children() if "sqs" in c.cmdline()]
+        assert len(servers) == 1
+        if stop == "sigterm":
+            up.send_signal(signal.SIGTERM)
+        else:
+            os.killpg(up.pid, signal.SIGINT)
         _, stderr = up.communicate(timeout=60)
     finally:
         if up.poll() is None:
@@ -62,8 +79,18 @@ def test_up_drains_in_flight_work_on_sigterm(tmp_path: Path) -> None:
     assert up.returncode == 0, stderr
     assert "draining" in stderr
     record = open_job_store(f"sqlite:///{data / 'jobs.db'}").get(job_id)
-    assert record is not None and record.state is JobState.SUCCEEDED
+    assert record is not None
+    if stop == "sigterm":
+        assert record.state is JobState.SUCCEEDED
+    else:
+        # The terminal's SIGINT reaches the worker too, so the stack's SIGTERM is its second
+        # signal: it releases the job instead of finishing it. Nothing is lost: the job is
+        # queued again and its message is back in the (still running) queue server's store.
+        assert record.state in (JobState.SUCCEEDED, JobState.QUEUED)
+        if record.state is JobState.QUEUED:
+            assert _visible_messages(data, "spotq-echo") == 1
     assert not (data / "api.json").exists()
+    servers[0].wait(10)  # the queue server went with its stack
     status_files = list((data / "workers").glob("*.status.json"))
     assert status_files and all(
         json.loads(p.read_text())["state"] == "stopped" for p in status_files
@@ -90,3 +117,14 @@ def test_wake_scales_out_to_the_backlog_without_waiting_for_the_next_tick(
     JobsClient(fleet.stack.api_url).submit_batch([{"input": {"i": i}} for i in range(4)])
     scaler.wake()  # the next regular tick is 10 minutes away
     wait_until(lambda: len(scaler.pool.workers) == 2, 30, "both workers started on wake")
+
+
+def _visible_messages(data_dir: Path, queue_name: str) -> int:
+    server = SqsServerProcess(SqsServerConfig(port=0, data_dir=data_dir), data_dir).start()
+    try:
+        sqs = make_sqs_client(server.endpoint_url)
+        url = sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]
+        attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        return int(attrs["ApproximateNumberOfMessages"])
+    finally:
+        server.stop()
