@@ -15,7 +15,7 @@ from spotq.clock import FakeClock
 from spotq.sqs.schema import IN_FLIGHT, VISIBLE
 from spotq.sqs.server import SqsServerConfig, start_server
 from spotq.sqs.service import RequestContext, SqsService
-from spotq.sqs.store import SqsStore
+from spotq.sqs.store import Queue, SqsStore
 
 CTX = RequestContext("http://localhost:9324", "us-east-1", "000000000000")
 
@@ -100,11 +100,11 @@ def test_a_failing_deferred_work_is_logged_and_rolled_back(
     _send(sqs, 1)
     queue = sqs.store.queue("q")
 
-    def broken() -> None:
-        sqs.store.bump(queue.id, VISIBLE, -1)  # counted, then the SQL fails
+    def broken(current: Queue) -> None:
+        sqs.store.bump(current.id, VISIBLE, -1)  # counted, then the SQL fails
         sqs.store.conn.execute("UPDATE no_such_table SET x = 1")
 
-    sqs.store.after_reply(broken)
+    sqs.store.after_reply(queue, broken)
     with caplog.at_level(logging.ERROR, logger="spotq.sqs.store"):
         assert sqs.counts() == ("1", "0")  # the next transaction ran it, and it rolled back
     assert "deferred SQS store work failed" in caplog.text
@@ -113,9 +113,10 @@ def test_a_failing_deferred_work_is_logged_and_rolled_back(
 
 def test_without_a_server_work_runs_at_once() -> None:
     store = SqsStore(clock=FakeClock())
-    ran: list[int] = []
-    store.after_reply(lambda: ran.append(1))
-    assert ran == [1]
+    SqsService(store).call("CreateQueue", {"QueueName": "q"}, CTX)
+    ran: list[str] = []
+    store.after_reply(store.queue("q"), lambda queue: ran.append(queue.name))
+    assert ran == ["q"]
 
 
 @pytest.mark.parametrize(("sync", "deferred"), [("normal", True), ("off", True), ("full", False)])

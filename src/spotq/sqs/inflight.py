@@ -75,17 +75,13 @@ def delete_many(
             continue
         wanted[seq] = nonce
     if wanted:
-        queue_id = queue.id
-        store.after_reply(lambda: _delete_rows(store, queue_id, wanted))
+        store.after_reply(queue, lambda current: _delete_rows(store, current, wanted))
     return failed
 
 
-def _delete_rows(store: SqsStore, queue_id: int, wanted: dict[int, str]) -> None:
+def _delete_rows(store: SqsStore, queue: Queue, wanted: dict[int, str]) -> None:
     """Delete the messages whose current receipt nonce is the one in the handle (inside a
     transaction); with one SELECT and one DELETE."""
-    queue = store.by_id.get(queue_id)
-    if queue is None:  # the queue was deleted meanwhile
-        return
     store.maintain(queue)
     marks = ",".join("?" * len(wanted))
     nonces = set(wanted.values())

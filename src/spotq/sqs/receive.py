@@ -176,17 +176,10 @@ def _mark(store: SqsStore, queue: Queue, ids: list[int], timeout_s: int) -> tupl
     if queue.fifo:
         _mark_at(store, queue, ids, timeout_s, now, nonce)
     else:
-        queue_id = queue.id
-        store.after_reply(lambda: _mark_later(store, queue_id, ids, timeout_s, now, nonce))
+        store.after_reply(
+            queue, lambda current: _mark_at(store, current, ids, timeout_s, now, nonce)
+        )
     return now, nonce
-
-
-def _mark_later(
-    store: SqsStore, queue_id: int, ids: list[int], timeout_s: int, now: float, nonce: str
-) -> None:
-    queue = store.by_id.get(queue_id)
-    if queue is not None:  # else the queue was deleted meanwhile
-        _mark_at(store, queue, ids, timeout_s, now, nonce)
 
 
 def _mark_at(

@@ -99,7 +99,7 @@ class SqsStore:
         # Set by the HTTP server, which calls flush() after every reply: work passed to
         # after_reply() then runs once the reply is on the wire instead of before it.
         self.defer_allowed = False
-        self._later: list[Callable[[], None]] = []
+        self._later: list[tuple[int, Callable[[Queue], None]]] = []
         self._load()
 
     def _load(self) -> None:
@@ -168,26 +168,30 @@ class SqsStore:
         the outer transaction."""
         return self._tx
 
-    def after_reply(self, work: Callable[[], None]) -> None:
-        """Run `work` in its own transaction after the current reply is sent (at once when no
-        server defers). Only for work whose loss in a crash SQS's semantics allow: deleting
-        received messages (AWS too may deliver a deleted message again). Any transaction that
-        starts first runs it before itself, so every later request sees its effect."""
+    def after_reply(self, queue: Queue, work: Callable[[Queue], None]) -> None:
+        """Run `work(queue)` in its own transaction after the current reply is sent (at once when
+        no server defers), and not at all if the queue is deleted meanwhile. Only for work whose
+        loss in a crash SQS's semantics allow: deleting received messages, marking received
+        ones in flight (AWS too may deliver a message again). Any transaction that starts
+        first runs it before itself, so every later request sees its effect."""
         if not self.defer_allowed:
             with self.tx():
-                work()
+                work(queue)
             return
-        self._later.append(work)
+        self._later.append((queue.id, work))
 
     def flush(self) -> None:
-        """Run the work deferred by after_reply(); a failure is logged (the messages it would
-        have deleted become receivable again when their visibility timeout ends)."""
+        """Run the work deferred by after_reply(); a failure is logged and rolled back (the
+        messages concerned are delivered again, as after a crash)."""
         while self._later:
             pending, self._later = self._later, []
-            for work in pending:
+            for queue_id, work in pending:
+                queue = self.by_id.get(queue_id)
+                if queue is None:  # deleted since the reply
+                    continue
                 try:
                     with self.tx():
-                        work()
+                        work(queue)
                 except Exception:
                     log.exception("deferred SQS store work failed")
 
