@@ -4,12 +4,11 @@ single-job methods, with the same conditional semantics."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from typing import Protocol, TypeGuard, runtime_checkable
 
 from spotq.jobs import JobRecord
-from spotq.storage.base import JobStore
+from spotq.storage.base import JobStore, class_implements
 
 
 @runtime_checkable
@@ -25,14 +24,7 @@ class BatchJobStore(Protocol):
 
 def _batched(store: JobStore) -> TypeGuard[BatchJobStore]:
     """Whether the store has the batch methods."""
-    return _batch_class(type(store))
-
-
-@functools.cache
-def _batch_class(kind: type) -> bool:
-    # Cached per class: a runtime-checkable Protocol's isinstance inspects every member on
-    # every call, which showed in per-batch profiles.
-    return issubclass(kind, BatchJobStore)
+    return class_implements(type(store), BatchJobStore)
 
 
 def create_many(store: JobStore, records: Sequence[JobRecord]) -> list[tuple[JobRecord, bool]]:

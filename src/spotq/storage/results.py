@@ -5,13 +5,12 @@ cannot (DynamoDB on AWS), go to the blob store under `results/<job id>.json`."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
-from typing import Protocol, cast, runtime_checkable
+from typing import Protocol, TypeGuard, runtime_checkable
 
 from spotq.errors import StorageError
 from spotq.jobs import JobRecord
-from spotq.storage.base import BlobStore, JobStore, result_key
+from spotq.storage.base import BlobStore, JobStore, class_implements, result_key
 
 INLINE_RESULT_MAX_BYTES = 64 * 1024
 
@@ -28,20 +27,18 @@ class InlineResultStore(Protocol):
 
 def keeps_inline(jobs: JobStore, data: bytes) -> bool:
     """Whether this result goes into the job record rather than the blob store."""
-    return len(data) <= INLINE_RESULT_MAX_BYTES and _inline_capable(type(jobs))
+    return len(data) <= INLINE_RESULT_MAX_BYTES and inline_capable(jobs)
 
 
-@functools.cache
-def _inline_capable(kind: type) -> bool:
-    # A runtime-checkable Protocol's isinstance inspects every member on every call; per job
-    # that showed in profiles. A store's capability is its class's.
-    return issubclass(kind, InlineResultStore)
+def inline_capable(jobs: JobStore) -> TypeGuard[InlineResultStore]:
+    """Whether the job store can keep results in its records."""
+    return class_implements(type(jobs), InlineResultStore)
 
 
 def read_result(jobs: JobStore, blobs: BlobStore, record: JobRecord) -> bytes:
     """The stored result JSON of a succeeded job, wherever it was kept."""
-    if record.result_ref is None and _inline_capable(type(jobs)):
-        data = cast(InlineResultStore, jobs).inline_result(record.job_id)
+    if record.result_ref is None and inline_capable(jobs):
+        data = jobs.inline_result(record.job_id)
         if data is not None:
             return data
     try:
