@@ -114,6 +114,5 @@ def serve(
 
 
 def _announce(endpoint_url: str) -> None:
-    click.echo(f"spotq sqs serving on {endpoint_url}", err=False)
-    sys.stdout.flush()  # a parent reading the pipe waits for this line
-    sys.stdout.flush()
+    click.echo(f"{server.ANNOUNCE_PREFIX}{endpoint_url}", err=False)
+    sys.stdout.flush()  # a parent reading the pipe (SqsServerProcess) waits for this line

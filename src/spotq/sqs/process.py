@@ -15,9 +15,8 @@ import threading
 from pathlib import Path
 
 from spotq.errors import ServiceError
-from spotq.sqs.server import SqsServerConfig
+from spotq.sqs.server import ANNOUNCE_PREFIX, SqsServerConfig
 
-_ANNOUNCE = "spotq sqs serving on "
 LOG_FILE = "sqs-server.log"
 
 
@@ -63,10 +62,10 @@ class SqsServerProcess:
         except OSError as exc:
             raise ServiceError(f"the SQS server could not be started: {exc}") from None
         line = _read_line(self._proc, timeout_s)
-        if not line.startswith(_ANNOUNCE):
+        if not line.startswith(ANNOUNCE_PREFIX):
             self.stop()
             raise ServiceError(f"the SQS server did not start: {self._log_tail() or line!r}")
-        self._url = line[len(_ANNOUNCE) :].strip()
+        self._url = line[len(ANNOUNCE_PREFIX) :].strip()
         return self
 
     def stop(self, grace_s: float = 10.0) -> None:

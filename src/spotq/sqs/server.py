@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 
 DB_FILE = "sqs.db"
 TICK_S = 0.1
+# `spotq sqs serve` prints this and its endpoint URL on one line once it listens.
+ANNOUNCE_PREFIX = "spotq sqs serving on "
 
 
 @dataclass(frozen=True)
