@@ -42,6 +42,17 @@ def _warm(done: Callable[[], int], send: Callable[[int], None], workers: int) ->
     _wait(done, workers * 2, timeout_s=120)
 
 
+def _rate(done: Callable[[], int], send: Callable[[int], None], jobs: int, workers: int) -> float:
+    """Jobs per second: warm the workers up, then time `jobs` sends until all are done."""
+    _warm(done, send, workers)
+    base = done()
+    started = time.perf_counter()
+    for i in range(jobs):
+        send(i)
+    _wait(lambda: done() - base, jobs)
+    return jobs / (time.perf_counter() - started)
+
+
 def run_celery(jobs: int, workers: int, env: dict[str, str], redis_url: str) -> float:
     import redis
 
@@ -52,14 +63,7 @@ def run_celery(jobs: int, workers: int, env: dict[str, str], redis_url: str) -> 
     worker = _spawn([str(BIN / "celery"), "-A", "jobs_peer_celery", "worker", "-c",
                      str(workers), "--loglevel", "WARNING"], env)  # fmt: skip
     try:
-        count = lambda: len(r.keys("celery-task-meta-*"))  # noqa: E731
-        _warm(count, lambda i: noop.delay(i), workers)
-        base = count()
-        started = time.perf_counter()
-        for i in range(jobs):
-            noop.delay(i)
-        _wait(lambda: count() - base, jobs)
-        return jobs / (time.perf_counter() - started)
+        return _rate(lambda: len(r.keys("celery-task-meta-*")), noop.delay, jobs, workers)
     finally:
         worker.terminate()
         worker.wait(30)
@@ -76,13 +80,12 @@ def run_rq(jobs: int, workers: int, env: dict[str, str], redis_url: str) -> floa
              for _ in range(workers)]  # fmt: skip
     try:
         registry = FinishedJobRegistry("bench", connection=r)
-        _warm(lambda: registry.count, lambda i: queue.enqueue("jobs_peer_rq.noop", i), workers)
-        base = registry.count
-        started = time.perf_counter()
-        for i in range(jobs):
-            queue.enqueue("jobs_peer_rq.noop", i)
-        _wait(lambda: registry.count - base, jobs)
-        return jobs / (time.perf_counter() - started)
+        return _rate(
+            lambda: registry.count,
+            lambda i: queue.enqueue("jobs_peer_rq.noop", i),
+            jobs,
+            workers,
+        )
     finally:
         for p in procs:
             p.terminate()
@@ -100,14 +103,7 @@ def run_dramatiq(jobs: int, workers: int, env: dict[str, str], redis_url: str) -
                      str(workers)], env)  # fmt: skip
     try:
         # Dramatiq 2 stores each result under a bare 32-hex-digit key (a hash of the message).
-        count = lambda: len(r.keys("?" * 32))  # noqa: E731
-        _warm(count, lambda i: noop.send(i), workers)
-        base = count()
-        started = time.perf_counter()
-        for i in range(jobs):
-            noop.send(i)
-        _wait(lambda: count() - base, jobs)
-        return jobs / (time.perf_counter() - started)
+        return _rate(lambda: len(r.keys("?" * 32)), noop.send, jobs, workers)
     finally:
         worker.terminate()
         worker.wait(30)

@@ -101,7 +101,7 @@ def test_up_refuses_a_public_bind_without_a_key(tmp_path: Path) -> None:
     app = write_app(tmp_path, ECHO_APP)
     command = [sys.executable, "-m", "spotq.cli", "up", str(app), "--host", "0.0.0.0",
                "--data-dir", str(tmp_path / "d")]  # fmt: skip
-    env_without_key = {k: v for k, v in __import__("os").environ.items() if k != "SPOTQ_API_KEY"}
+    env_without_key = {k: v for k, v in os.environ.items() if k != "SPOTQ_API_KEY"}
     done = subprocess.run(command, capture_output=True, text=True, timeout=60, env=env_without_key)
     assert done.returncode == 1
     assert "API key is required" in done.stderr
