@@ -29,6 +29,11 @@ from spotq.errors import AppError
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 
 
+class HandlerContractError(AppError):
+    """A handler broke its contract (not a list, or not one result per job): every job of that
+    batch fails the attempt with this message; running them one by one would hide the bug."""
+
+
 class JobFailed(Exception):
     """A handler's verdict on one job. `retry=False` fails it at once instead of retrying."""
 
@@ -132,12 +137,17 @@ class App:
     def handle(self, model: Any, jobs: list[Job]) -> list[Any]:
         if self.handle_fn is None:
             raise AppError(f"app {self.name!r} has no handler")
-        results = list(self.handle_fn(model, jobs))
-        if len(results) != len(jobs):
-            raise AppError(
-                f"app {self.name!r}: handler returned {len(results)} results for {len(jobs)} jobs"
+        returned = self.handle_fn(model, jobs)
+        if not isinstance(returned, list | tuple):
+            raise HandlerContractError(
+                f"handler returned {type(returned).__name__}, expected a list of {len(jobs)} "
+                "results (one per job, in order)"
             )
-        return results
+        if len(returned) != len(jobs):
+            raise HandlerContractError(
+                f"handler returned {len(returned)} results for {len(jobs)} jobs"
+            )
+        return list(returned)
 
 
 def load_app(ref: str) -> App:

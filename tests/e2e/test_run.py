@@ -77,5 +77,5 @@ def test_run_reports_an_app_that_cannot_start(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("a")
     done = _spotq("run", app, "a.txt", "--max-workers", "1", cwd=tmp_path)
     assert done.returncode == 1
-    assert "exited before they were ready" in done.stderr
+    assert "3 workers in a row failed to start with the same error" in done.stderr
     assert "model file missing" in done.stderr

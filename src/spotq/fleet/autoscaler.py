@@ -12,12 +12,11 @@ from pathlib import Path
 from spotq.api.dlq import DeadLetters
 from spotq.api.gateway import QueueGateway
 from spotq.clock import Clock
+from spotq.fleet.backoff import StartBackoff
 from spotq.fleet.workers import WorkerPool
 from spotq.scaling import Observation, ScalingPolicy
 
 log = logging.getLogger("spotq.fleet")
-
-CRASH_LOOP_STARTS = 3  # this many workers in a row exiting before ready means the app is broken
 
 
 @dataclass(frozen=True)
@@ -57,8 +56,8 @@ class Autoscaler:
         self.snapshot_path = snapshot_path
         self.peak_workers = 0
         self.last: FleetSnapshot | None = None
-        self.failure: str | None = None  # set when workers crash-loop; the caller reports it
-        self._failed_starts = 0
+        self.backoff = StartBackoff()
+        self._tick_error: str | None = None
         self._ticks = 0
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -79,8 +78,9 @@ class Autoscaler:
             startup_s=self.pool.startup_s(),
         )
         desired = min(self.policy.desired(obs), self.max_workers)
-        if self.failure is None and desired > obs.workers:
-            for _ in range(desired - obs.workers):
+        if desired > obs.workers and self._may_start(counts.starting):
+            # While workers crash-loop, one at a time: each failure doubles the wait.
+            for _ in range(1 if self.backoff.failures else desired - obs.workers):
                 self.pool.start()
         elif desired < obs.workers:
             self.pool.drain_idle(obs.workers - desired)
@@ -95,19 +95,34 @@ class Autoscaler:
         self._publish(snap)
         return snap
 
+    @property
+    def failure(self) -> str | None:
+        """The app cannot start (the same error ended several starts in a row); `spotq run`
+        stops with it. The fleet itself keeps retrying with back-off."""
+        return self.backoff.app_failure
+
+    def _may_start(self, starting: int) -> bool:
+        if self.backoff.failures and starting:  # a trial start is under way
+            return False
+        return self.backoff.may_start(self.clock.monotonic())
+
+    def health(self) -> str | None:
+        """Why the fleet is not healthy (crash-looping workers), or None."""
+        return self.backoff.reason(self.clock.monotonic())
+
     def _note_exits(self) -> None:
+        if any(w.ready_seen for w in self.pool.workers) and self.backoff.recovered():
+            log.info("workers recovered: a worker is ready again")
         for worker in self.pool.reap():
             if worker.terminated or worker.ready_seen:
-                self._failed_starts = 0
                 continue
-            self._failed_starts += 1
-            if self._failed_starts >= CRASH_LOOP_STARTS and self.failure is None:
-                self.failure = (
-                    f"{CRASH_LOOP_STARTS} workers in a row exited before they were ready "
-                    f"(last exit code {worker.process.returncode}); last worker's output:\n"
-                    + worker.log_tail()
-                )
-                log.error("%s", self.failure)
+            code = worker.process.returncode
+            wait_s = self.backoff.failed(self.clock.monotonic(), code, worker.exit_error())
+            log.warning(
+                "worker %d exited before ready (%s); %d in a row, next start in %.0f s "
+                "(log: %s)", worker.number, self.backoff.last_exit, self.backoff.failures,
+                wait_s, worker.log_path,
+            )  # fmt: skip
 
     def _publish(self, snap: FleetSnapshot) -> None:
         if snap != self.last and self.last is not None:
@@ -126,8 +141,15 @@ class Autoscaler:
         while not self._stop.is_set():
             try:
                 self.tick()
-            except Exception:
-                log.exception("autoscaler tick failed; retrying")
+            except Exception as exc:  # the queue server restarting, say: one line, not one a tick
+                error = f"{type(exc).__name__}: {exc}"
+                if self._tick_error is None:
+                    log.warning("autoscaler cannot observe the fleet (%s); retrying", error)
+                self._tick_error = error
+            else:
+                if self._tick_error is not None:
+                    log.info("autoscaler recovered")
+                self._tick_error = None
             self._wake.wait(self.interval_s)
             self._wake.clear()
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO
 
 from spotq.clock import Clock
+from spotq.worker.parent import ENV_PARENT_FD
 
 log = logging.getLogger("spotq.fleet")
 
@@ -53,6 +54,14 @@ class Worker:
             self.ready_seen = True
         return DRAINING if self.terminated and state != STOPPED else state
 
+    def exit_error(self) -> str | None:
+        """The error the worker printed before exiting (`error: ...`, see spotq.worker.cli), or
+        None (killed by a signal, or it said nothing)."""
+        for line in reversed(self.log_tail(8000).splitlines()):
+            if line.startswith("error: "):
+                return line.removeprefix("error: ").strip()[:500]
+        return None
+
     def log_tail(self, max_bytes: int = 2000) -> str:
         try:
             data = self.log_path.read_bytes()
@@ -85,6 +94,14 @@ class WorkerPool:
     workers: list[Worker] = field(default_factory=list)
     finished: list[Worker] = field(default_factory=list)
     _next_number: int = 0
+    _parent_fds: tuple[int, int] | None = None  # see spotq.worker.parent
+
+    def _parent_read_fd(self) -> int:
+        """The read end every worker watches; this process holds the write end until it exits,
+        so workers end with it however it ends."""
+        if self._parent_fds is None:
+            self._parent_fds = os.pipe()
+        return self._parent_fds[0]
 
     def command(self, status_path: Path) -> list[str]:
         return [
@@ -100,9 +117,14 @@ class WorkerPool:
         log_path = self.run_dir / f"worker-{n}.log"
         self.run_dir.mkdir(parents=True, exist_ok=True)
         log_file = log_path.open("wb")
-        env = {**os.environ, **self.extra_env}
+        read_fd = self._parent_read_fd()
+        env = {**os.environ, **self.extra_env, ENV_PARENT_FD: str(read_fd)}
         process = subprocess.Popen(
-            self.command(status_path), stdout=log_file, stderr=subprocess.STDOUT, env=env
+            self.command(status_path),
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            env=env,
+            pass_fds=(read_fd,),
         )
         worker = Worker(n, process, status_path, log_path, self.clock.monotonic(), log_file)
         self.workers.append(worker)
@@ -154,7 +176,7 @@ class WorkerPool:
             worker.log_file.close()
             self.workers.remove(worker)
             self.finished.append(worker)
-            if worker.process.returncode != 0 and not worker.terminated:
+            if worker.process.returncode != 0 and worker.ready_seen and not worker.terminated:
                 log.warning("worker %d exited with %s", worker.number, worker.process.returncode)
         return gone
 

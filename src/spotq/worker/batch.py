@@ -9,6 +9,11 @@ claim-checked JSON input, fetched and decoded into `Job.input`.
 Results: a small one is kept in the job record by a store that can (spotq.storage.results), so
 "stored" and "marked succeeded" are one update; others are written to the blob store first.
 
+Isolation (spotq.worker.isolation): jobs received for the first time run as one handler call;
+jobs received again run one call each, so a job that crashes or hangs its worker only uses up its
+own receives. A handler that raises is retried job by job within the same attempt. A handler that
+breaks its contract (not a list, or a wrong count) fails every job of the call with that error.
+
 Failures: `JobFailed(retry=False)` marks the job failed and deletes the message. Any other error
 marks it queued with `last_error` and hides the message for retry_backoff_s × 2^(attempt-1)
 (capped); on the app's `max_receives`-th receive it is marked dead and made visible at once, so
@@ -24,7 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from spotq.app import App, Job, JobFailed
+from spotq.app import App, HandlerContractError, Job, JobFailed
 from spotq.clock import Clock
 from spotq.errors import StorageError
 from spotq.jobs import JobMessage, JobRecord, JobState, MessageFormatError, Priority
@@ -35,6 +40,8 @@ from spotq.worker.delivery import Delivery, delete, set_visibility
 from spotq.worker.handler_thread import Call, HandlerThread
 from spotq.worker.heartbeat import Heartbeat
 from spotq.worker.hooks import JobTimings, WorkerHooks
+from spotq.worker.isolation import plan_runs
+from spotq.worker.memory import MemoryGuard
 
 _MAX_VISIBILITY_S = 43_200
 _MAX_ERROR_CHARS = 2000
@@ -52,11 +59,26 @@ class _Prepared:
     job: Job
     fetch_s: float
 
+    @property
+    def job_id(self) -> str:
+        return self.job.id
+
+    @property
+    def receive_count(self) -> int:
+        return self.delivery.receive_count
+
+
+TIMED_OUT, MEMORY = "handler_timeout", "memory_exceeded"  # why a worker must stop after a call
+
 
 @dataclass(frozen=True)
 class BatchResult:
-    timed_out: bool = False
+    stop: str | None = None  # TIMED_OUT or MEMORY: the handler thread cannot be reused
     abandoned: bool = False
+
+    @property
+    def timed_out(self) -> bool:
+        return self.stop == TIMED_OUT
 
 
 class BatchProcessor:
@@ -73,6 +95,7 @@ class BatchProcessor:
         hooks: WorkerHooks,
         clock: Clock,
         max_backoff_s: float,
+        memory_guard: MemoryGuard | None = None,
     ) -> None:
         self._app = app
         self._model = model
@@ -82,7 +105,8 @@ class BatchProcessor:
         self._hooks = hooks
         self._clock = clock
         self._max_backoff_s = max_backoff_s
-        self._timed_out = False
+        self._guard = memory_guard  # its hard limit is checked while a handler runs
+        self._stop: str | None = None
         self._handler = HandlerThread()
         self._heartbeat = Heartbeat(
             sqs,
@@ -95,23 +119,34 @@ class BatchProcessor:
         self._heartbeat.close()
 
     def process(self, deliveries: Sequence[Delivery], abandon: Callable[[], bool]) -> BatchResult:
-        """Run one batch; `abandon()` turning True (drain grace over) releases unfinished jobs."""
-        self._timed_out = False
+        """Run one received batch; `abandon()` turning True (drain grace over) releases
+        unfinished jobs."""
+        self._stop = None
         self._heartbeat.track(deliveries)
         try:
-            prepared = self._prepare(deliveries)
-            if not prepared:
-                return BatchResult()
-            started = self._clock.monotonic()
-            outcomes = self._run([p.job for p in prepared], abandon)
-            handle_s = self._clock.monotonic() - started
+            return self._process(deliveries, abandon)
         finally:
             self._heartbeat.untrack()
-        if outcomes is None:
-            self._release(prepared)
-            return BatchResult(abandoned=True)
-        self._apply(prepared, outcomes, handle_s)
-        return BatchResult(timed_out=self._timed_out)
+
+    def _process(self, deliveries: Sequence[Delivery], abandon: Callable[[], bool]) -> BatchResult:
+        groups = self._prepare(deliveries)
+        for index, group in enumerate(groups):
+            alone = index > 0 or group[0].receive_count > 1  # marked just before it runs
+            if alone and not self._mark_running(group):
+                continue
+            started = self._clock.monotonic()
+            outcomes = self._run([p.job for p in group], abandon)
+            handle_s = self._clock.monotonic() - started
+            if outcomes is None:
+                self._release([p for g in groups[index:] for p in g], "interrupted: the worker "
+                              "stopped before the job finished")  # fmt: skip
+                return BatchResult(abandoned=True)
+            self._apply(group, outcomes, handle_s)
+            if self._stop is not None:
+                rest = [p for g in groups[index + 1 :] for p in g]
+                self._release(rest, f"not run: the worker stopped ({self._stop}) first")
+                return BatchResult(stop=self._stop)
+        return BatchResult()
 
     def _run(self, jobs: list[Job], abandon: Callable[[], bool]) -> list[Any] | None:
         """One outcome per job (a result or a Failure); None when a drain abandoned the call."""
@@ -119,11 +154,13 @@ class BatchProcessor:
         finished = self._wait(call, len(jobs), abandon)
         if finished is None:
             return None
-        if not finished:
-            self._timed_out = True
+        if finished == TIMED_OUT:
             timeout_s = self._app.options.job_timeout_s * len(jobs)
             return [Failure(f"timed out: handler ran over {timeout_s:g} s")] * len(jobs)
-        if call.error is not None and len(jobs) > 1:
+        if finished == MEMORY:
+            assert self._guard is not None
+            return [Failure(_memory_error(self._guard, len(jobs)))] * len(jobs)
+        if _retry_alone(call.error) and len(jobs) > 1:
             return self._isolate(jobs, abandon)
         return self._outcomes(call, len(jobs))
 
@@ -131,8 +168,9 @@ class BatchProcessor:
         """The batch call raised: run each job alone, so one bad job cannot fail its batch-mates."""
         outcomes: list[Any] = []
         for job in jobs:
-            if self._timed_out:  # a stuck handler thread may still hold the model
-                outcomes.append(Failure("not run: an earlier job's handler overran"))
+            if self._stop is not None:  # a stuck handler thread may still hold the model
+                outcomes.append(Failure(f"not run: an earlier job's handler stopped the worker "
+                                        f"({self._stop})"))  # fmt: skip
                 continue
             one = self._run([job], abandon)
             if one is None:
@@ -140,23 +178,31 @@ class BatchProcessor:
             outcomes.extend(one)
         return outcomes
 
-    def _wait(self, call: Call, n: int, abandon: Callable[[], bool]) -> bool | None:
-        """True: returned; False: timed out; None: abandoned by a drain."""
+    def _wait(self, call: Call, n: int, abandon: Callable[[], bool]) -> str | None:
+        """ "done", TIMED_OUT or MEMORY (both set self._stop); None: abandoned by a drain."""
         deadline = self._clock.monotonic() + self._app.options.job_timeout_s * n
         while not call.done.wait(0.05):
             if abandon():
                 return None
             if self._clock.monotonic() >= deadline:
-                return False
-        return True
+                self._stop = TIMED_OUT
+                return TIMED_OUT
+            if self._guard is not None and self._guard.over_limit():
+                self._hooks.on_error("memory", _memory_error(self._guard, n))
+                self._stop = MEMORY
+                return MEMORY
+        return "done"
 
-    def _prepare(self, deliveries: Sequence[Delivery]) -> list[_Prepared]:
+    def _prepare(self, deliveries: Sequence[Delivery]) -> list[list[_Prepared]]:
+        """Decode, drop finished jobs, fetch inputs; return the handler calls to make in order
+        (see spotq.worker.isolation). The first-receive batch is marked running here."""
         decoded = [(d, m) for d in deliveries if (m := self._decode(d)) is not None]
         try:
             records = get_many(self._jobs, [m.job_id for _, m in decoded])
             live = [(d, m) for d, m in decoded if self._is_live(d, m, records.get(m.job_id))]
             prepared = [p for d, m in live if (p := self._load(d, m)) is not None]
-            attempts = [(p.job.id, p.delivery.receive_count) for p in prepared]
+            plan = plan_runs(prepared, records)
+            attempts = [(p.job.id, p.delivery.receive_count) for p in plan.batch]
             mark_running_many(self._jobs, attempts, self._clock.now())
         except StorageError as exc:  # the job store is unreachable: try again after a backoff
             self._hooks.on_error("jobs", str(exc))
@@ -164,7 +210,19 @@ class BatchProcessor:
                 backoff_s = self._backoff_s(delivery.receive_count)
                 self._report("visibility", set_visibility(self._sqs, [delivery], backoff_s))
             return []
-        return prepared
+        return ([plan.batch] if plan.batch else []) + [[p] for p in plan.alone]
+
+    def _mark_running(self, group: list[_Prepared]) -> bool:
+        try:
+            attempts = [(p.job.id, p.delivery.receive_count) for p in group]
+            mark_running_many(self._jobs, attempts, self._clock.now())
+        except StorageError as exc:
+            self._hooks.on_error("jobs", str(exc))
+            for item in group:
+                backoff_s = self._backoff_s(item.receive_count)
+                self._report("visibility", set_visibility(self._sqs, [item.delivery], backoff_s))
+            return False
+        return True
 
     def _load(self, delivery: Delivery, message: JobMessage) -> _Prepared | None:
         started = self._clock.monotonic()
@@ -225,6 +283,9 @@ class BatchProcessor:
             return [_as_failure(value) for value in call.value]
         if isinstance(error, JobFailed):
             return [Failure(_clip(str(error)), error.retry)] * n
+        if isinstance(error, HandlerContractError):
+            self._hooks.on_error("handler", str(error))
+            return [Failure(_clip(str(error)))] * n
         trace = "".join(traceback.format_exception(error))
         self._hooks.on_error("handler", _clip(trace[-_MAX_ERROR_CHARS:]))
         return [Failure(_clip(f"{type(error).__name__}: {error}"))] * n
@@ -301,9 +362,11 @@ class BatchProcessor:
         for error in errors:
             self._hooks.on_error(where, error)
 
-    def _release(self, prepared: list[_Prepared]) -> None:
+    def _release(self, prepared: list[_Prepared], error: str) -> None:
+        """Make messages visible again at once; their jobs go back to queued with `error`."""
+        if not prepared:
+            return
         self._report("release", set_visibility(self._sqs, [p.delivery for p in prepared], 0))
-        error = "interrupted: the worker stopped before the job finished"
         for item in prepared:
             try:
                 self._jobs.mark_error(item.job.id, error, JobState.QUEUED, self._clock.now())
@@ -336,6 +399,21 @@ def _decode_input(blob: bytes, key: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise StorageError(f"claim-checked input {key!r} is not a JSON object")
     return value
+
+
+def _retry_alone(error: BaseException | None) -> bool:
+    """A raising batch call is retried job by job (which job raised is unknown), except when the
+    handler broke its contract: that is a bug in the handler, which a rerun would only hide."""
+    return error is not None and not isinstance(error, HandlerContractError)
+
+
+def _memory_error(guard: MemoryGuard, n: int) -> str:
+    mib = 1024 * 1024
+    return (
+        f"memory limit exceeded: the worker's RSS reached {guard.last_rss_bytes // mib} MiB of "
+        f"its {guard.limit_bytes // mib} MiB limit while the handler ran {n} job(s); the worker "
+        "was stopped"
+    )
 
 
 def _as_failure(value: Any) -> Any:

@@ -15,7 +15,9 @@ For a supervisor (the local fleet):
   (visibility 0), exit 0. A second signal releases in-flight work at once.
 - exit codes: 0 drained or idle past `--max-idle-s`; 1 the app failed to load or a service failed;
   2 bad arguments or configuration; 3 a handler overran its timeout (its jobs were failed; the
-  stuck thread cannot be stopped, so the process ends and the supervisor starts a fresh one).
+  stuck thread cannot be stopped, so the process ends and the supervisor starts a fresh one);
+  4 a handler pushed the process over its memory limit (its jobs were failed); 5 the supervisor
+  that started it (named by $SPOTQ_PARENT_FD, see spotq.worker.parent) is gone.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from spotq.stack import StackConfig
 from spotq.storage.factory import open_blob_store, open_job_store
 from spotq.worker.hooks import HookChain, WorkerHooks
 from spotq.worker.jsonlog import JsonLogHooks
+from spotq.worker.parent import parent_fd, watch_parent
 from spotq.worker.runtime import Worker, WorkerConfig
 from spotq.worker.signals import install_drain_signals
 from spotq.worker.status import StatusFileHooks
@@ -116,6 +119,15 @@ def _serve(
     if ecs is not None:
         ecs.relay.bind(runtime.request_drain)
     restore = install_drain_signals(runtime.request_drain)
+    fd = parent_fd(os.environ)
+    if fd is not None:
+
+        def parent_gone() -> None:
+            log.emit("parent_gone")
+            runtime.request_drain("parent_gone")
+            runtime.request_drain("parent_gone")  # a second request releases held jobs at once
+
+        watch_parent(fd, parent_gone)
     try:
         return runtime.run()
     except SpotqError as exc:

@@ -38,7 +38,10 @@ def process_rss_bytes() -> int:
 
 
 class MemoryGuard:
-    """`over()` is True while RSS > threshold × limit."""
+    """`over()` is True while RSS > threshold × limit: the worker takes no new batch.
+    `over_limit()` is True once RSS > limit: a handler is using more than the worker may have,
+    so the worker fails the running jobs and stops before the kernel's OOM killer picks a victim
+    (which could be any process on the host, and would leave no error on the jobs)."""
 
     def __init__(
         self,
@@ -54,3 +57,7 @@ class MemoryGuard:
     def over(self) -> bool:
         self.last_rss_bytes = self._rss_fn()
         return self.last_rss_bytes > self.threshold * self.limit_bytes
+
+    def over_limit(self) -> bool:
+        self.last_rss_bytes = self._rss_fn()
+        return self.last_rss_bytes > self.limit_bytes

@@ -21,13 +21,15 @@ from spotq.errors import AppError, ConfigError
 from spotq.queues import QueueUrls, open_queues
 from spotq.stack import StackConfig
 from spotq.storage.base import BlobStore, JobStore
-from spotq.worker.batch import BatchProcessor
+from spotq.worker.batch import MEMORY, TIMED_OUT, BatchProcessor
 from spotq.worker.delivery import Delivery, receive, set_visibility
 from spotq.worker.hooks import Hooks, WorkerHooks
 from spotq.worker.memory import MemoryGuard, resolve_limit_bytes
 
 EXIT_OK = 0
 EXIT_HANDLER_TIMEOUT = 3  # a handler overran: its thread cannot be stopped, so the process ends
+EXIT_MEMORY = 4  # a handler pushed RSS over the memory limit: the process ends to free it
+_EXIT_FOR_STOP = {TIMED_OUT: EXIT_HANDLER_TIMEOUT, MEMORY: EXIT_MEMORY}
 _HIGH_RECHECK_S = 0.1  # while busy with normal jobs, a high-priority job waits at most this long
 
 
@@ -86,6 +88,7 @@ class Worker:
         self._paused = False
         self._exit_code = EXIT_OK
         self._high_checked_s = float("-inf")
+        self._receive_errors = 0
 
     def request_drain(self, reason: str) -> None:
         """Stop receiving now, finish in-flight work within the grace period, release the rest.
@@ -117,6 +120,7 @@ class Worker:
             hooks=self._hooks,
             clock=self._clock,
             max_backoff_s=self._config.max_backoff_s,
+            memory_guard=self._guard,
         )
         self._hooks.on_ready()
         try:
@@ -145,9 +149,10 @@ class Worker:
                 busy = True
                 self._hooks.on_busy()
             self._hooks.on_batch_received(len(deliveries), deliveries[0].queue_url)
-            if processor.process(deliveries, self._abandon).timed_out:
-                self._exit_code = EXIT_HANDLER_TIMEOUT
-                self.request_drain("handler_timeout")
+            stop = processor.process(deliveries, self._abandon).stop
+            if stop is not None:
+                self._exit_code = _EXIT_FOR_STOP[stop]
+                self.request_drain(stop)
             idle_since_s = self._clock.monotonic()
         return self._drain_reason or "drained"
 
@@ -178,10 +183,22 @@ class Worker:
                     self._sqs, urls.normal, n, self._config.poll_wait_s, self._clock.now
                 )
         except (BotoCoreError, ClientError) as exc:
-            self._hooks.on_error("receive", str(exc))
-            self._sleep(self._config.error_pause_s)
+            self._receive_failed(str(exc))
             return []
+        if self._receive_errors:
+            self._hooks.on_error("receive", f"recovered after {self._receive_errors} failed "
+                                 "receives")  # fmt: skip
+            self._receive_errors = 0
         return deliveries
+
+    def _receive_failed(self, error: str) -> None:
+        """Log the first failure of a run of them, then one line per back-off doubling; wait
+        error_pause_s × 2^(n-1), at most 8× error_pause_s (the queue may be restarting)."""
+        self._receive_errors += 1
+        n = self._receive_errors
+        if n & (n - 1) == 0:  # 1, 2, 4, 8, ...: not one line a second while the queue is down
+            self._hooks.on_error("receive", f"{error} (failed receives in a row: {n})")
+        self._sleep(self._config.error_pause_s * min(8, 2 ** (n - 1)))
 
     def _receive_high(self, url: str, n: int) -> list[Delivery]:
         """A non-waiting receive on the high queue: every loop while it has messages, otherwise
