@@ -58,3 +58,17 @@ def test_a_job_message_encodes_every_field_and_round_trips() -> None:
     body = json.loads(message.encode())
     assert body == {"v": MESSAGE_VERSION, **dataclasses.asdict(message)}
     assert JobMessage.decode(message.encode()) == message
+
+
+def test_a_handler_that_breaks_its_contract_is_a_contract_error() -> None:
+    from spotq.app import HandlerContractError
+
+    jobs = [spotq.Job(id=str(n), input={}) for n in range(4)]
+    one = spotq.App("x", handler=lambda model, jobs: [{"ok": 1}])
+    with pytest.raises(HandlerContractError, match="returned 1 results for 4 jobs"):
+        one.handle(None, jobs)
+    as_dict = spotq.App("x", handler=lambda model, jobs: {"a": 1, "b": 2, "c": 3, "d": 4})
+    with pytest.raises(HandlerContractError, match="returned dict, expected a list of 4"):
+        as_dict.handle(None, jobs)
+    as_tuple = spotq.App("x", handler=lambda model, jobs: tuple({"n": j.id} for j in jobs))
+    assert as_tuple.handle(None, jobs) == [{"n": "0"}, {"n": "1"}, {"n": "2"}, {"n": "3"}]

@@ -125,6 +125,16 @@ def status(
             (job["last_error"] or "")[:60],
         )  # fmt: skip
     Console().print(table)
+    _warn_if_unready(client)
+
+
+def _warn_if_unready(client: JobsClient) -> None:
+    """Say so when the stack is not ready (crash-looping workers, a queue server restarting)."""
+    reply = client.request("GET", "/readyz")
+    if reply.status == 503:
+        with contextlib.suppress(ValueError, AttributeError):
+            detail = str(reply.json().get("detail"))
+            click.echo(f"warning: the stack is not ready: {detail}", err=True)
 
 
 @click.command()

@@ -19,8 +19,12 @@ def healthz() -> dict[str, str]:
 
 @router.get("/readyz")
 def readyz(request: Request) -> dict[str, str]:
-    """The queue answers and the job store can be read (503 otherwise)."""
+    """The queue answers, the job store can be read and the fleet (when there is one) is not
+    crash-looping (503 with the reason otherwise)."""
     rt: ApiRuntime = request.app.state.runtime
+    reason = rt.unhealthy()
+    if reason is not None:
+        raise NotReady(reason)
     if not rt.service.queues.reachable():
         raise NotReady("the queue server is not reachable")
     try:

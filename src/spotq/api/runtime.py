@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from spotq.api.dlq import DeadLetters
 from spotq.api.gateway import QueueGateway
@@ -19,6 +20,16 @@ class ApiRuntime:
     service: JobService
     dead_letters: DeadLetters
     metrics: ApiMetrics
+    # Each returns why the stack is not ready (None: fine); the local fleet adds its own
+    # (crash-looping workers, a queue server being restarted). Read by /readyz.
+    health_checks: list[Callable[[], str | None]] = field(default_factory=list)
+
+    def unhealthy(self) -> str | None:
+        for check in self.health_checks:
+            reason = check()
+            if reason is not None:
+                return reason
+        return None
 
     def close(self) -> None:
         self.service.outbox.close()

@@ -13,6 +13,7 @@ from spotq.api.settings import ApiSettings
 from spotq.app import App
 from spotq.clock import Clock, SystemClock
 from spotq.fleet.apiserver import ApiServer
+from spotq.fleet.sqs_watch import QueueServerWatch
 from spotq.queues import ensure_queues, make_sqs_client
 from spotq.sqs.process import SqsServerProcess
 from spotq.sqs.server import RunningSqsServer, SqsServerConfig, start_server
@@ -41,6 +42,7 @@ class EmbeddedStack:
         self.data_dir = options.data_dir.resolve()
         self._sqs: RunningSqsServer | SqsServerProcess | None = None
         self._api: ApiServer | None = None
+        self.sqs_watch: QueueServerWatch | None = None
         self.runtime: ApiRuntime | None = None
         self.stack: StackConfig | None = None
 
@@ -80,6 +82,10 @@ class EmbeddedStack:
             max_upload_bytes=self.options.max_upload_bytes,
         )
         self.runtime = build_runtime(settings, self.clock)
+        if isinstance(self._sqs, SqsServerProcess):
+            self.sqs_watch = QueueServerWatch(self._sqs, self.clock)
+            self.runtime.health_checks.append(self.sqs_watch.health)
+            self.sqs_watch.start()
         from spotq.api.app import create_app
 
         self._api = ApiServer(create_app(settings, self.runtime), settings.host, settings.port)
@@ -96,6 +102,8 @@ class EmbeddedStack:
         return self._api.url
 
     def stop(self) -> None:
+        if self.sqs_watch is not None:
+            self.sqs_watch.stop()
         if self._api is not None:
             with contextlib.suppress(Exception):
                 self._api.stop()

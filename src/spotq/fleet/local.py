@@ -67,6 +67,8 @@ class LocalFleet:
         self.stack.start()
         try:
             self.autoscaler = self._autoscaler()
+            assert self.stack.runtime is not None
+            self.stack.runtime.health_checks.append(self.autoscaler.health)
             self.autoscaler.start()
         except BaseException:
             self.stack.stop()

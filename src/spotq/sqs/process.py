@@ -9,10 +9,12 @@ holds the data dir's lock for a stack that is gone.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import subprocess
 import sys
 import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from spotq.errors import ServiceError
 from spotq.sqs.server import ANNOUNCE_PREFIX, SqsServerConfig
@@ -36,6 +38,23 @@ class SqsServerProcess:
         if self._url is None:
             raise ServiceError("the SQS server process is not started")
         return self._url
+
+    def alive(self) -> bool:
+        """The child is running (polling also reaps a dead one: no zombie is left)."""
+        return self._proc is not None and self._proc.poll() is None
+
+    @property
+    def exit_code(self) -> int | None:
+        return None if self._proc is None else self._proc.poll()
+
+    def restart(self, timeout_s: float = 60.0) -> SqsServerProcess:
+        """Start a new child on the same port (and data dir) after this one died, so every
+        client's endpoint URL stays right. Raises ServiceError if it cannot start."""
+        port = urlsplit(self.endpoint_url).port
+        self.stop(grace_s=1.0)
+        if port is not None:
+            self.config = dataclasses.replace(self.config, port=port)
+        return self.start(timeout_s)
 
     def command(self) -> list[str]:
         config = self.config
