@@ -77,6 +77,9 @@ class ScriptedCloudFormation:
     def execute_change_set(self, **kwargs: Any) -> None:
         self.executed = True
 
+    def delete_change_set(self, **kwargs: Any) -> None:
+        pass
+
 
 def _deployer(client: Any, console: Console) -> tuple[Deployer, list[float]]:
     slept: list[float] = []
@@ -134,3 +137,61 @@ def test_oversized_template_is_refused_before_calling_aws() -> None:
     big = {"Description": "x" * 60_000}
     with pytest.raises(DeployError, match="at most 51200"):
         deployer.deploy("s", big, {})
+
+
+def test_an_unparseable_reply_is_one_clear_error_not_a_traceback() -> None:
+    from botocore.parsers import ResponseParserError
+
+    client = ScriptedCloudFormation()
+
+    def garbled(**kwargs: Any) -> dict[str, Any]:
+        raise ResponseParserError("Unable to parse response (not well-formed), invalid XML")
+
+    client.create_change_set = garbled  # type: ignore[method-assign]
+    deployer, _ = _deployer(client, Console(file=io.StringIO()))
+    with pytest.raises(DeployError, match=r"could not create the change set: Unable to parse"):
+        deployer.deploy("s", {"Resources": {}}, {})
+    client.create_change_set = lambda **kw: {}  # type: ignore[method-assign]
+    with pytest.raises(DeployError, match=r"unexpected reply from AWS \(KeyError: 'Id'\)"):
+        deployer.deploy("s", {"Resources": {}}, {})
+
+
+def test_a_failed_change_set_is_deleted() -> None:
+    client = ScriptedCloudFormation()
+    deleted: list[str] = []
+    client.describe_change_set = lambda **kw: {  # type: ignore[method-assign]
+        "Status": "FAILED", "StatusReason": "Template format error",
+    }  # fmt: skip
+    client.delete_change_set = lambda **kw: deleted.append(kw["ChangeSetName"])  # type: ignore[method-assign]
+    deployer, _ = _deployer(client, Console(file=io.StringIO()))
+    with pytest.raises(DeployError, match="nothing was changed"):
+        deployer.deploy("s", {"Resources": {}}, {})
+    assert deleted == ["cs"]
+
+
+class ReviewInProgress:
+    """A stack whose first change set was never executed: no resources can be listed."""
+
+    def __init__(self) -> None:
+        self.deleted = False
+
+    def describe_stacks(self, StackName: str) -> dict[str, Any]:
+        if self.deleted:
+            raise _missing()
+        return {"Stacks": [{"StackId": "id", "StackStatus": "REVIEW_IN_PROGRESS"}]}
+
+    def describe_stack_events(self, StackName: str) -> dict[str, Any]:
+        return {"StackEvents": []}
+
+    def list_stack_resources(self, **kwargs: Any) -> dict[str, Any]:
+        raise ClientError({"Error": {"Code": "ValidationError", "Message": "no"}}, "List")
+
+    def delete_stack(self, **kwargs: Any) -> None:
+        self.deleted = True
+
+
+def test_destroy_works_on_a_stack_stuck_in_review_in_progress() -> None:
+    client = ReviewInProgress()
+    deployer, _ = _deployer(client, Console(file=io.StringIO()))
+    assert deployer.destroy("s") == "DELETE_COMPLETE"
+    assert client.deleted

@@ -79,11 +79,12 @@ def records(fleet: LocalFleet, job_ids: list[str]) -> list[JobRecord]:
 def start_fleet(tmp_path: Path) -> Iterator[Callable[..., LocalFleet]]:
     started: list[LocalFleet] = []
 
-    def start(app_path: Path, **fleet_options: object) -> LocalFleet:
+    def start(app_path: Path, data_dir: Path | None = None, **fleet_options: object) -> LocalFleet:
+        data_dir = data_dir or tmp_path / "data"
         options = FleetOptions(
             **{"max_workers": 2, "idle_s": 1.0, "grace_s": 10.0, "interval_s": 0.3, **fleet_options}
         )  # type: ignore[arg-type]
-        fleet = LocalFleet(str(app_path), StackOptions(data_dir=tmp_path / "data"), options)
+        fleet = LocalFleet(str(app_path), StackOptions(data_dir=data_dir), options)
         started.append(fleet.start())
         return fleet
 

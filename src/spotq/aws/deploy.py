@@ -8,6 +8,7 @@ a `DeployView` (a rich display in the CLI, a recorder in tests).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import uuid
@@ -17,11 +18,16 @@ from datetime import datetime
 from typing import Any, NoReturn, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 from spotq.clock import Clock, SystemClock
 from spotq.errors import SpotqError
 
 TEMPLATE_BODY_MAX_BYTES = 51_200  # CloudFormation's limit for an inline template
+# No answer, one that could not be parsed (ResponseParserError is not a BotoCoreError), or one
+# without the fields the API documents: each ends in a DeployError naming the step, never a
+# traceback.
+_NO_ANSWER = (BotoCoreError, ResponseParserError, KeyError, TypeError, ValueError)
 _CAPABILITIES = ["CAPABILITY_IAM"]
 
 
@@ -194,23 +200,36 @@ class Deployer:
             Capabilities=_CAPABILITIES,
         )
         # Later calls name the change set by its ARN: unambiguous whatever else is pending.
-        return str(created["Id"])
+        try:
+            return str(created["Id"])
+        except (KeyError, TypeError) as exc:
+            raise DeployError(f"could not create the change set: {_unexpected(exc)}") from None
 
     def destroy(self, stack: str) -> str:
         """Delete `stack` and follow it until it is gone; returns the final status."""
         description = self._describe(stack)
         if description is None:
             raise StackNotFoundError(f"stack {stack!r} does not exist")
-        stack_id = str(description["StackId"])
+        stack_id = str(description.get("StackId") or stack)
         seen = {e.event_id for e in self._events(stack_id)}
-        total = len(
-            self._call(
-                "list the stack's resources", self._cf.list_stack_resources, StackName=stack
-            ).get("StackResourceSummaries", [])
-        )
+        total = self._resource_count(stack, str(description.get("StackStatus", "")))
         self._call("delete the stack", self._cf.delete_stack, StackName=stack)
         self._view.start(stack, "DELETE", total)
         return self._follow(stack, stack_id, seen)
+
+    def _resource_count(self, stack: str, status: str) -> int:
+        """For the progress bar only: a stack in any state can be deleted, even one whose
+        resources cannot be listed (REVIEW_IN_PROGRESS has none; a listing error is no reason
+        not to delete)."""
+        if status == "REVIEW_IN_PROGRESS":
+            return 0
+        try:
+            listing = self._call(
+                "list the stack's resources", self._cf.list_stack_resources, StackName=stack
+            )
+        except DeployError:
+            return 0
+        return len(listing.get("StackResourceSummaries", []))
 
     def _change_set_type(self, stack: str) -> str:
         description = self._describe(stack)
@@ -244,7 +263,17 @@ class Deployer:
                         ChangeSetName=name,
                     )
                     return None
-                raise DeployError(f"change set for {stack!r} failed: {reason}")
+                with contextlib.suppress(DeployError):  # leave no failed change set behind
+                    self._call(
+                        "delete the failed change set",
+                        self._cf.delete_change_set,
+                        StackName=stack,
+                        ChangeSetName=name,
+                    )
+                raise DeployError(
+                    f"change set for {stack!r} failed: {reason} (nothing was changed; fix the "
+                    "template or parameters and deploy again)"
+                )
             self._wait(deadline, f"change set for {stack!r}")
 
     def _change_set_pages(self, stack: str, name: str) -> list[dict[str, Any]]:
@@ -286,20 +315,20 @@ class Deployer:
             if _is_missing(exc):
                 return None
             raise DeployError(f"cannot describe stack {stack!r}: {exc}") from None
-        except BotoCoreError as exc:
-            raise DeployError(f"cannot describe stack {stack!r}: {exc}") from None
+        except _NO_ANSWER as exc:
+            raise DeployError(f"cannot describe stack {stack!r}: {_unexpected(exc)}") from None
         return dict(stacks[0]) if stacks else None
 
     def _events(self, stack: str) -> list[StackEvent]:
         try:
             raw = self._cf.describe_stack_events(StackName=stack)["StackEvents"]
+            return [_event(e) for e in raw]
         except ClientError as exc:
             if _is_missing(exc):
                 return []
             raise DeployError(f"cannot read events of {stack!r}: {exc}") from None
-        except BotoCoreError as exc:
-            raise DeployError(f"cannot read events of {stack!r}: {exc}") from None
-        return [_event(e) for e in raw]
+        except _NO_ANSWER as exc:
+            raise DeployError(f"cannot read events of {stack!r}: {_unexpected(exc)}") from None
 
     def _reasons(self, stack: str) -> list[str]:
         return [
@@ -321,8 +350,14 @@ class Deployer:
             raise DeployError(
                 f"could not {what}: {error.get('Code', '?')}: {error.get('Message', exc)}"
             ) from None
-        except BotoCoreError as exc:  # no answer, or one that could not be read
-            raise DeployError(f"could not {what}: {exc}") from None
+        except _NO_ANSWER as exc:
+            raise DeployError(f"could not {what}: {_unexpected(exc)}") from None
+
+
+def _unexpected(exc: Exception) -> str:
+    if isinstance(exc, KeyError | TypeError | ValueError):
+        return f"unexpected reply from AWS ({type(exc).__name__}: {exc})"
+    return f"{exc} (check the region, credentials and network, then run the command again)"
 
 
 def _change(raw: dict[str, Any]) -> Change:

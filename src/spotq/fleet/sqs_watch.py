@@ -64,7 +64,7 @@ class QueueServerWatch:
         """Why the queue is not available (None while it runs)."""
         if self.server.alive():
             return None
-        return self._down or "the queue server is not running"
+        return self._down or f"the queue server exited (code {self.server.exit_code}); restarting"
 
     def _loop(self) -> None:
         while not self._stop.wait(self.interval_s):

@@ -18,6 +18,7 @@ class JsonLogHooks(Hooks):
     def __init__(self, stream: TextIO | None = None, clock: Clock | None = None) -> None:
         self._stream = stream if stream is not None else sys.stderr
         self._clock = clock or SystemClock()
+        self.dropped = 0  # lines that could not be written
         self._lock = threading.Lock()
         self._base: dict[str, Any] = {}
 
@@ -25,8 +26,11 @@ class JsonLogHooks(Hooks):
         line = {"ts": round(self._clock.now(), 6), "event": event, **self._base, **fields}
         text = json.dumps(line, default=str, separators=(",", ":")) + "\n"
         with self._lock:
-            self._stream.write(text)
-            self._stream.flush()
+            try:
+                self._stream.write(text)
+                self._stream.flush()
+            except (OSError, ValueError):  # a full disk or a closed log must not stop the work
+                self.dropped += 1
 
     def on_start(self, app: str, pid: int) -> None:
         self._base = {"app": app, "pid": pid}
