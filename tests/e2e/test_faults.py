@@ -198,4 +198,3 @@ def _running(pid: int) -> bool:
     except OSError:
         return False
     return not stat.split(") ")[1].startswith("Z")  # a zombie has exited
-
