@@ -42,15 +42,16 @@ from spotq.worker.heartbeat import Heartbeat
 from spotq.worker.hooks import JobTimings, WorkerHooks
 from spotq.worker.isolation import plan_runs
 from spotq.worker.memory import MemoryGuard
+from spotq.worker.outcomes import (
+    MAX_ERROR_CHARS,
+    Failure,
+    as_failure,
+    clip,
+    memory_error,
+    retry_alone,
+)
 
 _MAX_VISIBILITY_S = 43_200
-_MAX_ERROR_CHARS = 2000
-
-
-@dataclass(frozen=True)
-class Failure:
-    error: str
-    retry: bool = True
 
 
 @dataclass(frozen=True)
@@ -159,8 +160,8 @@ class BatchProcessor:
             return [Failure(f"timed out: handler ran over {timeout_s:g} s")] * len(jobs)
         if finished == MEMORY:
             assert self._guard is not None
-            return [Failure(_memory_error(self._guard, len(jobs)))] * len(jobs)
-        if _retry_alone(call.error) and len(jobs) > 1:
+            return [Failure(memory_error(self._guard, len(jobs)))] * len(jobs)
+        if retry_alone(call.error) and len(jobs) > 1:
             return self._isolate(jobs, abandon)
         return self._outcomes(call, len(jobs))
 
@@ -188,7 +189,7 @@ class BatchProcessor:
                 self._stop = TIMED_OUT
                 return TIMED_OUT
             if self._guard is not None and self._guard.over_limit():
-                self._hooks.on_error("memory", _memory_error(self._guard, n))
+                self._hooks.on_error("memory", memory_error(self._guard, n))
                 self._stop = MEMORY
                 return MEMORY
         return "done"
@@ -280,15 +281,15 @@ class BatchProcessor:
     def _outcomes(self, call: Call, n: int) -> list[Any]:
         error = call.error
         if error is None:
-            return [_as_failure(value) for value in call.value]
+            return [as_failure(value) for value in call.value]
         if isinstance(error, JobFailed):
-            return [Failure(_clip(str(error)), error.retry)] * n
+            return [Failure(clip(str(error)), error.retry)] * n
         if isinstance(error, HandlerContractError):
             self._hooks.on_error("handler", str(error))
-            return [Failure(_clip(str(error)))] * n
+            return [Failure(clip(str(error)))] * n
         trace = "".join(traceback.format_exception(error))
-        self._hooks.on_error("handler", _clip(trace[-_MAX_ERROR_CHARS:]))
-        return [Failure(_clip(f"{type(error).__name__}: {error}"))] * n
+        self._hooks.on_error("handler", clip(trace[-MAX_ERROR_CHARS:]))
+        return [Failure(clip(f"{type(error).__name__}: {error}"))] * n
 
     def _apply(self, prepared: list[_Prepared], outcomes: list[Any], handle_s: float) -> None:
         inline: list[tuple[_Prepared, bytes, float]] = []
@@ -305,7 +306,7 @@ class BatchProcessor:
                     continue
                 self._blobs.put(result_key(item.job.id), data)
             except (StorageError, TypeError, ValueError) as exc:
-                self._fail(item.delivery, item.job.id, Failure(_clip(f"storing result: {exc}")))
+                self._fail(item.delivery, item.job.id, Failure(clip(f"storing result: {exc}")))
                 continue
             in_blobs.append((item, data, self._clock.monotonic() - started))
         done = self._mark_succeeded(inline, True) + self._mark_succeeded(in_blobs, False)
@@ -334,7 +335,7 @@ class BatchProcessor:
                 mark_succeeded_many(self._jobs, items, now_s)
         except StorageError as exc:
             for item, _, _ in stored:
-                self._fail(item.delivery, item.job.id, Failure(_clip(f"recording result: {exc}")))
+                self._fail(item.delivery, item.job.id, Failure(clip(f"recording result: {exc}")))
             return []
         share_s = (self._clock.monotonic() - started) / len(stored)
         return [(item, put_s + share_s) for item, _, put_s in stored]
@@ -399,28 +400,3 @@ def _decode_input(blob: bytes, key: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise StorageError(f"claim-checked input {key!r} is not a JSON object")
     return value
-
-
-def _retry_alone(error: BaseException | None) -> bool:
-    """A raising batch call is retried job by job (which job raised is unknown), except when the
-    handler broke its contract: that is a bug in the handler, which a rerun would only hide."""
-    return error is not None and not isinstance(error, HandlerContractError)
-
-
-def _memory_error(guard: MemoryGuard, n: int) -> str:
-    mib = 1024 * 1024
-    return (
-        f"memory limit exceeded: the worker's RSS reached {guard.last_rss_bytes // mib} MiB of "
-        f"its {guard.limit_bytes // mib} MiB limit while the handler ran {n} job(s); the worker "
-        "was stopped"
-    )
-
-
-def _as_failure(value: Any) -> Any:
-    if isinstance(value, JobFailed):
-        return Failure(_clip(str(value)), value.retry)
-    return value
-
-
-def _clip(text: str) -> str:
-    return text if len(text) <= _MAX_ERROR_CHARS else text[: _MAX_ERROR_CHARS - 1] + "…"
