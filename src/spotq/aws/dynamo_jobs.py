@@ -178,10 +178,11 @@ class DynamoJobStore:
     def requeue(self, job_id: str) -> None:
         self._update(
             job_id,
-            update="SET #state = :new REMOVE finished_at_s, #ttl",
+            update="SET #state = :new, attempts = :zero REMOVE finished_at_s, #ttl",
             condition=f"attribute_exists({PARTITION_KEY}) AND #state IN (:dead, :failed)",
             values={
                 ":new": string(JobState.QUEUED.value),
+                ":zero": number(0),
                 ":dead": string(JobState.DEAD.value),
                 ":failed": string(JobState.FAILED.value),
             },

@@ -68,7 +68,8 @@ class JobStore(Protocol):
         ...
 
     def requeue(self, job_id: str) -> None:
-        """Back to QUEUED (a dead job redriven from the DLQ)."""
+        """Back to QUEUED with its run count reset (a dead job redriven from the DLQ gets
+        max_receives fresh attempts)."""
         ...
 
     def list(

@@ -202,7 +202,7 @@ class SqliteJobStore:
 
     def requeue(self, job_id: str) -> None:
         self._exec(
-            "UPDATE jobs SET state = 'queued', finished_at_s = NULL "
+            "UPDATE jobs SET state = 'queued', attempts = 0, finished_at_s = NULL "
             "WHERE job_id = ? AND state IN ('dead', 'failed')",
             (job_id,),
         )

@@ -36,7 +36,7 @@ from spotq.jobs import JobMessage, JobRecord, JobState, MessageFormatError, Prio
 from spotq.storage.base import BlobStore, JobStore, result_key
 from spotq.storage.batch_ops import get_many, mark_running_many, mark_succeeded_many
 from spotq.storage.results import InlineResultStore, keeps_inline
-from spotq.worker.delivery import Delivery, delete, set_visibility
+from spotq.worker.delivery import Delivery, delete, renew, set_visibility
 from spotq.worker.handler_thread import Call, HandlerThread
 from spotq.worker.heartbeat import Heartbeat
 from spotq.worker.hooks import JobTimings, WorkerHooks
@@ -65,8 +65,8 @@ class _Prepared:
         return self.job.id
 
     @property
-    def receive_count(self) -> int:
-        return self.delivery.receive_count
+    def runs_before(self) -> int:
+        return self.job.attempt - 1
 
 
 TIMED_OUT, MEMORY = "handler_timeout", "memory_exceeded"  # why a worker must stop after a call
@@ -132,7 +132,7 @@ class BatchProcessor:
     def _process(self, deliveries: Sequence[Delivery], abandon: Callable[[], bool]) -> BatchResult:
         groups = self._prepare(deliveries)
         for index, group in enumerate(groups):
-            alone = index > 0 or group[0].receive_count > 1  # marked just before it runs
+            alone = index > 0 or group[0].runs_before > 0  # marked just before it runs
             if alone and not self._mark_running(group):
                 continue
             started = self._clock.monotonic()
@@ -201,9 +201,11 @@ class BatchProcessor:
         try:
             records = get_many(self._jobs, [m.job_id for _, m in decoded])
             live = [(d, m) for d, m in decoded if self._is_live(d, m, records.get(m.job_id))]
-            prepared = [p for d, m in live if (p := self._load(d, m)) is not None]
-            plan = plan_runs(prepared, records)
-            attempts = [(p.job.id, p.delivery.receive_count) for p in plan.batch]
+            prepared = [
+                p for d, m in live if (p := self._load(d, m, records.get(m.job_id))) is not None
+            ]
+            plan = plan_runs(prepared)
+            attempts = [(p.job.id, p.job.attempt) for p in plan.batch]
             mark_running_many(self._jobs, attempts, self._clock.now())
         except StorageError as exc:  # the job store is unreachable: try again after a backoff
             self._hooks.on_error("jobs", str(exc))
@@ -211,26 +213,44 @@ class BatchProcessor:
                 backoff_s = self._backoff_s(delivery.receive_count)
                 self._report("visibility", set_visibility(self._sqs, [delivery], backoff_s))
             return []
-        return ([plan.batch] if plan.batch else []) + [[p] for p in plan.alone]
+        alone = plan.alone[:1] + [p for p in plan.alone[1:] if not self._renewed(p)]
+        return ([plan.batch] if plan.batch else []) + [[p] for p in alone]
+
+    def _renewed(self, item: _Prepared) -> bool:
+        """A job waiting behind another one that runs alone, on its last allowed receive: if that
+        one kills the worker, this one would go to the dead-letter queue without having run. Send
+        it again as a new message instead (its runs are counted in the job record)."""
+        if item.delivery.receive_count < self._app.options.max_receives:
+            return False
+        return self._renew(item.delivery, 0)
+
+    def _renew(self, delivery: Delivery, delay_s: int) -> bool:
+        errors = renew(self._sqs, delivery, delay_s)
+        self._report("renew", errors)
+        return not errors
 
     def _mark_running(self, group: list[_Prepared]) -> bool:
         try:
-            attempts = [(p.job.id, p.delivery.receive_count) for p in group]
+            attempts = [(p.job.id, p.job.attempt) for p in group]
             mark_running_many(self._jobs, attempts, self._clock.now())
         except StorageError as exc:
             self._hooks.on_error("jobs", str(exc))
             for item in group:
-                backoff_s = self._backoff_s(item.receive_count)
+                backoff_s = self._backoff_s(item.job.attempt)
                 self._report("visibility", set_visibility(self._sqs, [item.delivery], backoff_s))
             return False
         return True
 
-    def _load(self, delivery: Delivery, message: JobMessage) -> _Prepared | None:
+    def _load(
+        self, delivery: Delivery, message: JobMessage, record: JobRecord | None
+    ) -> _Prepared | None:
         started = self._clock.monotonic()
+        runs_before = record.attempts if record is not None else 0
         try:
-            job = self._load_job(delivery, message)
+            job = self._load_job(delivery, message, runs_before + 1)
         except StorageError as exc:
-            self._fail(delivery, message.job_id, Failure(f"input: {exc}"))
+            failure = Failure(f"input: {exc}")
+            self._fail(delivery, message.job_id, failure, delivery.receive_count)
             return None
         return _Prepared(delivery, job, self._clock.monotonic() - started)
 
@@ -258,9 +278,12 @@ class BatchProcessor:
         if record.state in (JobState.SUCCEEDED, JobState.FAILED):
             self._report("delete", delete(self._sqs, [delivery]))
             return False
+        if record.state is JobState.DEAD:  # a renewed copy of a dead job: let redrive take it
+            self._report("visibility", set_visibility(self._sqs, [delivery], 0))
+            return False
         return True
 
-    def _load_job(self, delivery: Delivery, message: JobMessage) -> Job:
+    def _load_job(self, delivery: Delivery, message: JobMessage, attempt: int) -> Job:
         job_input = dict(message.input or {})
         data = None
         if message.input_ref is not None:
@@ -272,7 +295,7 @@ class BatchProcessor:
         return Job(
             id=message.job_id,
             input=job_input,
-            attempt=delivery.receive_count,
+            attempt=attempt,
             filename=message.filename,
             data=data,
             submitted_at_s=message.submitted_at_s or delivery.sent_at_s,
@@ -296,7 +319,7 @@ class BatchProcessor:
         in_blobs: list[tuple[_Prepared, bytes, float]] = []
         for item, outcome in zip(prepared, outcomes, strict=True):
             if isinstance(outcome, Failure):
-                self._fail(item.delivery, item.job.id, outcome)
+                self._fail(item.delivery, item.job.id, outcome, item.job.attempt)
                 continue
             started = self._clock.monotonic()
             try:
@@ -306,7 +329,8 @@ class BatchProcessor:
                     continue
                 self._blobs.put(result_key(item.job.id), data)
             except (StorageError, TypeError, ValueError) as exc:
-                self._fail(item.delivery, item.job.id, Failure(clip(f"storing result: {exc}")))
+                failure = Failure(clip(f"storing result: {exc}"))
+                self._fail(item.delivery, item.job.id, failure, item.job.attempt)
                 continue
             in_blobs.append((item, data, self._clock.monotonic() - started))
         done = self._mark_succeeded(inline, True) + self._mark_succeeded(in_blobs, False)
@@ -335,13 +359,17 @@ class BatchProcessor:
                 mark_succeeded_many(self._jobs, items, now_s)
         except StorageError as exc:
             for item, _, _ in stored:
-                self._fail(item.delivery, item.job.id, Failure(clip(f"recording result: {exc}")))
+                failure = Failure(clip(f"recording result: {exc}"))
+                self._fail(item.delivery, item.job.id, failure, item.job.attempt)
             return []
         share_s = (self._clock.monotonic() - started) / len(stored)
         return [(item, put_s + share_s) for item, _, put_s in stored]
 
-    def _fail(self, delivery: Delivery, job_id: str, failure: Failure) -> None:
-        attempt = delivery.receive_count
+    def _fail(self, delivery: Delivery, job_id: str, failure: Failure, attempt: int) -> None:
+        """Record a failed attempt (`attempt`: this job's run count) and hide, delete or renew
+        its message. Dead after max_receives runs; a job with runs left whose message is on its
+        last allowed receive is sent again as a new message, so the redrive policy does not take
+        it to the dead-letter queue for receives that never ran it."""
         if not failure.retry:
             outcome, state = "failed", JobState.FAILED
         elif attempt >= self._app.options.max_receives:
@@ -356,7 +384,9 @@ class BatchProcessor:
             self._report("delete", delete(self._sqs, [delivery]))
         else:
             backoff_s = self._backoff_s(attempt) if state is JobState.QUEUED else 0
-            self._report("visibility", set_visibility(self._sqs, [delivery], backoff_s))
+            last_receive = delivery.receive_count >= self._app.options.max_receives
+            if not (state is JobState.QUEUED and last_receive and self._renew(delivery, backoff_s)):
+                self._report("visibility", set_visibility(self._sqs, [delivery], backoff_s))
         self._hooks.on_job_failed(job_id, attempt, failure.error, outcome)
 
     def _report(self, where: str, errors: list[str]) -> None:
@@ -364,10 +394,14 @@ class BatchProcessor:
             self._hooks.on_error(where, error)
 
     def _release(self, prepared: list[_Prepared], error: str) -> None:
-        """Make messages visible again at once; their jobs go back to queued with `error`."""
+        """Make messages visible again at once (renewed on their last allowed receive, see
+        _fail); their jobs go back to queued with `error`."""
         if not prepared:
             return
-        self._report("release", set_visibility(self._sqs, [p.delivery for p in prepared], 0))
+        last = self._app.options.max_receives
+        kept = [p for p in prepared if not (p.delivery.receive_count >= last and
+                                            self._renew(p.delivery, 0))]  # fmt: skip
+        self._report("release", set_visibility(self._sqs, [p.delivery for p in kept], 0))
         for item in prepared:
             try:
                 self._jobs.mark_error(item.job.id, error, JobState.QUEUED, self._clock.now())

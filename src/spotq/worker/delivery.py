@@ -81,6 +81,20 @@ def set_visibility(sqs: Any, deliveries: Sequence[Delivery], timeout_s: int) -> 
     return errors
 
 
+def renew(sqs: Any, delivery: Delivery, delay_s: int) -> list[str]:
+    """Send the message again as a new one (receive count 1, visible after `delay_s`), then
+    delete the delivered one; if the send fails nothing is deleted. Return error strings."""
+    try:
+        sqs.send_message(
+            QueueUrl=delivery.queue_url,
+            MessageBody=delivery.body,
+            DelaySeconds=max(0, min(900, delay_s)),
+        )
+    except (BotoCoreError, ClientError) as exc:
+        return [f"renew: {exc}"]
+    return delete(sqs, [delivery])
+
+
 def _batch_call(call: Any, queue_url: str, entries: list[dict[str, Any]]) -> list[str]:
     try:
         reply = call(QueueUrl=queue_url, Entries=entries)
