@@ -114,7 +114,7 @@ class Autoscaler:
         if any(w.ready_seen for w in self.pool.workers) and self.backoff.recovered():
             log.info("workers recovered: a worker is ready again")
         for worker in self.pool.reap():
-            if worker.terminated or worker.ready_seen:
+            if worker.terminated or worker.ready_seen or worker.process.returncode == 0:
                 continue
             code = worker.process.returncode
             wait_s = self.backoff.failed(self.clock.monotonic(), code, worker.exit_error())

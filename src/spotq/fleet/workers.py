@@ -54,6 +54,16 @@ class Worker:
             self.ready_seen = True
         return DRAINING if self.terminated and state != STOPPED else state
 
+    def note_last_status(self) -> None:
+        """After exit: a worker that crashed right after it became ready may never have been
+        seen ready; its status file still says so (idle, busy or draining)."""
+        try:
+            state = str(json.loads(self.status_path.read_text())["state"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return
+        if state in (IDLE, BUSY, DRAINING):
+            self.ready_seen = True
+
     def exit_error(self) -> str | None:
         """The error the worker printed before exiting (`error: ...`, see spotq.worker.cli), or
         None (killed by a signal, or it said nothing)."""
@@ -172,6 +182,7 @@ class WorkerPool:
         """Forget workers that exited; return them (a crash shows as a non-zero return code)."""
         gone = [w for w in self.workers if w.process.poll() is not None]
         for worker in gone:
+            worker.note_last_status()
             worker.stopped_s = self.clock.monotonic()
             worker.log_file.close()
             self.workers.remove(worker)
