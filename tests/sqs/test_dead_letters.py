@@ -105,3 +105,23 @@ def test_fifo_redrive_keeps_the_group_moving(sqs_client: Any) -> None:
     dead = sqs_client.receive_message(QueueUrl=dlq, AttributeNames=["MessageGroupId"])
     assert dead["Messages"][0]["Body"] == "first"
     assert dead["Messages"][0]["Attributes"]["MessageGroupId"] == "g"
+
+
+def test_a_receive_that_redrives_one_message_delivers_the_others_once(sqs_client: Any) -> None:
+    # The refill after a redrive must not pick the rows it already chose (their in-flight mark
+    # is written after the reply): each message once, and the counts match the messages.
+    src, dlq = _pair(sqs_client, 1)
+    sqs_client.send_message(QueueUrl=src, MessageBody="first")
+    first = sqs_client.receive_message(QueueUrl=src, VisibilityTimeout=0)["Messages"]
+    assert [m["Body"] for m in first] == ["first"]  # visible again at once, now at its max
+    sqs_client.send_message_batch(
+        QueueUrl=src, Entries=[{"Id": str(i), "MessageBody": f"m{i}"} for i in range(3)]
+    )
+    got = sqs_client.receive_message(QueueUrl=src, MaxNumberOfMessages=10, VisibilityTimeout=30)
+    bodies = sorted(m["Body"] for m in got["Messages"])
+    assert bodies == ["m0", "m1", "m2"]
+    attrs = sqs_client.get_queue_attributes(QueueUrl=src, AttributeNames=["All"])["Attributes"]
+    assert attrs["ApproximateNumberOfMessages"] == "0"
+    assert attrs["ApproximateNumberOfMessagesNotVisible"] == "3"
+    dead = sqs_client.get_queue_attributes(QueueUrl=dlq, AttributeNames=["All"])["Attributes"]
+    assert dead["ApproximateNumberOfMessages"] == "1"

@@ -142,10 +142,14 @@ def _pick(
         return [
             r for r in fifo.pick(store, queue, limit + len(taken), _COLUMNS) if r["id"] not in taken
         ]
-    return store.conn.execute(
+    # The in-flight mark of rows already chosen is deferred (_mark): they still read as visible,
+    # so a refill after a redrive must skip them or it would deliver (and count) them twice.
+    taken = {row[0] for row in chosen}
+    rows = store.conn.execute(
         f"SELECT {_COLUMNS} FROM messages WHERE queue_id=? AND state=? ORDER BY visible_at LIMIT ?",
-        (queue.id, VISIBLE, limit),
+        (queue.id, VISIBLE, limit + len(taken)),
     ).fetchall()
+    return [row for row in rows if row[0] not in taken][:limit]
 
 
 def _inflight(store: SqsStore, queue: Queue) -> int:
@@ -187,15 +191,15 @@ def _mark_at(
 ) -> None:
     visible_at = now + timeout_s
     marks = ",".join("?" * len(ids))
-    store.conn.execute(
+    marked = store.conn.execute(
         "UPDATE messages SET state=?, visible_at=?, receive_count=receive_count+1, "
         "first_receive_s=CASE WHEN receive_count=0 THEN ? ELSE first_receive_s END, "
         "received_s=?, receipt=? "
-        f"WHERE id IN ({marks})",
-        (IN_FLIGHT, visible_at, now, now, nonce, *ids),
-    )
-    store.bump(queue.id, VISIBLE, -len(ids))
-    store.bump(queue.id, IN_FLIGHT, len(ids))
+        f"WHERE id IN ({marks}) AND state=?",
+        (IN_FLIGHT, visible_at, now, now, nonce, *ids, VISIBLE),
+    ).rowcount
+    store.bump(queue.id, VISIBLE, -marked)  # the counters follow the rows actually moved
+    store.bump(queue.id, IN_FLIGHT, marked)
     store.note_deadline(queue, visible_at)
 
 

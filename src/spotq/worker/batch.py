@@ -52,6 +52,7 @@ from spotq.worker.outcomes import (
 )
 
 _MAX_VISIBILITY_S = 43_200
+_DIED_LAST_RUN = "the worker running it stopped without finishing (killed?) on its last run"
 
 
 @dataclass(frozen=True)
@@ -220,7 +221,8 @@ class BatchProcessor:
         """A job waiting behind another one that runs alone, on its last allowed receive: if that
         one kills the worker, this one would go to the dead-letter queue without having run. Send
         it again as a new message instead (its runs are counted in the job record)."""
-        if item.delivery.receive_count < self._app.options.max_receives:
+        last = self._app.options.max_receives
+        if item.delivery.receive_count < last or item.job.attempt > last:
             return False
         return self._renew(item.delivery, 0)
 
@@ -280,6 +282,9 @@ class BatchProcessor:
             return False
         if record.state is JobState.DEAD:  # a renewed copy of a dead job: let redrive take it
             self._report("visibility", set_visibility(self._sqs, [delivery], 0))
+            return False
+        if record.attempts >= self._app.options.max_receives:  # died during its last run
+            self._fail(delivery, message.job_id, Failure(_DIED_LAST_RUN), record.attempts)
             return False
         return True
 
