@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO
 
 from spotq.clock import Clock
+from spotq.fleet.environment import worker_environment
 
 log = logging.getLogger("spotq.fleet")
 
@@ -100,7 +101,7 @@ class WorkerPool:
         log_path = self.run_dir / f"worker-{n}.log"
         self.run_dir.mkdir(parents=True, exist_ok=True)
         log_file = log_path.open("wb")
-        env = {**os.environ, **self.extra_env}
+        env = {**worker_environment(os.environ), **self.extra_env}
         process = subprocess.Popen(
             self.command(status_path), stdout=log_file, stderr=subprocess.STDOUT, env=env
         )
