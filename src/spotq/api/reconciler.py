@@ -1,6 +1,6 @@
 """The outbox reconciler's loop: every few seconds, send what failed to enqueue (see
 spotq.api.outbox). Its log counts what was really sent, and says once, not every pass, why
-messages are waiting; it speaks again when the reason changes or the backlog clears."""
+messages are waiting; it speaks again when the reason changes or after the backlog cleared."""
 
 from __future__ import annotations
 
@@ -31,15 +31,16 @@ class ReconcileLog:
                 outcome.refused,
                 "; ".join(outcome.reasons),
             )
-        if outcome.waiting and outcome.reasons != self._waiting_reasons:
-            log.warning(
-                "reconciler could not enqueue %d jobs (retrying every pass): %s",
-                outcome.waiting,
-                "; ".join(outcome.reasons),
-            )
-        elif not outcome.waiting and self._waiting_reasons:
-            log.warning("reconciler: every waiting job is enqueued again")
-        self._waiting_reasons = outcome.reasons if outcome.waiting else ()
+        if outcome.waiting:
+            if outcome.reasons != self._waiting_reasons:
+                log.warning(
+                    "reconciler could not enqueue %d jobs (retrying every pass): %s",
+                    outcome.waiting,
+                    "; ".join(outcome.reasons),
+                )
+            self._waiting_reasons = outcome.reasons
+        elif outcome.sent or outcome.refused:  # the backlog cleared: a new outage is news
+            self._waiting_reasons = ()
 
     def failed(self, exc: Exception) -> None:
         text = f"{type(exc).__name__}: {exc}"

@@ -132,7 +132,11 @@ async def submit_batch(request: Request) -> BatchResult:
         if isinstance(entry, BatchItemResult):
             out.append(entry)
             continue
-        record, created = next(results)
+        outcome = next(results)
+        if isinstance(outcome, InvalidInput):
+            out.append(BatchItemResult(status=status_for(outcome), error=str(outcome)))
+            continue
+        record, created = outcome
         created_by_priority[entry.priority.value] += int(created)
         out.append(BatchItemResult(status=201 if created else 200, job=JobView.of(record)))
     for priority, count in created_by_priority.items():  # one metric update per priority

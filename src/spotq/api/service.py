@@ -9,10 +9,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from spotq.api.errors import NotFinished, UnknownJob
+from spotq.api.errors import InvalidInput, NotFinished, UnknownJob
 from spotq.api.gateway import QueueGateway, SendFailure
 from spotq.api.outbox import Outbox, Pending
-from spotq.api.wire import carriable_body
+from spotq.api.wire import carriable_body, check_text
 from spotq.clock import Clock
 from spotq.errors import StorageError
 from spotq.jobs import JobMessage, JobRecord, JobState, Priority
@@ -72,22 +72,42 @@ class JobService:
 
     def submit(self, sub: Submission) -> tuple[JobRecord, bool]:
         """Record and enqueue one job; with a known idempotency key return that job, unsent."""
-        return self.submit_many([sub])[0]
+        [outcome] = self.submit_many([sub])
+        if isinstance(outcome, InvalidInput):
+            raise outcome
+        return outcome
 
-    def submit_many(self, subs: Sequence[Submission]) -> list[tuple[JobRecord, bool]]:
-        """Record every job, then send the new ones in SendMessageBatch calls per priority.
+    def submit_many(
+        self, subs: Sequence[Submission]
+    ) -> list[tuple[JobRecord, bool] | InvalidInput]:
+        """Record every job, then send the new ones in SendMessageBatch calls per priority. A
+        submission whose message cannot be built (InvalidInput) gets that error in its place.
 
         Raises (StorageFull, StorageError) only while nothing is recorded; once the records are
         written it returns them, whatever happens to the sends and the outbox clean-up after."""
         now_s = self.clock.now()
-        prepared = [self._prepare(sub, now_s) for sub in subs]
+        outcomes: list[tuple[JobRecord, Pending] | InvalidInput] = []
+        for sub in subs:
+            try:
+                outcomes.append(self._prepare(sub, now_s))
+            except InvalidInput as exc:
+                outcomes.append(exc)
+        prepared = [o for o in outcomes if not isinstance(o, InvalidInput)]
+        recorded = iter(self._record(prepared))
+        return [o if isinstance(o, InvalidInput) else next(recorded) for o in outcomes]
+
+    def _record(
+        self, prepared: Sequence[tuple[JobRecord, Pending]]
+    ) -> list[tuple[JobRecord, bool]]:
+        if not prepared:
+            return []
         pending = [p for _, p in prepared]
         try:
             self.outbox.add(pending)
             results = create_many(self.jobs, [record for record, _ in prepared])
         except StorageError as exc:
             self._forget([p.job_id for p in pending])
-            raise _not_recorded(exc, len(subs)) from None
+            raise _not_recorded(exc, len(prepared)) from None
         pairs = list(zip(results, pending, strict=True))
         self._forget([p.job_id for (_, created), p in pairs if not created])
         failed = self._send([p for (_, created), p in pairs if created])
@@ -110,6 +130,8 @@ class JobService:
             )
 
     def _prepare(self, sub: Submission, now_s: float) -> tuple[JobRecord, Pending]:
+        if sub.idempotency_key is not None:
+            check_text(sub.idempotency_key, "idempotency_key")
         job_id = uuid.uuid4().hex
         message = JobMessage(
             job_id, self.app, sub.input, filename=sub.filename, submitted_at_s=now_s

@@ -19,10 +19,15 @@ def carriable_body(body: str) -> str:
     surrogate, which UTF-8, SQLite and SQS all reject."""
     if _NOT_CARRIABLE.search(body) is None:  # the usual case, at the speed of one regex scan
         return body
-    surrogate = _SURROGATE.search(body)
+    check_text(body, "input")
+    return _NOT_CARRIABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", body)
+
+
+def check_text(text: str, what: str) -> None:
+    """InvalidInput if `text` holds a lone surrogate: not Unicode text, so no store can keep it."""
+    surrogate = _SURROGATE.search(text)
     if surrogate is not None:
         raise InvalidInput(
-            f"input: a string holds a lone surrogate (\\u{ord(surrogate.group()):04x}), which "
+            f"{what}: a string holds a lone surrogate (\\u{ord(surrogate.group()):04x}), which "
             "is not Unicode text; encode the character it stands for as a pair or in UTF-8"
         )
-    return _NOT_CARRIABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", body)
