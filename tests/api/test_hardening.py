@@ -34,14 +34,17 @@ def test_a_non_string_batch_idempotency_key_is_422(raw: Raw) -> None:
         {"input": {}, "idempotency_key": key} for key in (5, 1.5, True, [], {"k": 1})
     ]
     items += [{"input": {}, "idempotency_key": "k"}, {"input": {}, "idempotency_key": "k"}]
-    items.append({"input": {}, "idempotency_key": None})
+    items += [{"input": {}, "idempotency_key": None}, {"input": {}, "idempotency_key": ""}]
     status, reply = raw.post_json("/v1/jobs:batch", {"jobs": items})
     assert status == 200
     statuses = [item["status"] for item in reply["items"]]
-    assert statuses == [422] * 5 + [201, 200, 201]
+    assert statuses == [422] * 5 + [201, 200, 201, 422]
     assert "idempotency_key" in reply["items"][0]["error"]
     assert reply["items"][5]["job"]["id"] == reply["items"][6]["job"]["id"]
     assert len(raw.send("GET", "/v1/jobs")[1]["jobs"]) == 2
+    # An empty key header would make every request that sends one the same job.
+    reply = raw.post_json("/v1/jobs", {"input": {}}, **{"Idempotency-Key": ""})
+    assert reply[0] == 422 and "idempotency_key" in reply[1]["detail"]
 
 
 def _dead_job_in_the_dlq(stack: EmbeddedStack, raw: Raw) -> str:

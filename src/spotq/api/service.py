@@ -131,6 +131,8 @@ class JobService:
 
     def _prepare(self, sub: Submission, now_s: float) -> tuple[JobRecord, Pending]:
         if sub.idempotency_key is not None:
+            if not sub.idempotency_key:  # else every key-less retry would be one job
+                raise InvalidInput("idempotency_key: must not be empty (leave it out instead)")
             check_text(sub.idempotency_key, "idempotency_key")
         job_id = uuid.uuid4().hex
         message = JobMessage(
