@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import socket
 from pathlib import Path
@@ -16,6 +17,7 @@ from spotq.api.settings import ApiSettings
 from spotq.errors import ConfigError
 from spotq.fleet.embedded import EmbeddedStack
 from spotq.stack import StackConfig
+from spotq.storage.errors import storage_error
 
 from .conftest import Raw, start_stack
 
@@ -210,3 +212,29 @@ def test_metrics_report_the_queue_up_when_it_is(raw: Raw) -> None:
     assert status == 200
     assert 'spotq_up{dependency="queue"} 1.0' in text.decode()
     assert 'spotq_queue_messages{kind="visible",queue="normal"} 0.0' in text.decode()
+
+
+class FullDisk:
+    """A blob store on a disk with no space left: every write fails as the OS reports it."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+
+    def put(self, key: str, data: bytes) -> None:
+        raise storage_error(f"cannot write blob {key!r}", OSError(errno.ENOSPC, "No space left"))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+
+def test_a_full_blob_disk_is_507_and_nothing_is_recorded(stack: EmbeddedStack, raw: Raw) -> None:
+    service = _runtime(stack).service
+    real, service.blobs = service.blobs, FullDisk(service.blobs)
+    form, content_type = encode_multipart({}, "a.wav", b"RIFF")
+    reply = raw.send("POST", "/v1/jobs", form, {"Content-Type": content_type})
+    assert "not recorded" in _error(reply, 507, "StorageFull")
+    claim_checked = {"input": {"text": "x" * 300_000}}  # over claim_check_bytes: goes to a blob
+    assert "not recorded" in _error(raw.post_json("/v1/jobs", claim_checked), 507, "StorageFull")
+    assert _job_count(raw) == 0
+    service.blobs = real
+    assert raw.post_json("/v1/jobs", claim_checked)[0] == 201

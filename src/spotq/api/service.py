@@ -92,6 +92,8 @@ class JobService:
                 outcomes.append(self._prepare(sub, now_s))
             except InvalidInput as exc:
                 outcomes.append(exc)
+            except StorageError as exc:  # a claim-checked input or an upload could not be kept
+                raise _not_recorded(exc, len(subs)) from None
         prepared = [o for o in outcomes if not isinstance(o, InvalidInput)]
         recorded = iter(self._record(prepared))
         return [o if isinstance(o, InvalidInput) else next(recorded) for o in outcomes]
