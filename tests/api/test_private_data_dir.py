@@ -44,6 +44,7 @@ def test_a_stack_data_dir_is_private(tmp_path: Path) -> None:
     ours = [
         "stack.json", "jobs.db", "jobs.db-wal", "jobs.db-shm",
         "api-outbox.db", "api-outbox.db-wal", "api-outbox.db-shm",
+        "sqs.db", "sqs.db-wal", "sqs.db-shm", "sqs-server.log",
     ]  # fmt: skip
     for name in ours:
         path = data_dir / name

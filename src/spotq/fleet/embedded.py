@@ -14,10 +14,10 @@ from spotq.app import App
 from spotq.clock import Clock, SystemClock
 from spotq.fleet.apiserver import ApiServer
 from spotq.queues import ensure_queues, make_sqs_client
-from spotq.sqs.process import SqsServerProcess
-from spotq.sqs.server import RunningSqsServer, SqsServerConfig, start_server
+from spotq.sqs.process import LOG_FILE, SqsServerProcess
+from spotq.sqs.server import DB_FILE, RunningSqsServer, SqsServerConfig, start_server
 from spotq.stack import StackConfig
-from spotq.storage.private import private_dir, write_private
+from spotq.storage.private import private_dir, private_file, write_private
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,8 @@ class EmbeddedStack:
     def _start(self) -> EmbeddedStack:
         # 0700: it holds job inputs, results and the stack's config (files inside are 0600).
         private_dir(self.data_dir, tighten=True)
+        for name in (DB_FILE, LOG_FILE):  # the queue server's: SQLite's -wal/-shm take this mode
+            private_file(self.data_dir / name)
         config = SqsServerConfig(
             host="127.0.0.1", port=self.options.sqs_port, data_dir=self.data_dir
         )
