@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import json
 import logging
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
 from spotq.api.client import encode_multipart
+from spotq.api.outbox import Outbox
 from spotq.api.reconciler import ReconcileLog
-from spotq.api.service import Reconciled
+from spotq.api.service import JobService, Reconciled, Submission
+from spotq.clock import SystemClock
 from spotq.fleet.embedded import EmbeddedStack
 from spotq.jobs import JobMessage
 from spotq.queues import make_sqs_client
@@ -101,15 +104,25 @@ def test_a_message_the_queue_refuses_fails_its_job_at_once(stack: EmbeddedStack,
     assert again["state"] == "failed"
 
 
-def test_the_reconciler_counts_what_it_sent(stack: EmbeddedStack, raw: Raw) -> None:
+def test_the_reconciler_counts_what_it_sent(stack: EmbeddedStack, tmp_path: Path) -> None:
     rt = _runtime(stack)
-    service = rt.service
-    service.reconcile_after_s = 0.0  # every outbox entry is due at once
-    assert stack._sqs is not None and isinstance(stack._sqs, SqsServerProcess)
+    # A service of its own (own outbox, entries due at once) on the stack's stores and queues,
+    # so that the API's background reconciler does not send these entries first.
+    service = JobService(
+        app=rt.service.app,
+        jobs=rt.service.jobs,
+        blobs=rt.service.blobs,
+        queues=rt.service.queues,
+        outbox=Outbox(tmp_path / "outbox.db"),
+        clock=SystemClock(),
+        claim_check_bytes=rt.settings.claim_check_bytes,
+        reconcile_after_s=0.0,
+    )
+    assert isinstance(stack._sqs, SqsServerProcess)
     port = urlsplit(stack._sqs.endpoint_url).port
     assert port is not None
     stack._sqs.stop()
-    ids = [raw.post_json("/v1/jobs", {"input": {"n": n}})[1]["id"] for n in range(3)]
+    ids = [service.submit(Submission({"n": n}))[0].job_id for n in range(3)]
     outcome = service.reconcile()
     assert (outcome.sent, outcome.waiting, outcome.refused) == (0, 3, 0)
     assert outcome.reasons and "connect" in outcome.reasons[0].lower()

@@ -90,20 +90,6 @@ def parse_json(raw: bytes | str, what: str) -> Any:
         raise InvalidInput(f"{what} is nested too deeply to parse") from None
 
 
-def check_depth(value: Any, max_depth: int, what: str) -> None:
-    """InvalidInput if `value` nests objects/arrays deeper than `max_depth` ({} is 1 deep): every
-    process that handles the job parses it again, and deep enough nesting fails there."""
-    stack = [(value, 1)] if isinstance(value, dict | list) else []
-    while stack:
-        item, depth = stack.pop()
-        if depth > max_depth:
-            raise InvalidInput(f"{what}: nested deeper than the limit of {max_depth} levels")
-        children = (
-            item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
-        )
-        stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
-
-
 def validate(model: type[M], data: Any) -> M:
     """Validate into a model; a failure names each bad field and what was wrong."""
     try:

@@ -63,7 +63,6 @@ def _submission(rt: ApiRuntime, fields: Any, key: str | None, upload: Any = None
     body = bodies.validate(SubmitBody, fields)
     if body.app is not None and body.app != rt.service.app:
         raise UnknownApp(f"this API serves app {rt.service.app!r}, not {body.app!r}")
-    bodies.check_depth(body.input, rt.settings.max_input_depth, "input")
     if upload is None:
         return Submission(body.input, body.priority, key)
     return Submission(body.input, body.priority, key, upload.data, upload.filename)

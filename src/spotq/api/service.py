@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -12,7 +13,7 @@ from typing import Any
 from spotq.api.errors import InvalidInput, NotFinished, UnknownJob
 from spotq.api.gateway import QueueGateway, SendFailure
 from spotq.api.outbox import Outbox, Pending
-from spotq.api.wire import carriable_body, check_text
+from spotq.api.wire import carriable_body, check_depth, check_text
 from spotq.clock import Clock
 from spotq.errors import StorageError
 from spotq.jobs import JobMessage, JobRecord, JobState, Priority
@@ -60,6 +61,7 @@ class JobService:
         clock: Clock,
         claim_check_bytes: int,
         reconcile_after_s: float = 10.0,
+        max_input_depth: int = 100,
     ) -> None:
         self.app = app
         self.jobs = jobs
@@ -69,6 +71,8 @@ class JobService:
         self.clock = clock
         self.claim_check_bytes = claim_check_bytes
         self.reconcile_after_s = reconcile_after_s
+        self.max_input_depth = max_input_depth
+        self._reconciling = threading.Lock()  # one pass at a time, or both would send an entry
 
     def submit(self, sub: Submission) -> tuple[JobRecord, bool]:
         """Record and enqueue one job; with a known idempotency key return that job, unsent."""
@@ -140,7 +144,11 @@ class JobService:
         message = JobMessage(
             job_id, self.app, sub.input, filename=sub.filename, submitted_at_s=now_s
         )
-        body = carriable_body(message.encode())
+        try:
+            body = carriable_body(message.encode())
+        except RecursionError:
+            raise InvalidInput(f"input: nested deeper than {self.max_input_depth} levels") from None
+        check_depth(sub.input, body, self.max_input_depth, "input")
         input_ref = None
         if sub.data is not None:
             input_ref = input_key(job_id)
@@ -193,6 +201,10 @@ class JobService:
 
     def reconcile(self) -> Reconciled:
         """Send outbox entries left by failed enqueues or crashes; say what really happened."""
+        with self._reconciling:
+            return self._reconcile()
+
+    def _reconcile(self) -> Reconciled:
         due = self.outbox.due(self.clock.now() - self.reconcile_after_s)
         records = get_many(self.jobs, [entry.job_id for entry in due])
         resend: list[Pending] = []
