@@ -242,3 +242,24 @@ def test_a_full_blob_disk_is_507_and_nothing_is_recorded(stack: EmbeddedStack, r
     assert _job_count(raw) == 0
     service.blobs = real
     assert raw.post_json("/v1/jobs", claim_checked)[0] == 201
+
+
+class BrokenStore:
+    """A job store with a bug in it: every read raises something spotq does not expect."""
+
+    def __getattr__(self, name: str) -> Any:
+        def broken(*args: Any, **kwargs: Any) -> Any:
+            raise RuntimeError("a bug")
+
+        return broken
+
+
+def test_a_bug_is_a_500_in_the_documented_body(stack: EmbeddedStack, raw: Raw) -> None:
+    service = _runtime(stack).service
+    real, service.jobs = service.jobs, BrokenStore()
+    try:
+        detail = _error(raw.send("GET", "/v1/jobs/abc"), 500, "InternalError")
+        assert "RuntimeError" in detail and "a bug" not in detail  # no internals leak out
+    finally:
+        service.jobs = real
+    assert raw.send("GET", "/v1/jobs/abc")[0] == 404
