@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +18,10 @@ import pytest
 from spotq.api.client import JobsClient
 from spotq.app import App
 from spotq.fleet.embedded import EmbeddedStack, StackOptions
+from spotq.jobs import TERMINAL_STATES
+from spotq.queues import make_sqs_client
+from spotq.storage.factory import open_blob_store, open_job_store
+from spotq.worker.runtime import Worker, WorkerConfig
 
 UPLOAD_LIMIT_BYTES = 64 * 1024
 
@@ -55,8 +62,12 @@ class Raw:
         return self.send("POST", path, body, {"Content-Type": "application/json", **headers})
 
 
+def echo_app() -> App:
+    return App("echo", handler=lambda model, jobs: [j.input for j in jobs])
+
+
 def start_stack(tmp_path: Path, api_key: str | None = None) -> EmbeddedStack:
-    app = App("echo", handler=lambda model, jobs: [j.input for j in jobs])
+    app = echo_app()
     options = StackOptions(
         data_dir=tmp_path / "stack", api_key=api_key, max_upload_bytes=UPLOAD_LIMIT_BYTES
     )
@@ -82,3 +93,42 @@ def client(stack: EmbeddedStack) -> Iterator[JobsClient]:
     c = JobsClient(stack.api_url)
     yield c
     c.close()
+
+
+@contextlib.contextmanager
+def running_worker(stack: EmbeddedStack) -> Iterator[Worker]:
+    """A real worker (in a thread) on the stack's queues and stores, drained on exit."""
+    assert stack.stack is not None
+    config = stack.stack
+    worker = Worker(
+        stack.app,
+        config,
+        sqs=make_sqs_client(config),
+        blobs=open_blob_store(config.blob_url),
+        jobs=open_job_store(config.jobs_url),
+        config=WorkerConfig(grace_s=5, poll_wait_s=1),
+    )
+    thread = threading.Thread(target=worker.run, name="test-worker", daemon=True)
+    thread.start()
+    try:
+        yield worker
+    finally:
+        worker.request_drain("test over")
+        thread.join(30)
+
+
+def wait_final(raw: Raw, job_ids: Iterable[str], timeout_s: float = 60.0) -> dict[str, Any]:
+    """Each job as the API shows it once it is in a final state (fails the test on timeout)."""
+    final: dict[str, Any] = {}
+    waiting = set(job_ids)
+    deadline = time.monotonic() + timeout_s
+    while waiting and time.monotonic() < deadline:
+        for job_id in sorted(waiting):
+            status, job = raw.send("GET", f"/v1/jobs/{job_id}")
+            assert status == 200, job
+            if job["state"] in TERMINAL_STATES:
+                final[job_id] = job
+                waiting.discard(job_id)
+        time.sleep(0.1)
+    assert not waiting, f"{len(waiting)} jobs never reached a final state"
+    return final

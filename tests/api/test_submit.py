@@ -105,7 +105,7 @@ def test_outbox_reconcile_sends_a_recorded_but_unsent_job(stack: EmbeddedStack) 
     service.jobs.create(record)
     _orphan, orphan_pending = service._prepare(Submission({"never": True}), 0.0)
     service.outbox.add([orphan_pending])  # crashed before its record was written
-    assert service.reconcile() == 1
+    assert service.reconcile().sent == 1
     assert len(service.outbox) == 0
     [message] = _messages(stack, service.queues.normal_url)
     assert message.job_id == record.job_id

@@ -10,14 +10,14 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from spotq import __version__
 from spotq.api import routes_health, routes_jobs
 from spotq.api.bodies import describe
-from spotq.api.errors import InvalidInput
+from spotq.api.errors import InternalError, InvalidInput, RequestTimeout
 from spotq.api.middleware import GuardAndMeasure
+from spotq.api.reconciler import reconcile_forever
 from spotq.api.responses import error_response
 from spotq.api.runtime import ApiRuntime, build_runtime
 from spotq.api.settings import ApiSettings
@@ -32,7 +32,7 @@ def create_app(settings: ApiSettings, runtime: ApiRuntime | None = None) -> Fast
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        task = asyncio.create_task(_reconcile_forever(rt))
+        task = asyncio.create_task(reconcile_forever(rt.service, rt.settings.reconcile_interval_s))
         try:
             yield
         finally:
@@ -48,12 +48,14 @@ def create_app(settings: ApiSettings, runtime: ApiRuntime | None = None) -> Fast
     app.include_router(routes_jobs.router)
     app.include_router(routes_health.router)
     _add_error_handlers(app)
-    app.add_middleware(GuardAndMeasure, api_key=settings.api_key, metrics=rt.metrics)
+    app.add_middleware(GuardAndMeasure, api_key=settings.api_key or None, metrics=rt.metrics)
     return app
 
 
 def _add_error_handlers(app: FastAPI) -> None:
     async def on_spotq_error(_: Request, exc: Exception) -> JSONResponse:
+        if isinstance(exc, RequestTimeout):  # the rest of its body may still come: hang up
+            return error_response(exc, headers={"Connection": "close"})
         return error_response(exc)
 
     async def on_validation(_: Request, exc: Exception) -> JSONResponse:
@@ -64,19 +66,11 @@ def _add_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, HTTPException)
         return error_response(exc, exc.status_code)
 
+    async def on_bug(_: Request, exc: Exception) -> JSONResponse:
+        # Starlette logs the traceback itself; the client still gets the documented body.
+        return error_response(InternalError(f"{type(exc).__name__}: an unexpected error"), 500)
+
     app.add_exception_handler(SpotqError, on_spotq_error)
+    app.add_exception_handler(Exception, on_bug)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(HTTPException, on_http)
-
-
-async def _reconcile_forever(rt: ApiRuntime) -> None:
-    """Send messages whose enqueue failed or was cut short (see spotq.api.outbox)."""
-    while True:
-        await asyncio.sleep(rt.settings.reconcile_interval_s)
-        try:
-            sent = await run_in_threadpool(rt.service.reconcile)
-        except Exception:
-            log.exception("outbox reconcile failed; retrying")
-            continue
-        if sent:
-            log.warning("reconciler enqueued %d jobs left by failed enqueues", sent)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -11,7 +12,13 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.types import Message
 
-from spotq.api.errors import BadRequest, InvalidInput, PayloadTooLarge, UnsupportedMediaType
+from spotq.api.errors import (
+    BadRequest,
+    InvalidInput,
+    PayloadTooLarge,
+    RequestTimeout,
+    UnsupportedMediaType,
+)
 
 _FORM_OVERHEAD_BYTES = 64 * 1024  # boundaries, headers and the small text fields of a form
 _FORM_FIELDS = frozenset({"file", "input", "priority", "app"})
@@ -32,8 +39,19 @@ def require_media(request: Request, *allowed: str) -> str:
     return kind
 
 
-def limited(request: Request, limit_bytes: int, what: str, limit_text: str = "") -> Request:
-    """A copy of the request whose body stops with PayloadTooLarge once `limit_bytes` pass."""
+@dataclass(frozen=True)
+class BodyLimits:
+    """How much of a body to take and how long to wait for each piece of it."""
+
+    max_bytes: int
+    read_timeout_s: float
+
+
+def limited(request: Request, limits: BodyLimits, what: str, limit_text: str = "") -> Request:
+    """A copy of the request whose body stops with PayloadTooLarge once `limits.max_bytes` pass,
+    and with RequestTimeout when the client sends nothing for `limits.read_timeout_s` (a body
+    shorter than its Content-Length would otherwise hold the request open for ever)."""
+    limit_bytes = limits.max_bytes
     limit_text = limit_text or f"the limit is {limit_bytes} bytes"
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit_bytes:
@@ -43,7 +61,13 @@ def limited(request: Request, limit_bytes: int, what: str, limit_text: str = "")
 
     async def counting_receive() -> Message:
         nonlocal seen
-        message = await receive()
+        try:
+            message = await asyncio.wait_for(receive(), limits.read_timeout_s)
+        except TimeoutError:
+            raise RequestTimeout(
+                f"{what} stopped arriving: nothing for {limits.read_timeout_s:g} s "
+                f"after {seen} bytes"
+            ) from None
         seen += len(message.get("body", b""))
         if seen > limit_bytes:
             raise PayloadTooLarge(f"{what} is over {limit_bytes} bytes; {limit_text}")
@@ -52,8 +76,8 @@ def limited(request: Request, limit_bytes: int, what: str, limit_text: str = "")
     return Request(request.scope, counting_receive)
 
 
-async def read_json(request: Request, limit_bytes: int) -> Any:
-    raw = await limited(request, limit_bytes, "the JSON body").body()
+async def read_json(request: Request, limits: BodyLimits) -> Any:
+    raw = await limited(request, limits, "the JSON body").body()
     return parse_json(raw, "the request body")
 
 
@@ -62,6 +86,8 @@ def parse_json(raw: bytes | str, what: str) -> Any:
         return json.loads(raw)
     except ValueError as exc:
         raise BadRequest(f"{what} is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise InvalidInput(f"{what} is nested too deeply to parse") from None
 
 
 def validate(model: type[M], data: Any) -> M:
@@ -87,11 +113,11 @@ class Upload:
     data: bytes
 
 
-async def read_upload(request: Request, max_upload_bytes: int) -> Upload:
+async def read_upload(request: Request, max_upload_bytes: int, read_timeout_s: float) -> Upload:
     """Parse a multipart form with one `file` part and optional `input`, `priority`, `app`."""
-    body_limit = max_upload_bytes + _FORM_OVERHEAD_BYTES
+    limits = BodyLimits(max_upload_bytes + _FORM_OVERHEAD_BYTES, read_timeout_s)
     limit_text = f"uploaded files are limited to {max_upload_bytes} bytes"
-    request = limited(request, body_limit, "the upload", limit_text)
+    request = limited(request, limits, "the upload", limit_text)
     form = await request.form(max_files=1, max_fields=8)
     try:
         unknown = set(form.keys()) - _FORM_FIELDS

@@ -29,6 +29,9 @@ class DeadLetters:
         self.jobs = jobs
         self.clock = clock
         self._seen: set[str] = set()  # message ids already reconciled by this process
+        # The DLQ depth at the last peek: every peek is a receive that raises each message's
+        # receive count, so an unchanged depth (nothing new arrived) is not peeked again.
+        self._peeked_depth: int | None = None
 
     def peek(self, limit: int = 100) -> list[DeadLetter]:
         letters = []
@@ -49,13 +52,19 @@ class DeadLetters:
         for job_id in job_ids:
             self.jobs.requeue(job_id)
         self._seen.difference_update(x.message_id for x in letters)
+        self._peeked_depth = None
         handle = self.queues.start_redrive() if letters else None
         return handle, job_ids
 
     def reconcile(self) -> int:
         """Mark jobs whose messages sit in the DLQ but whose records are not finished as dead."""
-        if self.queues.depth(self.queues.dlq_url).visible == 0 or self.queues.redrive_running():
+        visible = self.queues.depth(self.queues.dlq_url).visible
+        if visible == 0:
+            self._peeked_depth = 0
             return 0
+        if visible == self._peeked_depth or self.queues.redrive_running():
+            return 0
+        self._peeked_depth = visible
         marked = 0
         for letter in self.peek(limit=1000):
             if letter.message_id in self._seen:

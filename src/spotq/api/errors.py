@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from spotq.errors import ConfigError, ServiceError, SpotqError, StorageError
+from spotq.storage.errors import StorageFull
 
 
 class ApiError(SpotqError):
@@ -45,9 +46,18 @@ class NotReady(ApiError):
     """A dependency (the queue, a store) is unreachable."""
 
 
+class RequestTimeout(ApiError):
+    """The client stopped sending its request body before it was complete."""
+
+
+class InternalError(ApiError):
+    """A bug: an error spotq did not expect. Reported with the documented body, never a trace."""
+
+
 # Most specific class first: the first match wins. Anything not listed is a bug (500).
 STATUS_BY_ERROR: tuple[tuple[type[Exception], int], ...] = (
     (BadRequest, 400),
+    (RequestTimeout, 408),
     (Unauthorized, 401),
     (UnknownApp, 404),
     (UnknownJob, 404),
@@ -57,6 +67,7 @@ STATUS_BY_ERROR: tuple[tuple[type[Exception], int], ...] = (
     (InvalidInput, 422),
     (ConfigError, 400),
     (NotReady, 503),
+    (StorageFull, 507),  # before StorageError, its base
     (StorageError, 503),
     (ServiceError, 503),
 )

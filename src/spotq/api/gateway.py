@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
+
+from botocore.exceptions import BotoCoreError, ClientError
 
 from spotq.api.errors import NotReady
 from spotq.stack import StackConfig
@@ -18,6 +20,24 @@ from spotq.stack import StackConfig
 SEND_BATCH_MAX = 10  # an SQS SendMessageBatch limit
 SEND_CONCURRENCY = 4
 _DEPTH_ATTRS = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+T = TypeVar("T")
+
+
+def queue_call(what: str, call: Callable[[], T]) -> T:
+    """Run one queue operation; an unreachable or failing queue becomes NotReady (503)."""
+    try:
+        return call()
+    except (BotoCoreError, ClientError, OSError) as exc:
+        raise NotReady(f"the queue server did not answer {what}: {exc}") from None
+
+
+@dataclass(frozen=True)
+class SendFailure:
+    """Why one message was not enqueued. `permanent`: the queue refused this message itself
+    (a sender fault such as InvalidMessageContents), so sending it again cannot succeed."""
+
+    reason: str
+    permanent: bool
 
 
 @dataclass(frozen=True)
@@ -68,25 +88,32 @@ class QueueGateway:
         with self._sent_lock:
             self._sent += count
 
-    def send_many(self, bodies: Sequence[tuple[str, str]], *, high: bool) -> set[str]:
+    def send_many(self, bodies: Sequence[tuple[str, str]], *, high: bool) -> dict[str, SendFailure]:
         """Send (id, body) pairs in batches of ten, a few batches in flight at once (a round trip
-        costs more than the work); return the ids that failed."""
+        costs more than the work); return the ids that failed, with why."""
         url = self.high_url if high else self.normal_url
         chunks = [bodies[i : i + SEND_BATCH_MAX] for i in range(0, len(bodies), SEND_BATCH_MAX)]
         if len(chunks) == 1:
             return self._send_chunk(url, chunks[0])
-        failed: set[str] = set()
+        failed: dict[str, SendFailure] = {}
         for chunk_failed in self._pool.map(lambda c: self._send_chunk(url, c), chunks):
-            failed |= chunk_failed
+            failed.update(chunk_failed)
         return failed
 
-    def _send_chunk(self, url: str, chunk: Sequence[tuple[str, str]]) -> set[str]:
+    def _send_chunk(self, url: str, chunk: Sequence[tuple[str, str]]) -> dict[str, SendFailure]:
         entries = [{"Id": str(i), "MessageBody": body} for i, (_, body) in enumerate(chunk)]
         try:
             reply = self._client.send_message_batch(QueueUrl=url, Entries=entries)
-        except Exception:
-            return {job_id for job_id, _ in chunk}
-        failed = {chunk[int(f["Id"])][0] for f in reply.get("Failed", [])}
+        except Exception as exc:  # the whole call failed: the queue is down or overloaded
+            failure = SendFailure(f"{type(exc).__name__}: {exc}", permanent=False)
+            return {job_id: failure for job_id, _ in chunk}
+        failed = {
+            chunk[int(f["Id"])][0]: SendFailure(
+                f"{f.get('Code', 'Failed')}: {f.get('Message', '')}",
+                permanent=bool(f.get("SenderFault")),
+            )
+            for f in reply.get("Failed", [])
+        }
         self._count_sent(len(chunk) - len(failed))
         return failed
 

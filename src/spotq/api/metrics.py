@@ -9,7 +9,9 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from spotq.api.gateway import QueueGateway
+from spotq.api.errors import NotReady
+from spotq.api.gateway import QueueDepth, QueueGateway, queue_call
+from spotq.errors import SpotqError
 from spotq.storage.base import JobStore
 
 
@@ -20,18 +22,36 @@ class _StateCollector(Collector):
         self._app, self._jobs, self._queues = app, jobs, queues
 
     def collect(self) -> Iterator[Any]:
+        # Each source is read on its own: with the queue server or the job store down, the
+        # scrape still answers with what it can, and spotq_up says what it could not read.
+        up = GaugeMetricFamily("spotq_up", "Whether a dependency answered", labels=["dependency"])
         jobs = GaugeMetricFamily("spotq_jobs", "Jobs by state", labels=["state"])
-        for state, count in self._jobs.count_by_state(self._app).items():
-            jobs.add_metric([state.value], count)
-        yield jobs
+        try:
+            counts = self._jobs.count_by_state(self._app)
+        except SpotqError:
+            up.add_metric(["job_store"], 0)
+        else:
+            up.add_metric(["job_store"], 1)
+            for state, count in counts.items():
+                jobs.add_metric([state.value], count)
+            yield jobs
         depth = GaugeMetricFamily("spotq_queue_messages", "Queue depth", labels=["queue", "kind"])
         urls = {"normal": self._queues.normal_url, "high": self._queues.high_url}
         urls["dlq"] = self._queues.dlq_url
-        for name, url in urls.items():
-            d = self._queues.depth(url)
-            depth.add_metric([name, "visible"], d.visible)
-            depth.add_metric([name, "in_flight"], d.in_flight)
-        yield depth
+        try:
+            depths = {name: self._depth(url) for name, url in urls.items()}
+        except NotReady:
+            up.add_metric(["queue"], 0)
+        else:
+            up.add_metric(["queue"], 1)
+            for name, d in depths.items():
+                depth.add_metric([name, "visible"], d.visible)
+                depth.add_metric([name, "in_flight"], d.in_flight)
+            yield depth
+        yield up
+
+    def _depth(self, url: str) -> QueueDepth:
+        return queue_call("GetQueueAttributes", lambda: self._queues.depth(url))
 
 
 class ApiMetrics:

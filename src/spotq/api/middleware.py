@@ -30,8 +30,7 @@ class GuardAndMeasure:
 
         try:
             headers = dict(scope.get("headers", []))
-            auth = headers.get(b"authorization", b"").decode("latin-1") or None
-            check_bearer(scope["path"], auth, self.api_key)
+            check_bearer(scope["path"], headers.get(b"authorization"), self.api_key)
         except ApiError as exc:
             await error_response(exc)(scope, receive, send_status)
         else:

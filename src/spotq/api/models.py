@@ -77,8 +77,8 @@ class JobList(BaseModel):
 
 class DlqEntry(BaseModel):
     job_id: str | None
-    message_id: str
-    receive_count: int
+    message_id: str | None  # None: listed from the job store, not read from the queue
+    receive_count: int  # receives the job used in its queue (its attempts)
     attempts: int | None
     last_error: str | None
     state: JobState | None

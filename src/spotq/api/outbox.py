@@ -12,9 +12,13 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
+
+from spotq.storage.errors import storage_error
+from spotq.storage.private import private_dir, private_file
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
@@ -24,6 +28,7 @@ CREATE TABLE IF NOT EXISTS outbox (
     added_s REAL NOT NULL
 )
 """
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -38,41 +43,63 @@ class Outbox:
     """A small SQLite table of messages recorded but not yet known to be enqueued."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute(_SCHEMA)
+        self._path = path
         self._lock = threading.Lock()
+        try:
+            private_file(private_dir(path.parent) / path.name)
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute(_SCHEMA)
+        except (sqlite3.Error, OSError) as exc:
+            raise storage_error(f"outbox {str(path)!r}", exc) from None
+
+    def _run(self, work: Callable[[sqlite3.Connection], T], transaction: bool = True) -> T:
+        """`work` under the lock (in one transaction); SQLite errors become StorageError
+        (StorageFull for a full disk), and a failed transaction never stays open."""
+        with self._lock:
+            try:
+                if not transaction:
+                    return work(self._db)
+                self._db.execute("BEGIN")
+                try:
+                    result = work(self._db)
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    if self._db.in_transaction:
+                        self._db.execute("ROLLBACK")
+                    raise
+                return result
+            except sqlite3.Error as exc:
+                raise storage_error(f"outbox {str(self._path)!r}", exc) from None
 
     def add(self, entries: Iterable[Pending]) -> None:
         rows = [(e.job_id, int(e.high), e.body, e.added_s) for e in entries]
-        with self._lock:
-            self._db.execute("BEGIN")
-            self._db.executemany("INSERT OR REPLACE INTO outbox VALUES (?, ?, ?, ?)", rows)
-            self._db.execute("COMMIT")
+        self._run(
+            lambda db: db.executemany("INSERT OR REPLACE INTO outbox VALUES (?, ?, ?, ?)", rows)
+        )
 
     def remove(self, job_ids: Iterable[str]) -> None:
         rows = [(job_id,) for job_id in job_ids]
-        with self._lock:
-            self._db.execute("BEGIN")
-            self._db.executemany("DELETE FROM outbox WHERE job_id = ?", rows)
-            self._db.execute("COMMIT")
+        self._run(lambda db: db.executemany("DELETE FROM outbox WHERE job_id = ?", rows))
 
     def due(self, older_than_s: float, limit: int = 500) -> list[Pending]:
         """Entries added before `older_than_s` (epoch seconds), oldest first."""
-        with self._lock:
-            rows = self._db.execute(
+        rows = self._run(
+            lambda db: db.execute(
                 "SELECT job_id, high, body, added_s FROM outbox WHERE added_s < ? "
                 "ORDER BY added_s LIMIT ?",
                 (older_than_s, limit),
-            ).fetchall()
+            ).fetchall(),
+            transaction=False,
+        )
         return [Pending(r[0], bool(r[1]), r[2], r[3]) for r in rows]
 
     def __len__(self) -> int:
-        with self._lock:
-            (count,) = self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()
-        return int(count)
+        rows = self._run(
+            lambda db: db.execute("SELECT COUNT(*) FROM outbox").fetchall(), transaction=False
+        )
+        return int(rows[0][0])
 
     def close(self) -> None:
         with self._lock:

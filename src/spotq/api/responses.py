@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from fastapi.responses import JSONResponse
 
 from spotq.api.errors import status_for
 
 
-def error_response(exc: Exception, status: int | None = None) -> JSONResponse:
+def error_response(
+    exc: Exception, status: int | None = None, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
     code = status if status is not None else status_for(exc)
-    return JSONResponse({"error": type(exc).__name__, "detail": str(exc)}, status_code=code)
+    # A detail may quote the client's own text, lone surrogates included, which UTF-8 (and so
+    # the JSON response) cannot hold: those are written as \uXXXX escapes instead.
+    detail = str(exc).encode("utf-8", "backslashreplace").decode("utf-8")
+    return JSONResponse(
+        {"error": type(exc).__name__, "detail": detail}, status_code=code, headers=headers
+    )

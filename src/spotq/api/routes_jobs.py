@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from spotq.api import bodies
 from spotq.api.errors import InvalidInput, UnknownApp, status_for
+from spotq.api.gateway import queue_call
 from spotq.api.models import (
     BatchBody,
     BatchItemResult,
@@ -25,6 +26,7 @@ from spotq.api.runtime import ApiRuntime
 from spotq.api.service import Submission
 from spotq.errors import SpotqError
 from spotq.jobs import JobState
+from spotq.storage.base import MAX_LIST_OFFSET
 
 router = APIRouter(prefix="/v1")
 
@@ -53,6 +55,10 @@ def _runtime(request: Request) -> ApiRuntime:
     return runtime
 
 
+def _limits(rt: ApiRuntime) -> bodies.BodyLimits:
+    return bodies.BodyLimits(rt.settings.max_json_bytes, rt.settings.body_read_timeout_s)
+
+
 def _submission(rt: ApiRuntime, fields: Any, key: str | None, upload: Any = None) -> Submission:
     body = bodies.validate(SubmitBody, fields)
     if body.app is not None and body.app != rt.service.app:
@@ -72,10 +78,12 @@ async def submit_job(
     rt = _runtime(request)
     kind = bodies.require_media(request, "application/json", "multipart/form-data")
     if kind == "application/json":
-        data = await bodies.read_json(request, rt.settings.max_json_bytes)
+        data = await bodies.read_json(request, _limits(rt))
         sub = _submission(rt, data, idempotency_key)
     else:
-        upload = await bodies.read_upload(request, rt.settings.max_upload_bytes)
+        upload = await bodies.read_upload(
+            request, rt.settings.max_upload_bytes, rt.settings.body_read_timeout_s
+        )
         sub = _submission(rt, upload.fields, idempotency_key, upload)
     record, created = await run_in_threadpool(rt.service.submit, sub)
     response.status_code = 201 if created else 200
@@ -102,7 +110,7 @@ async def submit_batch(request: Request) -> BatchResult:
     """Submit many JSON jobs: {"jobs": [{"input", "priority", "idempotency_key"}, ...]}."""
     rt = _runtime(request)
     bodies.require_media(request, "application/json")
-    batch = bodies.validate(BatchBody, await bodies.read_json(request, rt.settings.max_json_bytes))
+    batch = bodies.validate(BatchBody, await bodies.read_json(request, _limits(rt)))
     if len(batch.jobs) > rt.settings.max_batch_items:
         raise InvalidInput(f"jobs: at most {rt.settings.max_batch_items} items per batch")
     items: list[BatchItemResult | Submission] = []
@@ -110,7 +118,9 @@ async def submit_batch(request: Request) -> BatchResult:
         try:
             fields = dict(item)
             key = fields.pop("idempotency_key", None)
-            items.append(_submission(rt, fields, key if isinstance(key, str) else None))
+            if key is not None and not isinstance(key, str):
+                raise InvalidInput(f"idempotency_key: expected a string, got {type(key).__name__}")
+            items.append(_submission(rt, fields, key))
         except SpotqError as exc:
             items.append(BatchItemResult(status=status_for(exc), error=str(exc)))
     subs = [s for s in items if isinstance(s, Submission)]
@@ -121,7 +131,11 @@ async def submit_batch(request: Request) -> BatchResult:
         if isinstance(entry, BatchItemResult):
             out.append(entry)
             continue
-        record, created = next(results)
+        outcome = next(results)
+        if isinstance(outcome, InvalidInput):
+            out.append(BatchItemResult(status=status_for(outcome), error=str(outcome)))
+            continue
+        record, created = outcome
         created_by_priority[entry.priority.value] += int(created)
         out.append(BatchItemResult(status=201 if created else 200, job=JobView.of(record)))
     for priority, count in created_by_priority.items():  # one metric update per priority
@@ -147,7 +161,7 @@ def list_jobs(
     request: Request,
     state: JobState | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_LIST_OFFSET)] = 0,
 ) -> JobList:
     """Jobs of this app, oldest first, optionally of one state."""
     records = _runtime(request).service.list_jobs(state, limit, offset)
@@ -156,26 +170,28 @@ def list_jobs(
 
 @router.get("/dlq", response_model=DlqList)
 def list_dlq(request: Request, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> DlqList:
-    """Messages in the dead-letter queue with their job ids, states and last errors."""
+    """Dead jobs (their messages are in the dead-letter queue) with their attempts and last
+    errors. Read from the job store: receiving DLQ messages to list them would raise their
+    receive counts every time someone looked."""
     rt = _runtime(request)
-    letters = rt.dead_letters.peek(limit)
+    queues = rt.service.queues
+    depth = queue_call("GetQueueAttributes", lambda: queues.depth(queues.dlq_url))
     entries = [
         DlqEntry(
-            job_id=x.job_id,
-            message_id=x.message_id,
-            receive_count=x.receive_count,
-            attempts=x.record.attempts if x.record else None,
-            last_error=x.record.last_error if x.record else None,
-            state=x.record.state if x.record else None,
+            job_id=r.job_id,
+            message_id=None,
+            receive_count=r.attempts,
+            attempts=r.attempts,
+            last_error=r.last_error,
+            state=r.state,
         )
-        for x in letters
+        for r in rt.service.list_jobs(JobState.DEAD, limit, 0)
     ]
-    depth = rt.service.queues.depth(rt.service.queues.dlq_url)
     return DlqList(messages=entries, approximate_depth=depth.visible + depth.in_flight)
 
 
 @router.post("/dlq:redrive", response_model=RedriveResult)
 def redrive_dlq(request: Request) -> RedriveResult:
     """Move every DLQ message back to its queue and set those jobs back to queued."""
-    handle, job_ids = _runtime(request).dead_letters.redrive()
+    handle, job_ids = queue_call("the redrive", _runtime(request).dead_letters.redrive)
     return RedriveResult(task_handle=handle, moved_job_ids=job_ids)

@@ -54,6 +54,7 @@ def build_runtime(settings: ApiSettings, clock: Clock | None = None) -> ApiRunti
         clock=clock,
         claim_check_bytes=settings.claim_check_bytes,
         reconcile_after_s=settings.reconcile_after_s,
+        max_input_depth=settings.max_input_depth,
     )
     return ApiRuntime(
         settings=settings,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from spotq.api.auth import check_api_key
 from spotq.app import AppOptions
 from spotq.errors import ConfigError
 from spotq.net import is_loopback
@@ -30,6 +31,8 @@ class ApiSettings:
     max_batch_items: int = 1000
     reconcile_interval_s: float = 2.0
     reconcile_after_s: float = 10.0  # an outbox entry this old was left by a failed enqueue
+    max_input_depth: int = 100  # deepest nesting of objects/arrays in a job's input
+    body_read_timeout_s: float = 30.0  # longest wait for the next piece of a request body
 
     def __post_init__(self) -> None:
         if not is_loopback(self.host) and not self.api_key:
@@ -37,7 +40,12 @@ class ApiSettings:
                 f"api host {self.host!r} is not a loopback address: an API key is required "
                 "(--api-key or SPOTQ_API_KEY)"
             )
-        for name in ("max_upload_bytes", "max_json_bytes", "claim_check_bytes", "max_batch_items"):
+        if self.api_key:  # an empty key (e.g. SPOTQ_API_KEY="") means none
+            check_api_key(self.api_key)
+        if self.body_read_timeout_s <= 0:
+            raise ConfigError("api setting body_read_timeout_s must be > 0")
+        positive = ("max_upload_bytes", "max_json_bytes", "claim_check_bytes", "max_batch_items")
+        for name in (*positive, "max_input_depth"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"api setting {name} must be > 0")
 

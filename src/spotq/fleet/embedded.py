@@ -15,9 +15,10 @@ from spotq.clock import Clock, SystemClock
 from spotq.fleet.apiserver import ApiServer
 from spotq.fleet.sqs_watch import QueueServerWatch
 from spotq.queues import ensure_queues, make_sqs_client
-from spotq.sqs.process import SqsServerProcess
-from spotq.sqs.server import RunningSqsServer, SqsServerConfig, start_server
+from spotq.sqs.process import LOG_FILE, SqsServerProcess
+from spotq.sqs.server import DB_FILE, RunningSqsServer, SqsServerConfig, start_server
 from spotq.stack import StackConfig
+from spotq.storage.private import private_dir, private_file, write_private
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,10 @@ class EmbeddedStack:
             raise
 
     def _start(self) -> EmbeddedStack:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        # 0700: it holds job inputs, results and the stack's config (files inside are 0600).
+        private_dir(self.data_dir, tighten=True)
+        for name in (DB_FILE, LOG_FILE):  # the queue server's: SQLite's -wal/-shm take this mode
+            private_file(self.data_dir / name)
         config = SqsServerConfig(
             host="127.0.0.1", port=self.options.sqs_port, data_dir=self.data_dir
         )
@@ -70,7 +74,7 @@ class EmbeddedStack:
             jobs_url=f"sqlite:///{self.data_dir / 'jobs.db'}",
             sqs_signed=False,  # our own loopback server, which checks no signatures
         )
-        self.stack_config_path.write_text(self.stack.to_json())
+        write_private(self.stack_config_path, self.stack.to_json().encode())
         ensure_queues(make_sqs_client(self.stack), self.stack, self.app.options)
         settings = ApiSettings(
             stack=self.stack,

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO
 
 from spotq.clock import Clock
+from spotq.fleet.environment import worker_environment
 from spotq.worker.parent import ENV_PARENT_FD
 
 log = logging.getLogger("spotq.fleet")
@@ -128,13 +129,14 @@ class WorkerPool:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         log_file = log_path.open("wb")
         read_fd = self._parent_read_fd()
-        env = {**os.environ, **self.extra_env, ENV_PARENT_FD: str(read_fd)}
+        env = {**worker_environment(os.environ), **self.extra_env, ENV_PARENT_FD: str(read_fd)}
         process = subprocess.Popen(
             self.command(status_path),
             stdout=log_file,
             stderr=subprocess.STDOUT,
             env=env,
             pass_fds=(read_fd,),
+            umask=0o077,  # its logs and status file are private, like the rest of the data dir
         )
         worker = Worker(n, process, status_path, log_path, self.clock.monotonic(), log_file)
         self.workers.append(worker)

@@ -11,14 +11,15 @@ from spotq.errors import ConfigError
 from spotq.jobs import JobRecord, JobState
 
 MAX_LIST_LIMIT = 1000
+MAX_LIST_OFFSET = 2**63 - 1  # SQLite's largest integer; beyond it binding the offset fails
 
 
 def check_page(limit: int, offset: int) -> None:
     """Validate a job listing's page: the same bounds for every job store."""
     if not 1 <= limit <= MAX_LIST_LIMIT:
         raise ConfigError(f"limit: expected 1..{MAX_LIST_LIMIT}, got {limit}")
-    if offset < 0:
-        raise ConfigError(f"offset: expected >= 0, got {offset}")
+    if not 0 <= offset <= MAX_LIST_OFFSET:
+        raise ConfigError(f"offset: expected 0..{MAX_LIST_OFFSET}, got {offset}")
 
 
 @functools.cache

@@ -13,6 +13,8 @@ from pathlib import Path
 from fsspec.implementations.local import LocalFileSystem
 
 from spotq.errors import StorageError
+from spotq.storage.errors import storage_error
+from spotq.storage.private import DIR_MODE, FILE_MODE, private_dir
 
 # Keys are made by spotq (inputs/<job id>, results/<job id>.json); anything else is refused so a
 # key can never climb out of the base directory.
@@ -33,9 +35,9 @@ class LocalBlobStore:
         self._fs = LocalFileSystem()
         self._base = Path(base_dir).expanduser().resolve()
         try:
-            self._fs.makedirs(str(self._base), exist_ok=True)
+            private_dir(self._base)
         except OSError as exc:
-            raise StorageError(f"blob directory {str(self._base)!r}: {exc}") from None
+            raise storage_error(f"blob directory {str(self._base)!r}", exc) from None
 
     @property
     def base_dir(self) -> Path:
@@ -49,14 +51,16 @@ class LocalBlobStore:
         parent = os.path.dirname(path)
         tmp = os.path.join(parent, f".tmp-{uuid.uuid4().hex}")
         try:
-            self._fs.makedirs(parent, exist_ok=True)
-            with self._fs.open(tmp, "wb") as handle:
+            os.makedirs(parent, mode=DIR_MODE, exist_ok=True)
+            # Created 0600 by the open itself: inputs and results are the users' data.
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+            with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
             # os.replace is an atomic rename on POSIX (fsspec's mv may copy across devices).
             os.replace(tmp, path)
         except OSError as exc:
             _remove_quietly(tmp)
-            raise StorageError(f"cannot write blob {key!r}: {exc}") from None
+            raise storage_error(f"cannot write blob {key!r}", exc) from None
 
     def get(self, key: str) -> bytes:
         path = self._path(key)

@@ -17,6 +17,8 @@ from typing import Any, TypeVar
 from spotq.errors import StorageError
 from spotq.jobs import JobRecord, JobState, Priority
 from spotq.storage.base import check_page
+from spotq.storage.errors import storage_error
+from spotq.storage.private import private_dir, private_file
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -59,10 +61,11 @@ class SqliteJobStore:
 
     def __init__(self, path: str | Path) -> None:
         self._path = str(path)
-        if self._path != ":memory:":
-            Path(self._path).expanduser().parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         try:
+            if self._path != ":memory:":
+                db_path = Path(self._path).expanduser()
+                private_file(private_dir(db_path.parent) / db_path.name)
             self._db = sqlite3.connect(
                 self._path,
                 timeout=_BUSY_TIMEOUT_S,
@@ -76,8 +79,8 @@ class SqliteJobStore:
             columns = {row[1] for row in self._db.execute("PRAGMA table_info(jobs)")}
             if "result_inline" not in columns:  # a store made before results were kept inline
                 self._db.execute("ALTER TABLE jobs ADD COLUMN result_inline BLOB")
-        except sqlite3.Error as exc:
-            raise StorageError(f"job store {self._path!r}: {exc}") from None
+        except (sqlite3.Error, OSError) as exc:
+            raise storage_error(f"job store {self._path!r}", exc) from None
 
     def close(self) -> None:
         with self._lock:
@@ -88,7 +91,7 @@ class SqliteJobStore:
             try:
                 return self._db.execute(sql, params)
             except sqlite3.Error as exc:
-                raise StorageError(f"job store {self._path!r}: {exc}") from None
+                raise storage_error(f"job store {self._path!r}", exc) from None
 
     def _exec_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         """One statement over many rows in one transaction (one commit for a whole batch)."""
@@ -103,12 +106,15 @@ class SqliteJobStore:
                 self._db.execute("BEGIN IMMEDIATE")
                 try:
                     result = work(self._db)
+                    self._db.execute("COMMIT")
                 except BaseException:
-                    self._db.execute("ROLLBACK")
+                    # SQLite may have rolled back already (a full disk does); a transaction left
+                    # open would make every later BEGIN fail, so end it whatever happened.
+                    if self._db.in_transaction:
+                        self._db.execute("ROLLBACK")
                     raise
-                self._db.execute("COMMIT")
             except sqlite3.Error as exc:
-                raise StorageError(f"job store {self._path!r}: {exc}") from None
+                raise storage_error(f"job store {self._path!r}", exc) from None
         return result
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
@@ -116,7 +122,7 @@ class SqliteJobStore:
             try:
                 return self._db.execute(sql, params).fetchall()
             except sqlite3.Error as exc:
-                raise StorageError(f"job store {self._path!r}: {exc}") from None
+                raise storage_error(f"job store {self._path!r}", exc) from None
 
     def create(self, record: JobRecord) -> tuple[JobRecord, bool]:
         return self.create_many([record])[0]

@@ -1,0 +1,62 @@
+"""The outbox reconciler's loop: every few seconds, send what failed to enqueue (see
+spotq.api.outbox). Its log counts what was really sent, and says once, not every pass, why
+messages are waiting; it speaks again when the reason changes or after the backlog cleared."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from starlette.concurrency import run_in_threadpool
+
+from spotq.api.service import JobService, Reconciled
+
+log = logging.getLogger("spotq.api")
+
+
+class ReconcileLog:
+    """Turns a stream of reconciler passes into log lines that each say something new."""
+
+    def __init__(self) -> None:
+        self._waiting_reasons: tuple[str, ...] = ()
+        self._last_error = ""
+
+    def passed(self, outcome: Reconciled) -> None:
+        self._last_error = ""
+        if outcome.sent:
+            log.warning("reconciler enqueued %d jobs left by failed enqueues", outcome.sent)
+        if outcome.refused:
+            log.error(
+                "the queue refused %d jobs' messages; those jobs are failed: %s",
+                outcome.refused,
+                "; ".join(outcome.reasons),
+            )
+        if outcome.waiting:
+            if outcome.reasons != self._waiting_reasons:
+                log.warning(
+                    "reconciler could not enqueue %d jobs (retrying every pass): %s",
+                    outcome.waiting,
+                    "; ".join(outcome.reasons),
+                )
+            self._waiting_reasons = outcome.reasons
+        elif outcome.sent or outcome.refused:  # the backlog cleared: a new outage is news
+            self._waiting_reasons = ()
+
+    def failed(self, exc: Exception) -> None:
+        text = f"{type(exc).__name__}: {exc}"
+        if text != self._last_error:
+            log.warning("outbox reconcile failed (retrying every pass): %s", text)
+        self._last_error = text
+
+
+async def reconcile_forever(service: JobService, interval_s: float) -> None:
+    """Run reconciler passes until cancelled."""
+    report = ReconcileLog()
+    while True:
+        await asyncio.sleep(interval_s)
+        try:
+            outcome = await run_in_threadpool(service.reconcile)
+        except Exception as exc:  # a store or queue failure: the next pass tries again
+            report.failed(exc)
+            continue
+        report.passed(outcome)
