@@ -153,7 +153,7 @@ def _set_visibility(
         store.bump(queue.id, IN_FLIGHT, -1)
         store.bump(queue.id, VISIBLE, 1)
         if queue.fifo and group_id is not None:
-            fifo.group_inflight(store, queue, group_id, -1)
+            fifo.became_visible(store, queue, group_id, seq)
         # A FIFO group released may expose more than this one message: wake every waiter.
         store.wake(queue.id, None if queue.fifo else 1)
         return

@@ -12,7 +12,7 @@ from typing import Any
 
 from spotq.sqs import digests, fifo, validation
 from spotq.sqs.errors import SqsError, sqs_error
-from spotq.sqs.schema import DELAYED, IN_FLIGHT, VISIBLE
+from spotq.sqs.schema import DELAYED, VISIBLE
 from spotq.sqs.store import Queue, SqsStore
 
 DEDUP_WINDOW_S = 300.0
@@ -91,6 +91,21 @@ def _check_fifo(queue: Queue, msg: NewMessage) -> None:
         )
 
 
+def _check_fifo_batch_entry(queue: Queue, msg: NewMessage) -> None:
+    """In a FIFO batch a missing group or deduplication id fails the whole call (as in SQS),
+    not just its entry."""
+    if msg.group_id is None:
+        raise sqs_error(
+            "InvalidParameterValue", "The request must contain the parameter MessageGroupId."
+        )
+    if msg.dedup_id is None and not queue.content_dedup:
+        raise sqs_error(
+            "InvalidParameterValue",
+            "The queue should either have ContentBasedDeduplication enabled or "
+            "MessageDeduplicationId provided explicitly",
+        )
+
+
 def message_id() -> str:
     """A random (version 4) UUID string; cheaper than uuid.uuid4() on the hot path."""
     h = os.urandom(16).hex()
@@ -150,7 +165,8 @@ def prepare(
     if queue.fifo and dedup_id is None:
         dedup_id = digests.content_dedup_id(msg.body)
     new_id = message_id()
-    delay_s = queue.delay_s if msg.delay_s is None else msg.delay_s
+    # A FIFO queue's delay is the queue's: even DelaySeconds=0 on the send does not override it.
+    delay_s = queue.delay_s if msg.delay_s is None or queue.fifo else msg.delay_s
     visible_at = now + delay_s
     row = (
         queue.id,
@@ -195,6 +211,8 @@ def send_many(
     ok: list[tuple[str, Sent]] = []
     failed: list[tuple[str, SqsError]] = []
     if queue.fifo:
+        for _, msg in batch:
+            _check_fifo_batch_entry(queue, msg)
         for entry_id, msg in batch:
             try:
                 ok.append((entry_id, send(store, queue, msg, sender_id)))
@@ -302,7 +320,7 @@ def insert_one(store: SqsStore, queue: Queue, row: tuple[Any, ...]) -> int:
     _note_expiry(queue, float(row[11]))
     group_id = row[_GROUP]
     if queue.fifo and group_id is not None:
-        fifo.group_add(store, queue, group_id, seq)
+        fifo.group_add(store, queue, group_id, seq, state == VISIBLE)
     return seq
 
 
@@ -311,7 +329,7 @@ def remove(store: SqsStore, queue: Queue, seq: int, state: int, group_id: str | 
     store.conn.execute("DELETE FROM messages WHERE id=?", (seq,))
     store.bump(queue.id, state, -1)
     if queue.fifo and group_id is not None:
-        fifo.group_remove(store, queue, group_id, seq, inflight=state == IN_FLIGHT)
+        fifo.group_remove(store, queue, group_id, seq)
         store.wake(queue.id)  # the group may be released for waiting receives
 
 

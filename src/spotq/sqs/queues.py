@@ -106,7 +106,7 @@ def delete(store: SqsStore, queue: Queue) -> None:
     with store.tx():
         conn = store.conn
         conn.execute("DELETE FROM messages WHERE queue_id=?", (queue.id,))
-        conn.execute("DELETE FROM fifo_groups WHERE queue_id=?", (queue.id,))
+        conn.execute("DELETE FROM fifo_heads WHERE queue_id=?", (queue.id,))
         conn.execute("DELETE FROM dedup WHERE queue_id=?", (queue.id,))
         conn.execute("DELETE FROM queues WHERE id=?", (queue.id,))
         conn.execute(
@@ -117,7 +117,8 @@ def delete(store: SqsStore, queue: Queue) -> None:
 
 
 def purge(store: SqsStore, queue: Queue) -> None:
-    """Delete every message; one purge per 60 seconds (PurgeQueueInProgress otherwise)."""
+    """Delete every message and deduplication id; one purge per 60 seconds (PurgeQueueInProgress
+    otherwise)."""
     now = store.now()
     if queue.purged_s is not None and now - queue.purged_s < RECENTLY_S:
         raise sqs_error(
@@ -127,7 +128,10 @@ def purge(store: SqsStore, queue: Queue) -> None:
     with store.tx():
         conn = store.conn
         conn.execute("DELETE FROM messages WHERE queue_id=?", (queue.id,))
-        conn.execute("DELETE FROM fifo_groups WHERE queue_id=?", (queue.id,))
+        conn.execute("DELETE FROM fifo_heads WHERE queue_id=?", (queue.id,))
+        # A purge also forgets deduplication ids (as SQS does): else the next send that reuses
+        # one within five minutes would be accepted and silently dropped.
+        conn.execute("DELETE FROM dedup WHERE queue_id=?", (queue.id,))
         conn.execute("UPDATE queues SET purged_s=? WHERE id=?", (now, queue.id))
         queue.counts = [0, 0, 0]
         queue.purged_s = now

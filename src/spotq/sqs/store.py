@@ -100,6 +100,7 @@ class SqsStore:
         # after_reply() then runs once the reply is on the wire instead of before it.
         self.defer_allowed = False
         self._later: list[tuple[int, Callable[[Queue], None]]] = []
+        self._ready_key = 0
         self._load()
 
     def _load(self) -> None:
@@ -123,6 +124,16 @@ class SqsStore:
             queue = self.by_id.get(queue_id)
             if queue is not None:
                 queue.counts[state] = count
+        top = self.conn.execute(
+            "SELECT MAX(ready_key) FROM fifo_heads UNION ALL SELECT MAX(id) FROM messages"
+        ).fetchall()
+        self._ready_key = max([self._ready_key, *(int(row[0]) for row in top if row[0])])
+
+    def next_ready_key(self) -> int:
+        """A FIFO group's place in the line of ready groups: later than any given before (gaps
+        after a rollback are harmless)."""
+        self._ready_key += 1
+        return self._ready_key
 
     def _cache(self, queue: Queue) -> None:
         self._cache_dirty = True
@@ -274,8 +285,8 @@ class SqsStore:
 
         conn = self.conn
         for state in (DELAYED, IN_FLIGHT):
-            if queue.fifo and state == IN_FLIGHT:
-                fifo.release_expired(self, queue, now)
+            if queue.fifo:  # a head becoming visible unblocks its group
+                fifo.release_due(self, queue, state, now)
                 continue
             moved = conn.execute(
                 "UPDATE messages SET state=? WHERE queue_id=? AND state=? AND visible_at<=?",
