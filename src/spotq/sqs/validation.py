@@ -38,7 +38,12 @@ def missing(param: str) -> SqsError:
 def int_range(param: str, value: int | None, low: int, high: int) -> int | None:
     """Check an optional integer parameter lies in [low, high]."""
     if value is not None and not low <= value <= high:
-        raise invalid_value(param, value, f"Must be >= {low} and <= {high}, if provided.")
+        # AWS words MaxNumberOfMessages' range differently from the others.
+        if param == "MaxNumberOfMessages":
+            reason = f"Must be between {low} and {high}, if provided."
+        else:
+            reason = f"Must be >= {low} and <= {high}, if provided."
+        raise invalid_value(param, value, reason)
     return value
 
 
