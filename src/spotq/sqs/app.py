@@ -106,6 +106,7 @@ class SqsApp:
         self, request: HttpRequest, target: str, request_id: str
     ) -> HttpResponse | Awaitable[HttpResponse]:
         operation, params = protocol_json.parse_request(target, request.body)
+        _add_trace_header(request, operation, params)
         ctx = self._context(request)
         result = self.service.call(operation, params, ctx)
         if operation == "ReceiveMessage" and not result:
@@ -138,6 +139,7 @@ class SqsApp:
         protocol_query = _query_module()
         form = _form(request)
         operation, params = protocol_query.parse_query_request(form, request.path)
+        _add_trace_header(request, operation, params)
         ctx = self._context(request)
         result = self.service.call(operation, params, ctx)
         if operation == "ReceiveMessage" and not result:
@@ -186,6 +188,26 @@ class SqsApp:
         return self._error(sqs_error(shape, message), self._request_id(), True)
 
 
+_TRACED = frozenset(["SendMessage", "SendMessageBatch"])
+
+
+def _add_trace_header(request: HttpRequest, operation: str, params: dict[str, Any]) -> None:
+    """An X-Amzn-Trace-Id request header on a send becomes each message's AWSTraceHeader
+    system attribute, unless the message sets its own (as SQS does)."""
+    trace = request.headers.get("x-amzn-trace-id")
+    if trace is None or operation not in _TRACED:
+        return
+    messages_ = params.get("Entries") if operation == "SendMessageBatch" else [params]
+    if not isinstance(messages_, list):
+        return  # the model check reports it
+    for message in messages_:
+        system = (
+            message.setdefault("MessageSystemAttributes", {}) if isinstance(message, dict) else None
+        )
+        if isinstance(system, dict):
+            system.setdefault("AWSTraceHeader", {"DataType": "String", "StringValue": trace})
+
+
 def _query_module() -> Any:
     """The query-protocol module, or an AWS-shaped error while it does not exist."""
     try:
@@ -200,16 +222,28 @@ def _query_module() -> Any:
 
 
 def _form(request: HttpRequest) -> dict[str, list[str]]:
-    """Query-protocol parameters from the query string and a form-encoded body."""
-    form = parse_qs(request.query_string, keep_blank_values=True)
+    """Query-protocol parameters from the query string and a form-encoded body; invalid UTF-8,
+    raw or percent-encoded, is refused rather than replaced."""
+    form = _parse_form(request.query_string, "query string")
     if request.method == "POST" and request.body:
         try:
             text = request.body.decode("utf-8")
         except UnicodeDecodeError:
-            raise sqs_error("MalformedInput", "The request body is not valid UTF-8.") from None
-        for key, values in parse_qs(text, keep_blank_values=True).items():
+            raise _not_utf8("request body") from None
+        for key, values in _parse_form(text, "request body").items():
             form.setdefault(key, []).extend(values)
     return form
+
+
+def _parse_form(text: str, where: str) -> dict[str, list[str]]:
+    try:
+        return parse_qs(text, keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError:
+        raise _not_utf8(where) from None
+
+
+def _not_utf8(where: str) -> SqsError:
+    return sqs_error("MalformedQueryString", f"The {where} is not valid UTF-8.")
 
 
 def _xml_headers(request_id: str) -> list[tuple[str, str]]:

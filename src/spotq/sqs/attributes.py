@@ -66,6 +66,10 @@ def normalize(attrs: Mapping[str, str], *, fifo: bool, creating: bool) -> dict[s
         if name not in SETTABLE:
             raise unknown_name(name)
         if name == "FifoQueue" and not creating:
+            if not fifo:
+                raise unknown_name(name)
+            if value.lower() == "true":
+                continue  # a FIFO queue's own type: accepted, changes nothing
             raise bad_value(name, "Modifying queue type is not supported.")
         if name in FIFO_ONLY and not fifo:
             raise unknown_name(name)

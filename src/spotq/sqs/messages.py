@@ -337,7 +337,8 @@ def transfer(
     store: SqsStore, source: Queue, row: sqlite3.Row, dest: Queue, dlq_arn: str | None
 ) -> None:
     """Move a message to another queue (dead-letter redrive or a move task), keeping its id,
-    body, attributes and original sent time; its receive count starts again."""
+    body, attributes and original sent time. A redriven message keeps its receive count (as in
+    SQS); one moved back by a move task starts again."""
     new_row = (
         dest.id,
         row["message_id"],
@@ -355,7 +356,11 @@ def transfer(
         store.now(),
         dlq_arn,
     )
-    insert_one(store, dest, new_row)
+    seq = insert_one(store, dest, new_row)
+    if dlq_arn is not None and row["receive_count"]:
+        store.conn.execute(
+            "UPDATE messages SET receive_count=? WHERE id=?", (row["receive_count"], seq)
+        )
     remove(store, source, row["id"], row["state"], row["group_id"])
 
 

@@ -21,9 +21,9 @@ def create(store: SqsStore, name: str, attrs: dict[str, str], tags: dict[str, st
             name,
             "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length",
         )
+    if not fifo and "FifoQueue" in attrs:  # FifoQueue=false is no attribute of a standard queue
+        raise attributes.unknown_name("FifoQueue")
     wanted = attributes.normalize(attrs, fifo=fifo, creating=True)
-    if not fifo:
-        wanted.pop("FifoQueue", None)
     _validate_tags(tags)
     existing = store.queues.get(name)
     if existing is not None:
@@ -65,6 +65,8 @@ def _check_recently_deleted(store: SqsStore, name: str, now: float) -> None:
 
 
 def _drop_empty(attrs: dict[str, str]) -> None:
+    if attrs.get("KmsMasterKeyId") == "":  # clearing the key clears its reuse period too
+        attrs.pop("KmsDataKeyReusePeriodSeconds", None)
     for key in ("Policy", "RedrivePolicy", "RedriveAllowPolicy", "KmsMasterKeyId"):
         if attrs.get(key) == "":
             del attrs[key]

@@ -18,6 +18,13 @@ from spotq.sqs.schema import DELAYED, IN_FLIGHT, VISIBLE
 log = logging.getLogger(__name__)
 
 DEFAULT_INFLIGHT_LIMIT = 120_000
+# Due messages become visible. A visible message's visible_at orders receives: one whose
+# visibility timeout ended goes back to its place by sent time, before newer ones (as in SQS).
+_RELEASE = {
+    DELAYED: "UPDATE messages SET state=? WHERE queue_id=? AND state=? AND visible_at<=?",
+    IN_FLIGHT: "UPDATE messages SET state=?, visible_at=sent_s "
+    "WHERE queue_id=? AND state=? AND visible_at<=?",
+}
 _NEVER = float("inf")
 
 
@@ -288,10 +295,7 @@ class SqsStore:
             if queue.fifo:  # a head becoming visible unblocks its group
                 fifo.release_due(self, queue, state, now)
                 continue
-            moved = conn.execute(
-                "UPDATE messages SET state=? WHERE queue_id=? AND state=? AND visible_at<=?",
-                (VISIBLE, queue.id, state, now),
-            ).rowcount
+            moved = conn.execute(_RELEASE[state], (VISIBLE, queue.id, state, now)).rowcount
             if moved:
                 self.bump(queue.id, state, -moved)
                 self.bump(queue.id, VISIBLE, moved)

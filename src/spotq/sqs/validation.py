@@ -17,7 +17,8 @@ MAX_DELAY_S = 900
 
 _QUEUE_NAME = re.compile(r"[A-Za-z0-9_-]{1,80}")
 _BATCH_ID = re.compile(r"[A-Za-z0-9_-]{1,80}")
-_ATTR_NAME = re.compile(r"[A-Za-z0-9_.-]{1,256}")
+# Letters and digits of any script (`attr.1øßä` is a valid name), `_`, `-` and `.`.
+_ATTR_NAME = re.compile(r"[\w.-]{1,256}")
 _DATA_TYPE = re.compile(r"(String|Number|Binary)(\.[^\s]+)?")
 # Characters SQS accepts in a body or string attribute (the XML 1.0 character range).
 _BAD_CHARS = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -164,8 +165,10 @@ def _attribute_value(name: str, value: Mapping[str, Any]) -> int:
     if data_type.startswith("Number"):
         _number(name, text)
     elif _BAD_CHARS.search(text):
-        raise sqs_error(
-            "InvalidMessageContents", f"Invalid characters found in message attribute '{name}'."
+        # InvalidParameterValue here, where the same characters in a body are
+        # InvalidMessageContents (as SQS answers).
+        raise invalid_value(
+            "MessageAttributes", name, f"Invalid characters found in message attribute '{name}'."
         )
     return len(data_type) + len(text.encode("utf-8"))
 
