@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,3 +41,13 @@ def protocol_client(
 def client(request: pytest.FixtureRequest, sqs_server: Any, tmp_path: Path) -> Any:
     """A client of `sqs_server`, once per protocol."""
     return protocol_client(sqs_server.endpoint_url, request.param, tmp_path / "botocore-data")
+
+
+@pytest.fixture
+def client_in(sqs_server: Any, tmp_path: Path) -> Callable[[str, str], Any]:
+    """`client_in(protocol, region)`: a client of `sqs_server` signing for `region`."""
+
+    def make(protocol: str, region: str) -> Any:
+        return protocol_client(sqs_server.endpoint_url, protocol, tmp_path / "data", region)
+
+    return make

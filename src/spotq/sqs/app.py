@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import re
 from collections.abc import Awaitable, Mapping
 from typing import Any
 from urllib.parse import parse_qs
@@ -76,12 +77,14 @@ class SqsApp:
 
     def _context(self, request: HttpRequest) -> RequestContext:
         host = request.headers.get("host", "localhost")
-        ctx = self._contexts.get(host)
+        region = _signed_region(request.headers.get("authorization"))
+        key = f"{host} {region}"
+        ctx = self._contexts.get(key)
         if ctx is None:
             store = self.service.store
-            ctx = RequestContext(f"http://{host}", store.region, store.account_id)
+            ctx = RequestContext(f"http://{host}", region or store.region, store.account_id)
             if len(self._contexts) < 64:
-                self._contexts[host] = ctx
+                self._contexts[key] = ctx
         return ctx
 
     def _verify(self, request: HttpRequest) -> None:
@@ -186,6 +189,23 @@ class SqsApp:
         if status >= 500:
             shape = "InternalFailure"
         return self._error(sqs_error(shape, message), self._request_id(), True)
+
+
+_REGION_RE = re.compile(r"[a-z0-9-]{1,32}")
+
+
+def _signed_region(authorization: str | None) -> str:
+    """The region a SigV4 Authorization header's credential scope names ('' if none): replies
+    carry it in ARNs, as AWS's regional endpoints do."""
+    if not authorization:
+        return ""
+    start = authorization.find("Credential=")
+    if start < 0:
+        return ""
+    parts = authorization[start + 11 :].split("/", 3)
+    if len(parts) < 4 or not _REGION_RE.fullmatch(parts[2]):
+        return ""
+    return parts[2]
 
 
 _TRACED = frozenset(["SendMessage", "SendMessageBatch"])

@@ -148,7 +148,8 @@ def _redrive_allow(value: str) -> None:
 
 
 def redrive_allows(allow_policy: str | None, source_arn: str) -> bool:
-    """Whether a dead-letter queue's RedriveAllowPolicy lets `source_arn` use it."""
+    """Whether a dead-letter queue's RedriveAllowPolicy lets `source_arn` use it (an ARN names
+    the same queue whatever region it was written for)."""
     if not allow_policy:
         return True
     policy = json.loads(allow_policy)
@@ -156,8 +157,26 @@ def redrive_allows(allow_policy: str | None, source_arn: str) -> bool:
     if permission == "denyAll":
         return False
     if permission == "byQueue":
-        return source_arn in policy.get("sourceQueueArns", [])
+        region = arn_region(source_arn)
+        allowed = policy.get("sourceQueueArns", [])
+        return source_arn in {rehome(arn, region) for arn in allowed if isinstance(arn, str)}
     return True
+
+
+def arn_region(arn: str) -> str:
+    """The region field of an ARN ('' when it is not one)."""
+    parts = arn.split(":", 5)
+    return parts[3] if len(parts) == 6 else ""
+
+
+def rehome(arn: str, region: str) -> str:
+    """The same SQS ARN written for `region`: one server serves every region, so a queue's ARN
+    differs only by the region its client signed for."""
+    parts = arn.split(":", 5)
+    if len(parts) != 6 or parts[:3] != ["arn", "aws", "sqs"] or not region:
+        return arn
+    parts[3] = region
+    return ":".join(parts)
 
 
 def defaults(fifo: bool) -> dict[str, str]:

@@ -182,7 +182,10 @@ def write_attributes(store: SqsStore, queue: Queue, attrs: dict[str, str]) -> No
         queue.refresh()
 
 
-def get_attributes(store: SqsStore, queue: Queue, names: list[str]) -> dict[str, str]:
+def get_attributes(
+    store: SqsStore, queue: Queue, names: list[str], region: str | None = None
+) -> dict[str, str]:
+    """The named attributes; QueueArn written for `region` (the client's), if given."""
     wanted = attributes.expand_names(names)
     out = {name: value for name, value in queue.attrs.items() if name in wanted}
     if wanted & {
@@ -202,7 +205,7 @@ def get_attributes(store: SqsStore, queue: Queue, names: list[str]) -> dict[str,
     if "LastModifiedTimestamp" in wanted:
         out["LastModifiedTimestamp"] = str(int(queue.modified_s))
     if "QueueArn" in wanted:
-        out["QueueArn"] = queue.arn
+        out["QueueArn"] = attributes.rehome(queue.arn, region) if region else queue.arn
     return out
 
 

@@ -68,7 +68,9 @@ class Queue:
         self.dedup_by_group = a.get("DeduplicationScope") == "messageGroup"
         redrive = a.get("RedrivePolicy")
         if redrive:
-            self.dlq_arn, self.max_receive_count = attributes.parse_redrive_policy(redrive)
+            dlq_arn, self.max_receive_count = attributes.parse_redrive_policy(redrive)
+            # In this server's own region, so that it compares equal to the target's `arn`.
+            self.dlq_arn = attributes.rehome(dlq_arn, attributes.arn_region(self.arn))
         else:
             self.dlq_arn, self.max_receive_count = None, 0
         self.next_event_s = 0.0
@@ -175,10 +177,11 @@ class SqsStore:
         return queue
 
     def queue_by_arn(self, arn: str) -> Queue | None:
-        prefix = f"arn:aws:sqs:{self.region}:{self.account_id}:"
-        if not arn.startswith(prefix):
+        """The queue an ARN of this account names, written for any region."""
+        parts = arn.split(":", 5)
+        if len(parts) != 6 or parts[:3] != ["arn", "aws", "sqs"] or parts[4] != self.account_id:
             return None
-        return self.queues.get(arn[len(prefix) :])
+        return self.queues.get(parts[5])
 
     def tx(self) -> _Transaction:
         """One transaction; listeners are told only after it commits, and a rollback also
