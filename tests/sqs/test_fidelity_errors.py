@@ -146,3 +146,19 @@ def test_add_permission_writes_the_policy_aws_writes(client: Any) -> None:
         "arn:aws:iam::444455556666:root",
     ]
     assert two["Action"] == ["SQS:SendMessage", "SQS:ReceiveMessage"]
+
+
+def test_message_errors_use_aws_wording(client: Any) -> None:
+    attrs = {"MaximumMessageSize": "1024"}
+    url = client.create_queue(QueueName="small", Attributes=attrs)["QueueUrl"]
+    with pytest.raises(ClientError) as info:
+        client.send_message(QueueUrl=url, MessageBody="x" * 1025)
+    assert info.value.response["Error"]["Message"] == (
+        "One or more parameters are invalid. Reason: Message must be shorter than 1024 bytes."
+    )
+    with pytest.raises(ClientError) as info:
+        client.send_message(QueueUrl=url, MessageBody="bad \x01")
+    assert info.value.response["Error"]["Message"] == (
+        "Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | "
+        "#x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF"
+    )

@@ -160,3 +160,24 @@ def test_a_data_dir_from_before_group_heads_is_upgraded(tmp_path: Path) -> None:
         assert "fifo_groups" not in tables
     finally:
         store.close()
+
+
+def _two_groups_same_dedup_id(client: Any, url: str) -> list[str]:
+    for group in ("A", "B"):
+        client.send_message(
+            QueueUrl=url, MessageBody=group, MessageGroupId=group, MessageDeduplicationId="same"
+        )
+    return sorted(_bodies(_receive(client, url, 10)))
+
+
+def test_deduplication_scope_is_the_one_the_queue_was_created_with(client: Any) -> None:
+    per_group = {"FifoQueue": "true", "DeduplicationScope": "messageGroup"}
+    url = client.create_queue(QueueName="g.fifo", Attributes=per_group)["QueueUrl"]
+    assert _two_groups_same_dedup_id(client, url) == ["A", "B"]
+    url = client.create_queue(QueueName="q.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    change = {"DeduplicationScope": "messageGroup", "FifoThroughputLimit": "perMessageGroupId"}
+    client.set_queue_attributes(QueueUrl=url, Attributes=change)
+    shown = client.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert shown["DeduplicationScope"] == "messageGroup"
+    # SQS shows the new scope but keeps deduplicating across the queue, as created.
+    assert _two_groups_same_dedup_id(client, url) == ["A"]

@@ -35,6 +35,11 @@ SETTABLE = frozenset([*COMMON_DEFAULTS, *FIFO_DEFAULTS, *OPTIONAL, "KmsDataKeyRe
 ALL_NAMES = frozenset([*SETTABLE, *COMPUTED, "All"])
 FIFO_ONLY = frozenset(["ContentBasedDeduplication", "DeduplicationScope", "FifoThroughputLimit"])
 
+# A FIFO queue's DeduplicationScope as created: SQS lets SetQueueAttributes change the attribute
+# but keeps deduplicating the way the queue was created. Kept beside the attributes, never shown
+# (no attribute name matches it).
+CREATED_DEDUP_SCOPE = "spotq:DeduplicationScopeAtCreation"
+
 _INT_RANGES: dict[str, tuple[int, int]] = {
     "DelaySeconds": (0, 900),
     "MaximumMessageSize": (1024, 1_048_576),

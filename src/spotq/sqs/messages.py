@@ -52,11 +52,7 @@ def check(queue: Queue, msg: NewMessage) -> str | None:
         size += validation.message_attributes(msg.attributes)
     trace = validation.trace_header(msg.trace_header)
     if size > queue.max_size_bytes:
-        raise validation.invalid_value(
-            "MessageBody",
-            "(message)",
-            f"Message must be shorter than {queue.max_size_bytes} bytes.",
-        )
+        raise validation.too_long(queue.max_size_bytes)
     if msg.delay_s is not None:
         validation.int_range("DelaySeconds", msg.delay_s, 0, validation.MAX_DELAY_S)
     if msg.group_id is not None:
@@ -254,9 +250,7 @@ def send_plain(
         try:
             validation.message_body(body)
             if len(encoded) > max_bytes:
-                raise validation.invalid_value(
-                    "MessageBody", "(message)", f"Message must be shorter than {max_bytes} bytes."
-                )
+                raise validation.too_long(max_bytes)
         except SqsError as error:
             failed.append(batch_error(entry_id, error))
             continue

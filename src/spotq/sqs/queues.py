@@ -38,6 +38,8 @@ def create(store: SqsStore, name: str, attrs: dict[str, str], tags: dict[str, st
         _check_recently_deleted(store, name, now)
         full = attributes.defaults(fifo)
         full.update(wanted)
+        if fifo:
+            full[attributes.CREATED_DEDUP_SCOPE] = full["DeduplicationScope"]
         if "RedrivePolicy" in full:
             _check_redrive(store, name, fifo, full["RedrivePolicy"])
         _drop_empty(full)

@@ -65,7 +65,8 @@ class Queue:
         self.max_size_bytes = int(a["MaximumMessageSize"])
         self.wait_s = int(a["ReceiveMessageWaitTimeSeconds"])
         self.content_dedup = a.get("ContentBasedDeduplication") == "true"
-        self.dedup_by_group = a.get("DeduplicationScope") == "messageGroup"
+        scope = a.get(attributes.CREATED_DEDUP_SCOPE, a.get("DeduplicationScope"))
+        self.dedup_by_group = scope == "messageGroup"
         redrive = a.get("RedrivePolicy")
         if redrive:
             dlq_arn, self.max_receive_count = attributes.parse_redrive_policy(redrive)

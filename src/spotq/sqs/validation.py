@@ -32,6 +32,22 @@ def invalid_value(param: str, value: object, reason: str) -> SqsError:
     )
 
 
+# AWS's wording for a body with characters outside the XML 1.0 range.
+INVALID_CHARACTERS = (
+    "Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | "
+    "#xE000 to #xFFFD | #x10000 to #x10FFFF"
+)
+
+
+def too_long(max_bytes: int) -> SqsError:
+    """A message (body and attributes) over the queue's MaximumMessageSize, in AWS's words."""
+    return sqs_error(
+        "InvalidParameterValue",
+        f"One or more parameters are invalid. Reason: Message must be shorter than "
+        f"{max_bytes} bytes.",
+    )
+
+
 def missing(param: str) -> SqsError:
     return sqs_error("MissingParameter", f"The request must contain the parameter {param}.")
 
@@ -64,13 +80,8 @@ def queue_name(name: str, fifo: bool) -> None:
 def message_body(body: str, *, entry: bool = False) -> None:
     if body == "":
         raise missing("MessageBody")
-    bad = _BAD_CHARS.search(body)
-    if bad is not None:
-        raise sqs_error(
-            "InvalidMessageContents",
-            f"Invalid characters found in the message body: #x{ord(bad.group()):X}. "
-            "See http://www.w3.org/TR/REC-xml/#charsets",
-        )
+    if _BAD_CHARS.search(body) is not None:
+        raise sqs_error("InvalidMessageContents", INVALID_CHARACTERS)
 
 
 def batch_entries(entries: Sequence[Mapping[str, Any]], request_entry: str) -> None:
