@@ -56,6 +56,7 @@ class SqsApp:
         self.credentials = dict(credentials) if credentials else None
         self._contexts: dict[str, RequestContext] = {}
         self._request_id = _RequestIds()
+        self._signed_region = _SignedRegions()
 
     def __call__(self, request: HttpRequest) -> HttpResponse | Awaitable[HttpResponse]:
         request_id = self._request_id()
@@ -77,7 +78,7 @@ class SqsApp:
 
     def _context(self, request: HttpRequest) -> RequestContext:
         host = request.headers.get("host", "localhost")
-        region = _signed_region(request.headers.get("authorization"))
+        region = self._signed_region(request.headers.get("authorization"))
         key = f"{host} {region}"
         ctx = self._contexts.get(key)
         if ctx is None:
@@ -192,20 +193,40 @@ class SqsApp:
 
 
 _REGION_RE = re.compile(r"[a-z0-9-]{1,32}")
+_SCOPE_CACHE_SIZE = 256
 
 
-def _signed_region(authorization: str | None) -> str:
-    """The region a SigV4 Authorization header's credential scope names ('' if none): replies
-    carry it in ARNs, as AWS's regional endpoints do."""
-    if not authorization:
-        return ""
-    start = authorization.find("Credential=")
-    if start < 0:
-        return ""
-    parts = authorization[start + 11 :].split("/", 3)
+def _region_of_scope(scope: str) -> str:
+    """The region of a credential scope `KEY/DATE/REGION/SERVICE/aws4_request` ('' if none)."""
+    parts = scope.split("/", 3)
     if len(parts) < 4 or not _REGION_RE.fullmatch(parts[2]):
         return ""
     return parts[2]
+
+
+class _SignedRegions:
+    """The region a SigV4 Authorization header's credential scope names ('' if none): replies
+    carry it in ARNs, as AWS's regional endpoints do. Every request carries one, and a client's
+    scope changes once a day, so regions are cached by scope."""
+
+    def __init__(self) -> None:
+        self._by_scope: dict[str, str] = {}
+
+    def __call__(self, authorization: str | None) -> str:
+        if not authorization:
+            return ""
+        start = authorization.find("Credential=")
+        if start < 0:
+            return ""
+        end = authorization.find(",", start)
+        scope = authorization[start + 11 : end if end >= 0 else len(authorization)]
+        region = self._by_scope.get(scope)
+        if region is None:
+            region = _region_of_scope(scope)
+            if len(self._by_scope) >= _SCOPE_CACHE_SIZE:
+                self._by_scope.clear()
+            self._by_scope[scope] = region
+        return region
 
 
 _TRACED = frozenset(["SendMessage", "SendMessageBatch"])
