@@ -32,10 +32,21 @@ $(CHECKOV):
 	$(PY) -m venv .venv-checkov
 	.venv-checkov/bin/python -m pip install -q "checkov==3.3.30"
 
-pytest: venv $(CHECKOV)
+# The cross-SDK smoke test (tests/sqs/test_js_sdk.py) runs the AWS SDK for JavaScript v3 with
+# node, when node is installed; npm puts the SDK in a directory of its own. Without node the
+# test is skipped (and says so).
+JS_SDK_VERSION := 3.1178.0
+.node-sdk:
+	if command -v npm >/dev/null 2>&1; then \
+		mkdir -p .node-sdk.tmp && \
+		npm install --prefix .node-sdk.tmp --no-audit --no-fund --silent \
+			"@aws-sdk/client-sqs@$(JS_SDK_VERSION)" && mv .node-sdk.tmp .node-sdk; \
+	else echo "node/npm not found: the JavaScript SDK smoke test will be skipped"; fi
+
+pytest: venv $(CHECKOV) .node-sdk
 	$(BIN)/pytest -n 2 -q
 
 test: lint typecheck pytest
 
 clean:
-	rm -rf $(VENV) .venv-checkov .mypy_cache .ruff_cache .pytest_cache out
+	rm -rf $(VENV) .venv-checkov .node-sdk .node-sdk.tmp .mypy_cache .ruff_cache .pytest_cache out

@@ -161,5 +161,5 @@ def test_a_receive_with_attributes_on_a_redriven_queue_is_deferred_too() -> None
         sqs.store.flush()
     # The third receive finds it over maxReceiveCount and moves it, before replying.
     assert "Messages" not in sqs("ReceiveMessage", QueueUrl=sqs.url)
-    assert sqs.states() == [(VISIBLE, 0)]  # now the DLQ's row (its count restarts there)
+    assert sqs.states() == [(VISIBLE, 2)]  # now the DLQ's row (it keeps its count, as in SQS)
     assert len(sqs("ReceiveMessage", QueueUrl=dlq)["Messages"]) == 1

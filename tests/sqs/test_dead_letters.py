@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from typing import Any
@@ -56,8 +57,10 @@ def test_move_task_returns_messages_to_their_source(sqs_client: Any) -> None:
     assert "TaskHandle" not in tasks[0] and handle
     got = sqs_client.receive_message(QueueUrl=src, MaxNumberOfMessages=10)["Messages"]
     assert sorted(m["Body"] for m in got) == ["m0", "m1", "m2"]
+    # A well-formed handle of no task (a malformed one is InvalidParameterValue).
+    unknown = base64.b64encode(b'{"taskId": "x", "sourceArn": "arn:aws:sqs:us-east-1:0:q"}')
     with pytest.raises(sqs_client.exceptions.ResourceNotFoundException):
-        sqs_client.cancel_message_move_task(TaskHandle="bm9uZQ==")
+        sqs_client.cancel_message_move_task(TaskHandle=unknown.decode())
 
 
 def test_rate_limited_move_task_can_be_cancelled(sqs_client: Any) -> None:

@@ -39,7 +39,7 @@ def _call(server: RunningSqsServer, op: str, body: str) -> tuple[int, dict[str, 
             "SendMessage",
             '{"QueueUrl":"%s","MessageBody":"ok","MessageAttributes":'
             '{"a":{"DataType":"String","StringValue":"%s"}}}',
-            "InvalidMessageContents",
+            "InvalidParameterValueException",  # in an attribute value (as SQS answers)
         ),
         (
             "SendMessage",
@@ -61,7 +61,7 @@ def _call(server: RunningSqsServer, op: str, body: str) -> tuple[int, dict[str, 
             "SendMessageBatch",
             '{"QueueUrl":"%s","Entries":[{"Id":"a","MessageBody":"ok","MessageAttributes":'
             '{"a":{"DataType":"String","StringValue":"%s"}}}]}',
-            "batch:InvalidMessageContents",
+            "batch:InvalidParameterValue",
         ),
         ("DeleteMessage", '{"QueueUrl":"%s","ReceiptHandle":"%s"}', "ReceiptHandleIsInvalid"),
     ],

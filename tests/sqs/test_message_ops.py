@@ -146,9 +146,24 @@ def test_visibility_change_and_expiry(sqs_client: Any, url: str) -> None:
     sqs_client.change_message_visibility(
         QueueUrl=url, ReceiptHandle=third["ReceiptHandle"], VisibilityTimeout=0
     )
+    # Already visible: on a standard queue the handle still works (as in SQS), changing nothing.
+    sqs_client.change_message_visibility(
+        QueueUrl=url, ReceiptHandle=third["ReceiptHandle"], VisibilityTimeout=0
+    )
+    assert sqs_client.receive_message(QueueUrl=url)["Messages"][0]["Body"] == "x"
+
+
+def test_a_visible_message_of_a_fifo_queue_is_not_in_flight(sqs_client: Any) -> None:
+    attrs = {"FifoQueue": "true", "ContentBasedDeduplication": "true"}
+    url = sqs_client.create_queue(QueueName="nf.fifo", Attributes=attrs)["QueueUrl"]
+    sqs_client.send_message(QueueUrl=url, MessageBody="x", MessageGroupId="G")
+    got = sqs_client.receive_message(QueueUrl=url)["Messages"][0]
+    sqs_client.change_message_visibility(
+        QueueUrl=url, ReceiptHandle=got["ReceiptHandle"], VisibilityTimeout=0
+    )
     with pytest.raises(sqs_client.exceptions.MessageNotInflight):
         sqs_client.change_message_visibility(
-            QueueUrl=url, ReceiptHandle=third["ReceiptHandle"], VisibilityTimeout=0
+            QueueUrl=url, ReceiptHandle=got["ReceiptHandle"], VisibilityTimeout=0
         )
 
 

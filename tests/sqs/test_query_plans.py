@@ -60,7 +60,7 @@ def _check(plans: list[tuple[str, str]]) -> None:
     assert plans
     for sql, plan in plans:
         assert "SCAN messages" not in plan, (sql, plan)
-        assert "SCAN fifo_groups" not in plan, (sql, plan)
+        assert "SCAN fifo_heads" not in plan, (sql, plan)
         searches_queue_only = re.search(r"\(queue_id=\?\)", plan) is not None
         assert not searches_queue_only or _BOUNDED.search(sql), (sql, plan)
 

@@ -266,8 +266,8 @@ def _error(form: dict[str, list[str]]) -> SqsError:
 @pytest.mark.parametrize(
     ("form", "code"),
     [
-        ({}, "MissingParameter"),
-        ({"Action": [""]}, "MissingParameter"),
+        ({}, "UnknownOperationException"),
+        ({"Action": [""]}, "UnknownOperationException"),
         ({"Action": ["DescribeQueues"]}, "InvalidAction"),
         ({"Action": ["sendmessage"]}, "InvalidAction"),
         ({"Action": ["ReceiveMessage"], "WaitTimeSeconds": ["ten"]}, "InvalidParameterValue"),

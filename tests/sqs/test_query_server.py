@@ -239,7 +239,7 @@ def test_raw_form_post_and_get_to_the_queue_url(sqs_server: Any) -> None:
     ("form", "code"),
     [
         ({"Action": "NoSuchThing"}, "InvalidAction"),
-        ({"Version": API_VERSION}, "MissingParameter"),
+        ({"Version": API_VERSION}, "UnknownOperationException"),
         ({"Action": "GetQueueUrl"}, "MissingParameter"),
         ({"Action": "GetQueueUrl", "QueueName": "nope"}, "AWS.SimpleQueueService.NonExistentQueue"),
         ({"Action": "ListQueues", "MaxResults": "many"}, "InvalidParameterValue"),

@@ -148,7 +148,7 @@ def test_permissions_are_stored_in_the_policy(sqs_client: Any) -> None:
         ]
     )
     assert [s["Sid"] for s in policy["Statement"]] == ["workers"]
-    assert policy["Statement"][0]["Action"] == ["SQS:SendMessage"]
+    assert policy["Statement"][0]["Action"] == "SQS:SendMessage"
     with pytest.raises(ClientError) as info:
         sqs_client.add_permission(
             QueueUrl=url, Label="workers", AWSAccountIds=["111122223333"], Actions=["*"]

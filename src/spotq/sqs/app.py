@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import re
 from collections.abc import Awaitable, Mapping
 from typing import Any
 from urllib.parse import parse_qs
@@ -55,6 +56,7 @@ class SqsApp:
         self.credentials = dict(credentials) if credentials else None
         self._contexts: dict[str, RequestContext] = {}
         self._request_id = _RequestIds()
+        self._signed_region = _SignedRegions()
 
     def __call__(self, request: HttpRequest) -> HttpResponse | Awaitable[HttpResponse]:
         request_id = self._request_id()
@@ -76,12 +78,14 @@ class SqsApp:
 
     def _context(self, request: HttpRequest) -> RequestContext:
         host = request.headers.get("host", "localhost")
-        ctx = self._contexts.get(host)
+        region = self._signed_region(request.headers.get("authorization"))
+        key = f"{host} {region}"
+        ctx = self._contexts.get(key)
         if ctx is None:
             store = self.service.store
-            ctx = RequestContext(f"http://{host}", store.region, store.account_id)
+            ctx = RequestContext(f"http://{host}", region or store.region, store.account_id)
             if len(self._contexts) < 64:
-                self._contexts[host] = ctx
+                self._contexts[key] = ctx
         return ctx
 
     def _verify(self, request: HttpRequest) -> None:
@@ -106,6 +110,7 @@ class SqsApp:
         self, request: HttpRequest, target: str, request_id: str
     ) -> HttpResponse | Awaitable[HttpResponse]:
         operation, params = protocol_json.parse_request(target, request.body)
+        _add_trace_header(request, operation, params)
         ctx = self._context(request)
         result = self.service.call(operation, params, ctx)
         if operation == "ReceiveMessage" and not result:
@@ -138,6 +143,7 @@ class SqsApp:
         protocol_query = _query_module()
         form = _form(request)
         operation, params = protocol_query.parse_query_request(form, request.path)
+        _add_trace_header(request, operation, params)
         ctx = self._context(request)
         result = self.service.call(operation, params, ctx)
         if operation == "ReceiveMessage" and not result:
@@ -186,6 +192,63 @@ class SqsApp:
         return self._error(sqs_error(shape, message), self._request_id(), True)
 
 
+_REGION_RE = re.compile(r"[a-z0-9-]{1,32}")
+_SCOPE_CACHE_SIZE = 256
+
+
+def _region_of_scope(scope: str) -> str:
+    """The region of a credential scope `KEY/DATE/REGION/SERVICE/aws4_request` ('' if none)."""
+    parts = scope.split("/", 3)
+    if len(parts) < 4 or not _REGION_RE.fullmatch(parts[2]):
+        return ""
+    return parts[2]
+
+
+class _SignedRegions:
+    """The region a SigV4 Authorization header's credential scope names ('' if none): replies
+    carry it in ARNs, as AWS's regional endpoints do. Every request carries one, and a client's
+    scope changes once a day, so regions are cached by scope."""
+
+    def __init__(self) -> None:
+        self._by_scope: dict[str, str] = {}
+
+    def __call__(self, authorization: str | None) -> str:
+        if not authorization:
+            return ""
+        start = authorization.find("Credential=")
+        if start < 0:
+            return ""
+        end = authorization.find(",", start)
+        scope = authorization[start + 11 : end if end >= 0 else len(authorization)]
+        region = self._by_scope.get(scope)
+        if region is None:
+            region = _region_of_scope(scope)
+            if len(self._by_scope) >= _SCOPE_CACHE_SIZE:
+                self._by_scope.clear()
+            self._by_scope[scope] = region
+        return region
+
+
+_TRACED = frozenset(["SendMessage", "SendMessageBatch"])
+
+
+def _add_trace_header(request: HttpRequest, operation: str, params: dict[str, Any]) -> None:
+    """An X-Amzn-Trace-Id request header on a send becomes each message's AWSTraceHeader
+    system attribute, unless the message sets its own (as SQS does)."""
+    trace = request.headers.get("x-amzn-trace-id")
+    if trace is None or operation not in _TRACED:
+        return
+    messages_ = params.get("Entries") if operation == "SendMessageBatch" else [params]
+    if not isinstance(messages_, list):
+        return  # the model check reports it
+    for message in messages_:
+        system = (
+            message.setdefault("MessageSystemAttributes", {}) if isinstance(message, dict) else None
+        )
+        if isinstance(system, dict):
+            system.setdefault("AWSTraceHeader", {"DataType": "String", "StringValue": trace})
+
+
 def _query_module() -> Any:
     """The query-protocol module, or an AWS-shaped error while it does not exist."""
     try:
@@ -200,16 +263,28 @@ def _query_module() -> Any:
 
 
 def _form(request: HttpRequest) -> dict[str, list[str]]:
-    """Query-protocol parameters from the query string and a form-encoded body."""
-    form = parse_qs(request.query_string, keep_blank_values=True)
+    """Query-protocol parameters from the query string and a form-encoded body; invalid UTF-8,
+    raw or percent-encoded, is refused rather than replaced."""
+    form = _parse_form(request.query_string, "query string")
     if request.method == "POST" and request.body:
         try:
             text = request.body.decode("utf-8")
         except UnicodeDecodeError:
-            raise sqs_error("MalformedInput", "The request body is not valid UTF-8.") from None
-        for key, values in parse_qs(text, keep_blank_values=True).items():
+            raise _not_utf8("request body") from None
+        for key, values in _parse_form(text, "request body").items():
             form.setdefault(key, []).extend(values)
     return form
+
+
+def _parse_form(text: str, where: str) -> dict[str, list[str]]:
+    try:
+        return parse_qs(text, keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError:
+        raise _not_utf8(where) from None
+
+
+def _not_utf8(where: str) -> SqsError:
+    return sqs_error("MalformedQueryString", f"The {where} is not valid UTF-8.")
 
 
 def _xml_headers(request_id: str) -> list[tuple[str, str]]:

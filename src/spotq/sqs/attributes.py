@@ -35,6 +35,11 @@ SETTABLE = frozenset([*COMMON_DEFAULTS, *FIFO_DEFAULTS, *OPTIONAL, "KmsDataKeyRe
 ALL_NAMES = frozenset([*SETTABLE, *COMPUTED, "All"])
 FIFO_ONLY = frozenset(["ContentBasedDeduplication", "DeduplicationScope", "FifoThroughputLimit"])
 
+# A FIFO queue's DeduplicationScope as created: SQS lets SetQueueAttributes change the attribute
+# but keeps deduplicating the way the queue was created. Kept beside the attributes, never shown
+# (no attribute name matches it).
+CREATED_DEDUP_SCOPE = "spotq:DeduplicationScopeAtCreation"
+
 _INT_RANGES: dict[str, tuple[int, int]] = {
     "DelaySeconds": (0, 900),
     "MaximumMessageSize": (1024, 1_048_576),
@@ -66,6 +71,10 @@ def normalize(attrs: Mapping[str, str], *, fifo: bool, creating: bool) -> dict[s
         if name not in SETTABLE:
             raise unknown_name(name)
         if name == "FifoQueue" and not creating:
+            if not fifo:
+                raise unknown_name(name)
+            if value.lower() == "true":
+                continue  # a FIFO queue's own type: accepted, changes nothing
             raise bad_value(name, "Modifying queue type is not supported.")
         if name in FIFO_ONLY and not fifo:
             raise unknown_name(name)
@@ -144,7 +153,8 @@ def _redrive_allow(value: str) -> None:
 
 
 def redrive_allows(allow_policy: str | None, source_arn: str) -> bool:
-    """Whether a dead-letter queue's RedriveAllowPolicy lets `source_arn` use it."""
+    """Whether a dead-letter queue's RedriveAllowPolicy lets `source_arn` use it (an ARN names
+    the same queue whatever region it was written for)."""
     if not allow_policy:
         return True
     policy = json.loads(allow_policy)
@@ -152,8 +162,26 @@ def redrive_allows(allow_policy: str | None, source_arn: str) -> bool:
     if permission == "denyAll":
         return False
     if permission == "byQueue":
-        return source_arn in policy.get("sourceQueueArns", [])
+        region = arn_region(source_arn)
+        allowed = policy.get("sourceQueueArns", [])
+        return source_arn in {rehome(arn, region) for arn in allowed if isinstance(arn, str)}
     return True
+
+
+def arn_region(arn: str) -> str:
+    """The region field of an ARN ('' when it is not one)."""
+    parts = arn.split(":", 5)
+    return parts[3] if len(parts) == 6 else ""
+
+
+def rehome(arn: str, region: str) -> str:
+    """The same SQS ARN written for `region`: one server serves every region, so a queue's ARN
+    differs only by the region its client signed for."""
+    parts = arn.split(":", 5)
+    if len(parts) != 6 or parts[:3] != ["arn", "aws", "sqs"] or not region:
+        return arn
+    parts[3] = region
+    return ":".join(parts)
 
 
 def defaults(fifo: bool) -> dict[str, str]:

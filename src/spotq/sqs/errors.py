@@ -68,7 +68,21 @@ WIRE_CODES: dict[str, tuple[str, int]] = {
     "MalformedInput": ("MalformedInput", 400),
     "SerializationException": ("SerializationException", 400),
     "InvalidAddress": ("InvalidAddress", 404),
+    "UnknownOperationException": ("UnknownOperationException", 404),
 }
+
+# The JSON protocol's `__type` where AWS's differs from the shape name above: SDKs that pick the
+# exception class from `__type` (JavaScript v3, Java v2, Go v2) need AWS's, while
+# `x-amzn-query-error` keeps the legacy code (botocore shows that one as Error.Code).
+JSON_TYPES: dict[str, str] = {
+    "InvalidParameterValue": "InvalidParameterValueException",
+    "MissingParameter": "MissingRequiredParameterException",
+}
+
+
+def json_type(shape: str) -> str:
+    """The JSON protocol's `__type` name for an error shape."""
+    return JSON_TYPES.get(shape, shape)
 
 
 def sqs_error(shape: str, message: str) -> SqsError:

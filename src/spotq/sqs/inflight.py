@@ -53,11 +53,13 @@ def delete(store: SqsStore, queue: Queue, handle: str) -> None:
 def delete_many(
     store: SqsStore, queue: Queue, entries: list[tuple[str, str]]
 ) -> list[tuple[str, SqsError]]:
-    """Delete (entry id, receipt handle) pairs; return the entries whose handle is malformed.
-    Stale or repeated handles succeed without deleting, so the reply depends only on the handles'
-    form: the rows are deleted after the reply is sent (store.after_reply)."""
+    """Delete (entry id, receipt handle) pairs; return the entries that failed.
+    On a standard queue stale or repeated handles succeed without deleting, so the reply depends
+    only on the handles' form: the rows are deleted after the reply is sent (store.after_reply).
+    A FIFO queue refuses a handle whose message is no longer in flight under it (expired)."""
     failed: list[tuple[str, SqsError]] = []
     wanted: dict[int, str] = {}
+    sources: dict[int, tuple[str, str]] = {}  # FIFO only: seq -> (entry id, handle)
     # Handles from one receive share "nonce + queue id + '.'": once one has parsed, the rest
     # only need their message part parsed (the same checks, fewer int() calls).
     good_prefix, good_nonce = "", ""
@@ -74,18 +76,32 @@ def delete_many(
             failed.append((entry_id, error))
             continue
         wanted[seq] = nonce
-    if wanted:
+        if queue.fifo:
+            sources[seq] = (entry_id, handle)
+    if wanted and queue.fifo:
+        # A FIFO queue refuses an expired handle, so its reply depends on the rows: delete now.
+        with store.tx():
+            expired = _delete_fifo(store, queue, wanted)
+        for seq in expired:
+            entry_id, handle = sources[seq]
+            refusal = validation.invalid_value(
+                "ReceiptHandle", handle, "The receipt handle has expired."
+            )
+            if not entry_id:
+                raise refusal
+            failed.append((entry_id, refusal))
+    elif wanted:
         store.after_reply(queue, lambda current: _delete_rows(store, current, wanted))
     return failed
 
 
 def _delete_rows(store: SqsStore, queue: Queue, wanted: dict[int, str]) -> None:
-    """Delete the messages whose current receipt nonce is the one in the handle (inside a
-    transaction); with one SELECT and one DELETE."""
+    """Delete a standard queue's messages whose current receipt nonce is the one in the handle
+    (inside a transaction); with one SELECT and one DELETE."""
     store.maintain(queue)
     marks = ",".join("?" * len(wanted))
     nonces = set(wanted.values())
-    if not queue.fifo and len(nonces) == 1:
+    if len(nonces) == 1:
         # Handles from one receive share their nonce: one DELETE finds and removes them all.
         deleted = store.conn.execute(
             f"DELETE FROM messages WHERE id IN ({marks}) AND +queue_id=? AND receipt=? "
@@ -102,10 +118,6 @@ def _delete_rows(store: SqsStore, queue: Queue, wanted: dict[int, str]) -> None:
         tuple(wanted),
     ).fetchall()
     doomed = [row for row in rows if wanted[row[0]] == row[3] and row[4] == queue.id]
-    if queue.fifo:
-        for row in doomed:
-            remove(store, queue, row[0], row[1], row[2])
-        return
     if doomed:
         store.conn.execute(
             f"DELETE FROM messages WHERE id IN ({','.join('?' * len(doomed))})",
@@ -113,6 +125,26 @@ def _delete_rows(store: SqsStore, queue: Queue, wanted: dict[int, str]) -> None:
         )
         for row in doomed:
             store.bump(queue.id, row[1], -1)
+
+
+def _delete_fifo(store: SqsStore, queue: Queue, wanted: dict[int, str]) -> list[int]:
+    """Delete FIFO messages in flight under the handle's receive (inside a transaction); return
+    the seqs whose handle expired. An already deleted message is no error."""
+    store.maintain(queue)
+    marks = ",".join("?" * len(wanted))
+    rows = store.conn.execute(
+        f"SELECT id, state, group_id, receipt, queue_id FROM messages WHERE id IN ({marks})",
+        tuple(wanted),
+    ).fetchall()
+    expired: list[int] = []
+    for seq, state, group_id, receipt, queue_id in rows:
+        if queue_id != queue.id:
+            continue
+        if state != IN_FLIGHT or receipt != wanted[seq]:
+            expired.append(seq)
+            continue
+        remove(store, queue, seq, state, group_id)
+    return expired
 
 
 def change_visibility(store: SqsStore, queue: Queue, handle: str, timeout_s: int) -> None:
@@ -124,13 +156,16 @@ def change_visibility(store: SqsStore, queue: Queue, handle: str, timeout_s: int
         "SELECT state, group_id, receipt, received_s FROM messages WHERE id=? AND +queue_id=?",
         (seq, queue.id),
     ).fetchone()
-    if row is None or row[2] != nonce:
+    # A standard queue accepts an older handle of a message received again, and a handle whose
+    # visibility has ended (the message goes back in flight); a FIFO queue only the current
+    # handle of a message in flight.
+    if row is None or (queue.fifo and row[2] != nonce):
         raise validation.invalid_value(
             "ReceiptHandle",
             handle,
             "Message does not exist or is not available for visibility timeout change.",
         )
-    if row[0] != IN_FLIGHT:
+    if row[0] != IN_FLIGHT and (queue.fifo or row[0] != VISIBLE):
         raise sqs_error("MessageNotInflight", "The message referred to isn't in flight.")
     now = store.now()
     if now + timeout_s - float(row[3]) > validation.MAX_VISIBILITY_S:
@@ -140,20 +175,37 @@ def change_visibility(store: SqsStore, queue: Queue, handle: str, timeout_s: int
             f"Total VisibilityTimeout for the message is beyond the limit "
             f"[{validation.MAX_VISIBILITY_S} seconds]",
         )
+    if row[0] == VISIBLE:
+        _hide_again(store, queue, seq, now, timeout_s)
+        return
     _set_visibility(store, queue, seq, row[1], now, timeout_s)
+
+
+def _hide_again(store: SqsStore, queue: Queue, seq: int, now: float, timeout_s: int) -> None:
+    """A standard queue's message whose visibility ended, changed through its last handle: it
+    goes back in flight for `timeout_s` (0 leaves it visible)."""
+    if timeout_s == 0:
+        return
+    store.conn.execute(
+        "UPDATE messages SET state=?, visible_at=? WHERE id=?", (IN_FLIGHT, now + timeout_s, seq)
+    )
+    store.bump(queue.id, VISIBLE, -1)
+    store.bump(queue.id, IN_FLIGHT, 1)
+    store.note_deadline(queue, now + timeout_s)
 
 
 def _set_visibility(
     store: SqsStore, queue: Queue, seq: int, group_id: str | None, now: float, timeout_s: int
 ) -> None:
     if timeout_s == 0:
+        # Visible again, in its original place: before messages sent after it (as in SQS).
         store.conn.execute(
-            "UPDATE messages SET state=?, visible_at=? WHERE id=?", (VISIBLE, now, seq)
+            "UPDATE messages SET state=?, visible_at=sent_s WHERE id=?", (VISIBLE, seq)
         )
         store.bump(queue.id, IN_FLIGHT, -1)
         store.bump(queue.id, VISIBLE, 1)
         if queue.fifo and group_id is not None:
-            fifo.group_inflight(store, queue, group_id, -1)
+            fifo.became_visible(store, queue, group_id, seq)
         # A FIFO group released may expose more than this one message: wake every waiter.
         store.wake(queue.id, None if queue.fifo else 1)
         return

@@ -12,7 +12,7 @@ from typing import Any
 
 from spotq.sqs import digests, fifo, validation
 from spotq.sqs.errors import SqsError, sqs_error
-from spotq.sqs.schema import DELAYED, IN_FLIGHT, VISIBLE
+from spotq.sqs.schema import DELAYED, VISIBLE
 from spotq.sqs.store import Queue, SqsStore
 
 DEDUP_WINDOW_S = 300.0
@@ -52,11 +52,7 @@ def check(queue: Queue, msg: NewMessage) -> str | None:
         size += validation.message_attributes(msg.attributes)
     trace = validation.trace_header(msg.trace_header)
     if size > queue.max_size_bytes:
-        raise validation.invalid_value(
-            "MessageBody",
-            "(message)",
-            f"Message must be shorter than {queue.max_size_bytes} bytes.",
-        )
+        raise validation.too_long(queue.max_size_bytes)
     if msg.delay_s is not None:
         validation.int_range("DelaySeconds", msg.delay_s, 0, validation.MAX_DELAY_S)
     if msg.group_id is not None:
@@ -82,6 +78,21 @@ def _check_fifo(queue: Queue, msg: NewMessage) -> None:
             "DelaySeconds",
             msg.delay_s,
             "The request include parameter that is not valid for this queue type.",
+        )
+    if msg.dedup_id is None and not queue.content_dedup:
+        raise sqs_error(
+            "InvalidParameterValue",
+            "The queue should either have ContentBasedDeduplication enabled or "
+            "MessageDeduplicationId provided explicitly",
+        )
+
+
+def _check_fifo_batch_entry(queue: Queue, msg: NewMessage) -> None:
+    """In a FIFO batch a missing group or deduplication id fails the whole call (as in SQS),
+    not just its entry."""
+    if msg.group_id is None:
+        raise sqs_error(
+            "InvalidParameterValue", "The request must contain the parameter MessageGroupId."
         )
     if msg.dedup_id is None and not queue.content_dedup:
         raise sqs_error(
@@ -150,7 +161,8 @@ def prepare(
     if queue.fifo and dedup_id is None:
         dedup_id = digests.content_dedup_id(msg.body)
     new_id = message_id()
-    delay_s = queue.delay_s if msg.delay_s is None else msg.delay_s
+    # A FIFO queue's delay is the queue's: even DelaySeconds=0 on the send does not override it.
+    delay_s = queue.delay_s if msg.delay_s is None or queue.fifo else msg.delay_s
     visible_at = now + delay_s
     row = (
         queue.id,
@@ -195,6 +207,8 @@ def send_many(
     ok: list[tuple[str, Sent]] = []
     failed: list[tuple[str, SqsError]] = []
     if queue.fifo:
+        for _, msg in batch:
+            _check_fifo_batch_entry(queue, msg)
         for entry_id, msg in batch:
             try:
                 ok.append((entry_id, send(store, queue, msg, sender_id)))
@@ -236,9 +250,7 @@ def send_plain(
         try:
             validation.message_body(body)
             if len(encoded) > max_bytes:
-                raise validation.invalid_value(
-                    "MessageBody", "(message)", f"Message must be shorter than {max_bytes} bytes."
-                )
+                raise validation.too_long(max_bytes)
         except SqsError as error:
             failed.append(batch_error(entry_id, error))
             continue
@@ -302,7 +314,7 @@ def insert_one(store: SqsStore, queue: Queue, row: tuple[Any, ...]) -> int:
     _note_expiry(queue, float(row[11]))
     group_id = row[_GROUP]
     if queue.fifo and group_id is not None:
-        fifo.group_add(store, queue, group_id, seq)
+        fifo.group_add(store, queue, group_id, seq, state == VISIBLE)
     return seq
 
 
@@ -311,7 +323,7 @@ def remove(store: SqsStore, queue: Queue, seq: int, state: int, group_id: str | 
     store.conn.execute("DELETE FROM messages WHERE id=?", (seq,))
     store.bump(queue.id, state, -1)
     if queue.fifo and group_id is not None:
-        fifo.group_remove(store, queue, group_id, seq, inflight=state == IN_FLIGHT)
+        fifo.group_remove(store, queue, group_id, seq)
         store.wake(queue.id)  # the group may be released for waiting receives
 
 
@@ -319,7 +331,8 @@ def transfer(
     store: SqsStore, source: Queue, row: sqlite3.Row, dest: Queue, dlq_arn: str | None
 ) -> None:
     """Move a message to another queue (dead-letter redrive or a move task), keeping its id,
-    body, attributes and original sent time; its receive count starts again."""
+    body, attributes and original sent time. A redriven message keeps its receive count (as in
+    SQS); one moved back by a move task starts again."""
     new_row = (
         dest.id,
         row["message_id"],
@@ -337,7 +350,11 @@ def transfer(
         store.now(),
         dlq_arn,
     )
-    insert_one(store, dest, new_row)
+    seq = insert_one(store, dest, new_row)
+    if dlq_arn is not None and row["receive_count"]:
+        store.conn.execute(
+            "UPDATE messages SET receive_count=? WHERE id=?", (row["receive_count"], seq)
+        )
     remove(store, source, row["id"], row["state"], row["group_id"])
 
 

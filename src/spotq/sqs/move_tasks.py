@@ -68,8 +68,19 @@ def _handle(source_arn: str) -> str:
     return base64.b64encode(raw.encode("utf-8")).decode("ascii")
 
 
+def _check_handle(handle: str) -> None:
+    """A handle this server could have issued (else InvalidParameterValue, as SQS answers)."""
+    try:
+        decoded = json.loads(base64.b64decode(handle, validate=True).decode("utf-8"))
+    except ValueError:  # binascii.Error, UnicodeDecodeError and JSON errors alike
+        decoded = None
+    if not isinstance(decoded, dict) or not {"taskId", "sourceArn"} <= decoded.keys():
+        raise validation.invalid_value("TaskHandle", handle, "Value for parameter is invalid.")
+
+
 def cancel(store: SqsStore, handle: str) -> int:
     """Cancel a running task; return how many messages it had moved."""
+    _check_handle(handle)
     row = store.conn.execute(
         "SELECT id, status, moved FROM move_tasks WHERE handle=?", (handle,)
     ).fetchone()

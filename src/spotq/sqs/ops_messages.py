@@ -198,10 +198,11 @@ def _system_values(m: receive.Received) -> dict[str, str]:
 
 
 def _filter_attributes(attrs: dict[str, Any], wanted: list[str]) -> dict[str, Any]:
-    if "All" in wanted or ".*" in wanted:
+    """`All`, `*` and `.*` select every attribute; `Hel.*` those whose name starts `Hel`."""
+    if "All" in wanted or ".*" in wanted or "*" in wanted:
         return attrs
     exact = {w for w in wanted if not w.endswith(".*")}
-    prefixes = tuple(w[:-1] for w in wanted if w.endswith(".*"))
+    prefixes = tuple(w[:-2] for w in wanted if w.endswith(".*"))
     return {k: v for k, v in attrs.items() if k in exact or (prefixes and k.startswith(prefixes))}
 
 

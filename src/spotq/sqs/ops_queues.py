@@ -80,7 +80,7 @@ def purge_queue(svc: SqsService, p: dict[str, Any], ctx: RequestContext) -> Resu
 def get_queue_attributes(svc: SqsService, p: dict[str, Any], ctx: RequestContext) -> Result:
     queue = svc.queue_from_url(p["QueueUrl"])
     names = p.get("AttributeNames") or []
-    attrs = queues.get_attributes(svc.store, queue, names)
+    attrs = queues.get_attributes(svc.store, queue, names, ctx.region)
     return {"Attributes": attrs} if attrs else {}
 
 

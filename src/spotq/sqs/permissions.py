@@ -46,12 +46,17 @@ def add(store: SqsStore, queue: Queue, label: str, accounts: list[str], actions:
         {
             "Sid": label,
             "Effect": "Allow",
-            "Principal": {"AWS": [f"arn:aws:iam::{a}:root" for a in accounts]},
-            "Action": [f"SQS:{a}" for a in actions],
+            "Principal": {"AWS": _one_or_list([f"arn:aws:iam::{a}:root" for a in accounts])},
+            "Action": _one_or_list([f"SQS:{a}" for a in actions]),
             "Resource": queue.arn,
         }
     )
     _store(store, queue, policy)
+
+
+def _one_or_list(values: list[str]) -> str | list[str]:
+    """AWS writes a single principal or action as a string, several as a list."""
+    return values[0] if len(values) == 1 else values
 
 
 def remove(store: SqsStore, queue: Queue, label: str) -> None:
@@ -69,7 +74,7 @@ def _policy(queue: Queue) -> dict[str, Any]:
         policy: dict[str, Any] = json.loads(text)
         policy.setdefault("Statement", [])
         return policy
-    return {"Version": "2012-10-17", "Id": f"{queue.arn}/SQSDefaultPolicy", "Statement": []}
+    return {"Version": "2008-10-17", "Id": f"{queue.arn}/SQSDefaultPolicy", "Statement": []}
 
 
 def _store(store: SqsStore, queue: Queue, policy: dict[str, Any]) -> None:

@@ -10,7 +10,7 @@ from functools import cache
 from typing import Any
 
 from spotq.sqs import model
-from spotq.sqs.errors import SqsError, sqs_error
+from spotq.sqs.errors import SqsError, json_type, sqs_error
 
 CONTENT_TYPE = "application/x-amz-json-1.0"
 TARGET_PREFIX = "AmazonSQS."
@@ -56,7 +56,7 @@ def render_result(result: dict[str, Any]) -> bytes:
 def render_error(error: SqsError) -> tuple[bytes, list[tuple[str, str]]]:
     """The error body and the extra headers botocore needs to match modelled exceptions."""
     body = json.dumps(
-        {"__type": f"com.amazonaws.sqs#{error.shape}", "message": error.message}
+        {"__type": f"com.amazonaws.sqs#{json_type(error.shape)}", "message": error.message}
     ).encode("utf-8")
     fault = "Sender" if error.sender_fault else "Receiver"
     return body, [("x-amzn-query-error", f"{error.code};{fault}")]

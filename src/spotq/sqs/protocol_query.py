@@ -44,6 +44,8 @@ _MAP_ENTRY_NAMES: dict[str, str] = {
     "MessageBodySystemAttributeMap": "MessageSystemAttribute",
     "TagMap": "Tag",
 }
+# Operations on the service, not on a queue: sent to a queue's URL they are InvalidAction.
+_SERVICE_ONLY = frozenset(["CreateQueue", "ListQueues"])
 _INTEGER_RE = re.compile(r"-?[0-9]{1,19}")
 _INDEX_RE = re.compile(r"[1-9][0-9]{0,8}")
 # Characters XML 1.0 cannot carry at all; they only reach here inside echoed error text.
@@ -143,16 +145,22 @@ def parse_query_request(form: dict[str, list[str]], path: str) -> tuple[str, dic
     """
     actions = form.get("Action")
     if not actions or not actions[0]:
-        raise sqs_error("MissingParameter", "The request must contain the parameter Action.")
+        raise sqs_error("UnknownOperationException", "An unknown operation was requested.")
     operation_model = _operation_model(actions[0])
+    name = str(operation_model.name)
+    names_queue = len([part for part in path.split("/") if part]) >= 2
+    if names_queue and name in _SERVICE_ONLY:
+        raise sqs_error("InvalidAction", f"The action {name} is not valid for this endpoint.")
     input_shape = operation_model.input_shape
     params: dict[str, Any] = {}
     if input_shape is not None:
         params = _decode_structure(input_shape, _form_tree(form), "")
-        names_queue = len([part for part in path.split("/") if part]) >= 2
         if names_queue and "QueueUrl" in input_shape.members and "QueueUrl" not in params:
             params["QueueUrl"] = path
-    return str(operation_model.name), params
+        if "Entries" in input_shape.members:
+            # A form carries no empty list: no entries at all is an empty batch.
+            params.setdefault("Entries", [])
+    return name, params
 
 
 def _decode(shape: Any, node: _Node, where: str) -> Any:

@@ -21,9 +21,9 @@ def create(store: SqsStore, name: str, attrs: dict[str, str], tags: dict[str, st
             name,
             "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length",
         )
+    if not fifo and "FifoQueue" in attrs:  # FifoQueue=false is no attribute of a standard queue
+        raise attributes.unknown_name("FifoQueue")
     wanted = attributes.normalize(attrs, fifo=fifo, creating=True)
-    if not fifo:
-        wanted.pop("FifoQueue", None)
     _validate_tags(tags)
     existing = store.queues.get(name)
     if existing is not None:
@@ -38,6 +38,8 @@ def create(store: SqsStore, name: str, attrs: dict[str, str], tags: dict[str, st
         _check_recently_deleted(store, name, now)
         full = attributes.defaults(fifo)
         full.update(wanted)
+        if fifo:
+            full[attributes.CREATED_DEDUP_SCOPE] = full["DeduplicationScope"]
         if "RedrivePolicy" in full:
             _check_redrive(store, name, fifo, full["RedrivePolicy"])
         _drop_empty(full)
@@ -65,6 +67,8 @@ def _check_recently_deleted(store: SqsStore, name: str, now: float) -> None:
 
 
 def _drop_empty(attrs: dict[str, str]) -> None:
+    if attrs.get("KmsMasterKeyId") == "":  # clearing the key clears its reuse period too
+        attrs.pop("KmsDataKeyReusePeriodSeconds", None)
     for key in ("Policy", "RedrivePolicy", "RedriveAllowPolicy", "KmsMasterKeyId"):
         if attrs.get(key) == "":
             del attrs[key]
@@ -106,7 +110,7 @@ def delete(store: SqsStore, queue: Queue) -> None:
     with store.tx():
         conn = store.conn
         conn.execute("DELETE FROM messages WHERE queue_id=?", (queue.id,))
-        conn.execute("DELETE FROM fifo_groups WHERE queue_id=?", (queue.id,))
+        conn.execute("DELETE FROM fifo_heads WHERE queue_id=?", (queue.id,))
         conn.execute("DELETE FROM dedup WHERE queue_id=?", (queue.id,))
         conn.execute("DELETE FROM queues WHERE id=?", (queue.id,))
         conn.execute(
@@ -117,7 +121,8 @@ def delete(store: SqsStore, queue: Queue) -> None:
 
 
 def purge(store: SqsStore, queue: Queue) -> None:
-    """Delete every message; one purge per 60 seconds (PurgeQueueInProgress otherwise)."""
+    """Delete every message and deduplication id; one purge per 60 seconds (PurgeQueueInProgress
+    otherwise)."""
     now = store.now()
     if queue.purged_s is not None and now - queue.purged_s < RECENTLY_S:
         raise sqs_error(
@@ -127,7 +132,10 @@ def purge(store: SqsStore, queue: Queue) -> None:
     with store.tx():
         conn = store.conn
         conn.execute("DELETE FROM messages WHERE queue_id=?", (queue.id,))
-        conn.execute("DELETE FROM fifo_groups WHERE queue_id=?", (queue.id,))
+        conn.execute("DELETE FROM fifo_heads WHERE queue_id=?", (queue.id,))
+        # A purge also forgets deduplication ids (as SQS does): else the next send that reuses
+        # one within five minutes would be accepted and silently dropped.
+        conn.execute("DELETE FROM dedup WHERE queue_id=?", (queue.id,))
         conn.execute("UPDATE queues SET purged_s=? WHERE id=?", (now, queue.id))
         queue.counts = [0, 0, 0]
         queue.purged_s = now
@@ -176,7 +184,10 @@ def write_attributes(store: SqsStore, queue: Queue, attrs: dict[str, str]) -> No
         queue.refresh()
 
 
-def get_attributes(store: SqsStore, queue: Queue, names: list[str]) -> dict[str, str]:
+def get_attributes(
+    store: SqsStore, queue: Queue, names: list[str], region: str | None = None
+) -> dict[str, str]:
+    """The named attributes; QueueArn written for `region` (the client's), if given."""
     wanted = attributes.expand_names(names)
     out = {name: value for name, value in queue.attrs.items() if name in wanted}
     if wanted & {
@@ -196,7 +207,7 @@ def get_attributes(store: SqsStore, queue: Queue, names: list[str]) -> dict[str,
     if "LastModifiedTimestamp" in wanted:
         out["LastModifiedTimestamp"] = str(int(queue.modified_s))
     if "QueueArn" in wanted:
-        out["QueueArn"] = queue.arn
+        out["QueueArn"] = attributes.rehome(queue.arn, region) if region else queue.arn
     return out
 
 

@@ -162,9 +162,7 @@ def _mark_all(
     """Put the chosen messages in flight with one UPDATE; each gets a fresh receipt handle."""
     now, nonce = _mark(store, queue, [row[0] for row in rows], timeout_s)
     if queue.fifo:
-        for row in rows:
-            if row["group_id"] is not None:
-                fifo.group_inflight(store, queue, row["group_id"], 1)
+        fifo.block(store, queue, {row["group_id"] for row in rows if row["group_id"] is not None})
     receipt = f"{nonce}{queue.id:x}."  # inflight.make_receipt, less the message's own part
     return [
         _received(queue, row, f"{receipt}{row[0]:x}", now if row[13] == 0 else row[14], 1)

@@ -55,14 +55,17 @@ CREATE INDEX IF NOT EXISTS messages_by_state ON messages(queue_id, state, visibl
 CREATE INDEX IF NOT EXISTS messages_by_age ON messages(queue_id, sent_s);
 CREATE INDEX IF NOT EXISTS messages_by_group ON messages(queue_id, group_id, id)
     WHERE group_id IS NOT NULL;
-CREATE TABLE IF NOT EXISTS fifo_groups (
+-- One row per FIFO group: its head (lowest-sequence) message, whether that head is not visible
+-- (the group is then held back) and the group's turn among ready groups (see fifo.py).
+CREATE TABLE IF NOT EXISTS fifo_heads (
     queue_id INTEGER NOT NULL,
     group_id TEXT NOT NULL,
     head_id INTEGER NOT NULL,
-    inflight INTEGER NOT NULL DEFAULT 0,
+    blocked INTEGER NOT NULL,
+    ready_key INTEGER NOT NULL,
     PRIMARY KEY (queue_id, group_id)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS fifo_groups_ready ON fifo_groups(queue_id, inflight, head_id);
+CREATE INDEX IF NOT EXISTS fifo_heads_ready ON fifo_heads(queue_id, blocked, ready_key);
 CREATE TABLE IF NOT EXISTS dedup (
     queue_id INTEGER NOT NULL,
     dedup_key TEXT NOT NULL,
@@ -128,6 +131,31 @@ def _configure(conn: sqlite3.Connection, on_disk: bool, sync: str) -> None:
     conn.execute(f"PRAGMA synchronous={sync.upper()}")
     conn.execute("PRAGMA temp_store=MEMORY")
     conn.execute("PRAGMA cache_size=-65536")
+    upgrading = _has_table(conn, "fifo_groups")
     conn.executescript(_DDL)
+    if upgrading:
+        _upgrade_fifo_groups(conn)
     conn.execute("BEGIN IMMEDIATE")  # take the lock now, not on the first request
+    conn.execute("COMMIT")
+
+
+def _has_table(conn: sqlite3.Connection, name: str) -> bool:
+    row = conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,))
+    return row.fetchone() is not None
+
+
+def _upgrade_fifo_groups(conn: sqlite3.Connection) -> None:
+    """A data dir from before fifo_heads: rebuild the group heads from the messages (each group's
+    turn starts at its head's sequence) and drop the old table."""
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("DELETE FROM fifo_heads")
+    conn.execute(
+        "INSERT INTO fifo_heads (queue_id, group_id, head_id, blocked, ready_key) "
+        "SELECT m.queue_id, m.group_id, m.id, m.state<>?, m.id FROM messages m "
+        "JOIN (SELECT queue_id, group_id, MIN(id) AS head FROM messages "
+        "WHERE group_id IS NOT NULL GROUP BY queue_id, group_id) h ON m.id=h.head "
+        "JOIN queues q ON q.id=m.queue_id WHERE q.fifo=1",
+        (VISIBLE,),
+    )
+    conn.execute("DROP TABLE fifo_groups")
     conn.execute("COMMIT")

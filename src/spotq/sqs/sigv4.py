@@ -21,8 +21,10 @@ from spotq.sqs.errors import SqsError, sqs_error
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 MAX_CLOCK_SKEW_S = 15 * 60
+MAX_PRESIGN_EXPIRES_S = 7 * 24 * 3600  # AWS refuses presigned URLs valid for longer
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 _AMZ_DATE_RE = re.compile(r"[0-9]{8}T[0-9]{6}Z")
+_EXPIRES_RE = re.compile(r"[0-9]{1,12}")  # ASCII digits only (str.isdigit takes others)
 _AUTH_PARAM_RE = re.compile(r"(Credential|SignedHeaders|Signature)=([^,\s]*)")
 
 
@@ -71,7 +73,9 @@ def verify_sigv4(
     payload_hash = _payload_hash(lower, body)
     canonical = _canonical_request(method, path, pairs, lower, signed.signed_headers, payload_hash)
     expected = _signature(secret, signed, canonical)
-    if not hmac.compare_digest(expected, signed.signature):
+    # As bytes: compare_digest refuses non-ASCII str, and a signature is the client's text.
+    given = signed.signature.encode("utf-8", "surrogatepass")
+    if not hmac.compare_digest(expected.encode("ascii"), given):
         raise sqs_error(
             "SignatureDoesNotMatch",
             "The request signature we calculated does not match the signature you provided. "
@@ -105,8 +109,15 @@ def _from_query(pairs: list[tuple[str, str]]) -> _Signed:
         if not params.get(name):
             raise _incomplete(f"Presigned request requires the '{name}' parameter.")
     amz_date, expires = params["X-Amz-Date"], params["X-Amz-Expires"]
-    if not _AMZ_DATE_RE.fullmatch(amz_date) or not expires.isdigit():
+    if not _AMZ_DATE_RE.fullmatch(amz_date) or not _EXPIRES_RE.fullmatch(expires):
         raise _incomplete("X-Amz-Date or X-Amz-Expires is malformed.")
+    if int(expires) > MAX_PRESIGN_EXPIRES_S:
+        raise SqsError(
+            "AuthorizationQueryParametersError",
+            f"X-Amz-Expires must be less than a week (in seconds) that is {MAX_PRESIGN_EXPIRES_S}",
+            code="AuthorizationQueryParametersError",
+            status=400,
+        )
     signed = _signed(
         params["X-Amz-Credential"],
         params["X-Amz-SignedHeaders"],

@@ -18,6 +18,13 @@ from spotq.sqs.schema import DELAYED, IN_FLIGHT, VISIBLE
 log = logging.getLogger(__name__)
 
 DEFAULT_INFLIGHT_LIMIT = 120_000
+# Due messages become visible. A visible message's visible_at orders receives: one whose
+# visibility timeout ended goes back to its place by sent time, before newer ones (as in SQS).
+_RELEASE = {
+    DELAYED: "UPDATE messages SET state=? WHERE queue_id=? AND state=? AND visible_at<=?",
+    IN_FLIGHT: "UPDATE messages SET state=?, visible_at=sent_s "
+    "WHERE queue_id=? AND state=? AND visible_at<=?",
+}
 _NEVER = float("inf")
 
 
@@ -58,10 +65,13 @@ class Queue:
         self.max_size_bytes = int(a["MaximumMessageSize"])
         self.wait_s = int(a["ReceiveMessageWaitTimeSeconds"])
         self.content_dedup = a.get("ContentBasedDeduplication") == "true"
-        self.dedup_by_group = a.get("DeduplicationScope") == "messageGroup"
+        scope = a.get(attributes.CREATED_DEDUP_SCOPE, a.get("DeduplicationScope"))
+        self.dedup_by_group = scope == "messageGroup"
         redrive = a.get("RedrivePolicy")
         if redrive:
-            self.dlq_arn, self.max_receive_count = attributes.parse_redrive_policy(redrive)
+            dlq_arn, self.max_receive_count = attributes.parse_redrive_policy(redrive)
+            # In this server's own region, so that it compares equal to the target's `arn`.
+            self.dlq_arn = attributes.rehome(dlq_arn, attributes.arn_region(self.arn))
         else:
             self.dlq_arn, self.max_receive_count = None, 0
         self.next_event_s = 0.0
@@ -100,6 +110,7 @@ class SqsStore:
         # after_reply() then runs once the reply is on the wire instead of before it.
         self.defer_allowed = False
         self._later: list[tuple[int, Callable[[Queue], None]]] = []
+        self._ready_key = 0
         self._load()
 
     def _load(self) -> None:
@@ -123,6 +134,16 @@ class SqsStore:
             queue = self.by_id.get(queue_id)
             if queue is not None:
                 queue.counts[state] = count
+        top = self.conn.execute(
+            "SELECT MAX(ready_key) FROM fifo_heads UNION ALL SELECT MAX(id) FROM messages"
+        ).fetchall()
+        self._ready_key = max([self._ready_key, *(int(row[0]) for row in top if row[0])])
+
+    def next_ready_key(self) -> int:
+        """A FIFO group's place in the line of ready groups: later than any given before (gaps
+        after a rollback are harmless)."""
+        self._ready_key += 1
+        return self._ready_key
 
     def _cache(self, queue: Queue) -> None:
         self._cache_dirty = True
@@ -157,10 +178,11 @@ class SqsStore:
         return queue
 
     def queue_by_arn(self, arn: str) -> Queue | None:
-        prefix = f"arn:aws:sqs:{self.region}:{self.account_id}:"
-        if not arn.startswith(prefix):
+        """The queue an ARN of this account names, written for any region."""
+        parts = arn.split(":", 5)
+        if len(parts) != 6 or parts[:3] != ["arn", "aws", "sqs"] or parts[4] != self.account_id:
             return None
-        return self.queues.get(arn[len(prefix) :])
+        return self.queues.get(parts[5])
 
     def tx(self) -> _Transaction:
         """One transaction; listeners are told only after it commits, and a rollback also
@@ -274,13 +296,10 @@ class SqsStore:
 
         conn = self.conn
         for state in (DELAYED, IN_FLIGHT):
-            if queue.fifo and state == IN_FLIGHT:
-                fifo.release_expired(self, queue, now)
+            if queue.fifo:  # a head becoming visible unblocks its group
+                fifo.release_due(self, queue, state, now)
                 continue
-            moved = conn.execute(
-                "UPDATE messages SET state=? WHERE queue_id=? AND state=? AND visible_at<=?",
-                (VISIBLE, queue.id, state, now),
-            ).rowcount
+            moved = conn.execute(_RELEASE[state], (VISIBLE, queue.id, state, now)).rowcount
             if moved:
                 self.bump(queue.id, state, -moved)
                 self.bump(queue.id, VISIBLE, moved)

@@ -17,7 +17,8 @@ MAX_DELAY_S = 900
 
 _QUEUE_NAME = re.compile(r"[A-Za-z0-9_-]{1,80}")
 _BATCH_ID = re.compile(r"[A-Za-z0-9_-]{1,80}")
-_ATTR_NAME = re.compile(r"[A-Za-z0-9_.-]{1,256}")
+# Letters and digits of any script (`attr.1øßä` is a valid name), `_`, `-` and `.`.
+_ATTR_NAME = re.compile(r"[\w.-]{1,256}")
 _DATA_TYPE = re.compile(r"(String|Number|Binary)(\.[^\s]+)?")
 # Characters SQS accepts in a body or string attribute (the XML 1.0 character range).
 _BAD_CHARS = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -31,6 +32,22 @@ def invalid_value(param: str, value: object, reason: str) -> SqsError:
     )
 
 
+# AWS's wording for a body with characters outside the XML 1.0 range.
+INVALID_CHARACTERS = (
+    "Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | "
+    "#xE000 to #xFFFD | #x10000 to #x10FFFF"
+)
+
+
+def too_long(max_bytes: int) -> SqsError:
+    """A message (body and attributes) over the queue's MaximumMessageSize, in AWS's words."""
+    return sqs_error(
+        "InvalidParameterValue",
+        f"One or more parameters are invalid. Reason: Message must be shorter than "
+        f"{max_bytes} bytes.",
+    )
+
+
 def missing(param: str) -> SqsError:
     return sqs_error("MissingParameter", f"The request must contain the parameter {param}.")
 
@@ -38,7 +55,12 @@ def missing(param: str) -> SqsError:
 def int_range(param: str, value: int | None, low: int, high: int) -> int | None:
     """Check an optional integer parameter lies in [low, high]."""
     if value is not None and not low <= value <= high:
-        raise invalid_value(param, value, f"Must be >= {low} and <= {high}, if provided.")
+        # AWS words MaxNumberOfMessages' range differently from the others.
+        if param == "MaxNumberOfMessages":
+            reason = f"Must be between {low} and {high}, if provided."
+        else:
+            reason = f"Must be >= {low} and <= {high}, if provided."
+        raise invalid_value(param, value, reason)
     return value
 
 
@@ -58,13 +80,8 @@ def queue_name(name: str, fifo: bool) -> None:
 def message_body(body: str, *, entry: bool = False) -> None:
     if body == "":
         raise missing("MessageBody")
-    bad = _BAD_CHARS.search(body)
-    if bad is not None:
-        raise sqs_error(
-            "InvalidMessageContents",
-            f"Invalid characters found in the message body: #x{ord(bad.group()):X}. "
-            "See http://www.w3.org/TR/REC-xml/#charsets",
-        )
+    if _BAD_CHARS.search(body) is not None:
+        raise sqs_error("InvalidMessageContents", INVALID_CHARACTERS)
 
 
 def batch_entries(entries: Sequence[Mapping[str, Any]], request_entry: str) -> None:
@@ -159,8 +176,10 @@ def _attribute_value(name: str, value: Mapping[str, Any]) -> int:
     if data_type.startswith("Number"):
         _number(name, text)
     elif _BAD_CHARS.search(text):
-        raise sqs_error(
-            "InvalidMessageContents", f"Invalid characters found in message attribute '{name}'."
+        # InvalidParameterValue here, where the same characters in a body are
+        # InvalidMessageContents (as SQS answers).
+        raise invalid_value(
+            "MessageAttributes", name, f"Invalid characters found in message attribute '{name}'."
         )
     return len(data_type) + len(text.encode("utf-8"))
 
