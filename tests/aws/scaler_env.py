@@ -68,21 +68,25 @@ class ScalerEnv:
         return handles
 
     def delete(self, handles: list[str]) -> None:
-        for handle in handles:
-            self.clients.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=handle)
+        for start in range(0, len(handles), 10):
+            batch = handles[start : start + 10]
+            entries = [{"Id": str(i), "ReceiptHandle": h} for i, h in enumerate(batch)]
+            self.clients.sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=entries)
 
     def submit(self, *submitted_at_s: float) -> None:
         """Job records as the job API writes them (only the fields the scaler's count reads)."""
-        for index, at_s in enumerate(submitted_at_s):
-            self.clients.dynamodb.put_item(
-                TableName=self.cfg.table,
-                Item={
-                    "pk": {"S": f"job#{at_s!r}-{index}"},
-                    "app": {"S": self.cfg.app},
-                    "submitted_at_s": {"N": repr(at_s)},
-                    "kind": {"S": "job"},
-                },
-            )
+        items = [
+            {
+                "pk": {"S": f"job#{at_s!r}-{index}"},
+                "app": {"S": self.cfg.app},
+                "submitted_at_s": {"N": repr(at_s)},
+                "kind": {"S": "job"},
+            }
+            for index, at_s in enumerate(submitted_at_s)
+        ]
+        for start in range(0, len(items), 25):
+            requests = [{"PutRequest": {"Item": item}} for item in items[start : start + 25]]
+            self.clients.dynamodb.batch_write_item(RequestItems={self.cfg.table: requests})
 
 
 def make_env(aws: AwsConfig, name: str, **cfg: Any) -> ScalerEnv:

@@ -30,6 +30,9 @@ class SpotqDefaultPolicy:
 
     name = "spotq-default"
     idle_only_scale_in = True
+    # Deployed on AWS it sees busy tasks only as in-flight messages capped at the task count (ECS
+    # does not say which task is busy); the simulator feeds it the same estimate.
+    busy_from_in_flight = True
 
     def __init__(
         self,
