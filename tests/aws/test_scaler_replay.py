@@ -25,7 +25,7 @@ from spotq.fleet.autoscaler import Autoscaler
 from spotq.fleet.workers import PoolCounts
 from spotq.plan.scenario import load_scenario
 from spotq.scaling.base import Observation, ScalingPolicy
-from spotq.sim.adapter import SimPlan, plan_simulation
+from spotq.sim.adapter import SimPlan, plan_simulation, policy_params
 from spotq.sim.engine import Engine
 from spotq.sim.workload import Workload
 
@@ -182,9 +182,7 @@ def test_simulator_scaler_and_fleet_want_the_same_workers(
 
 
 def _params(plan: SimPlan) -> dict[str, float | int]:
-    from spotq.sim.adapter import _defaults_for
-
     (spec,) = [p for p in plan.policies if p.name == "spotq-default"]
-    params = _defaults_for(spec, plan)
+    params = policy_params(spec, plan)
     params.pop("max_workers", None)
     return {k: v for k, v in params.items() if isinstance(v, (int, float))}

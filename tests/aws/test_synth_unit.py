@@ -163,7 +163,11 @@ def test_default_engine_is_spotqs_scaler_function(target: Target) -> None:
     assert schedule["Target"]["Arn"] == {"Fn::GetAtt": ["ScalerFunction", "Arn"]}
     config = _scaler_config(template)
     assert config["max_workers"] == 7
-    assert config["policy_params"] == {"target_backlog_per_worker": float(app.options.batch_size)}
+    hold = 60.0 if target is Target.FARGATE_SPOT else 195.0  # a start-up (EC2: a host's too)
+    assert config["policy_params"] == {
+        "target_backlog_per_worker": float(app.options.batch_size), "startup_s": hold,
+        "scale_in_cooldown_s": hold, "idle_to_zero_s": hold,
+    }  # fmt: skip
     assert config["service"] == "${Service.Name}"
     scaler_role = template["Resources"]["ScalerRole"]["Properties"]["Policies"][0]
     actions = sorted(
@@ -303,6 +307,7 @@ def test_policy_parameters_reach_the_scaling_resources(tmp_path: Any) -> None:
     config = _scaler_config(json.loads(out.read_text()))
     assert config["policy_params"] == {
         "min_workers": 1, "scale_in_cooldown_s": 300, "target_backlog_per_worker": 3.0,
+        "startup_s": 60.0, "idle_to_zero_s": 60.0,
     }  # fmt: skip
     result = CliRunner().invoke(cli, [*tuned, "--scaling-engine", "aws-target-tracking"])
     assert result.exit_code == 0, result.output

@@ -74,6 +74,9 @@ class SimulateSection(_Strict):
     )
     fixed_workers: int | None = Field(default=None, ge=1)  # also simulate N always-on workers
     max_workers: int = Field(default=10, ge=1)
+    # The app's batch_size: spotq-default's (and synth's target tracking's) target backlog per
+    # worker, as `spotq synth` sets it from the app (spotq.scaling.params).
+    batch_size: int = Field(default=1, ge=1)
     evaluation_interval_s: float = Field(default=15.0, gt=0)
     visibility_timeout_s: float = Field(default=300.0, gt=0)
     max_receives: int = Field(default=3, ge=1)

@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from spotq.app import App, AppOptions
 from spotq.errors import ConfigError
+from spotq.scaling.params import expected_startup_s, spotq_default_params
 from spotq.scaling.registry import make_policy
 from spotq.scaling.spotq_default import SpotqDefaultPolicy
 from spotq.stack import StackConfig
@@ -124,10 +125,11 @@ def make_context(app: App, target: Target, settings: SynthSettings) -> Context:
             f"app {app.name!r} asks for gpus={app.options.gpus}: Fargate has no GPUs; "
             "use --target gpu"
         )
-    params: dict[str, float | int] = {
-        "target_backlog_per_worker": float(app.options.batch_size),
-        **dict(settings.policy_params),
-    }
+    params = spotq_default_params(
+        batch_size=app.options.batch_size,
+        startup_s=expected_startup_s(target.is_ec2),
+        overrides=dict(settings.policy_params),
+    )
     policy = make_policy(SpotqDefaultPolicy.name, max_workers=settings.max_workers, **params)
     assert isinstance(policy, SpotqDefaultPolicy)
     return Context(
