@@ -171,7 +171,9 @@ def test_deployment_seed_data_transfer() -> None:
 
 
 def test_deployment_seed_scenario_1_dev_ec2_is_33() -> None:
-    fixed = fixed_costs_usd_per_month(FixedSection(other_usd={"ebs_30gb": 3.0}), PRICES, 0)
+    # One always-on instance: no scaling machinery (scaling_engine "none").
+    no_scaler = FixedSection(other_usd={"ebs_30gb": 3.0}, scaling_engine="none")
+    fixed = fixed_costs_usd_per_month(no_scaler, PRICES, 0)
     total = _monthly_on_demand("t3.medium") + sum(fixed.values())
     assert total == pytest.approx(33.37, abs=0.01)
 
@@ -180,7 +182,10 @@ def test_deployment_seed_scenario_2_small_production_ec2() -> None:
     # The seed's $175 assumes an attached Elastic IP is free; since February 2024 every public
     # IPv4 address costs $0.005/h, $3.65 a month.
     fixed = FixedSection(
-        data_transfer_out_gb=500, public_ipv4_addresses=1, other_usd={"ebs_100gb": 10.0}
+        data_transfer_out_gb=500,
+        public_ipv4_addresses=1,
+        other_usd={"ebs_100gb": 10.0},
+        scaling_engine="none",
     )
     lines = fixed_costs_usd_per_month(fixed, PRICES, 0)
     assert lines["public_ipv4"] == pytest.approx(3.65)

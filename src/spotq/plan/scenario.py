@@ -6,7 +6,7 @@ docs/scenarios.md documents every key; examples/scenarios/ has commented example
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -163,6 +163,9 @@ class FixedSection(_Strict):
     sqs_extra_requests: NonNeg = 0.0
     data_transfer_out_gb: NonNeg = 0.0
     public_ipv4_addresses: NonNeg = 0.0
+    # What `spotq synth --scaling-engine` creates to scale the workers (spotq.plan.scaling_costs);
+    # "none" for a deployment scaled some other way.
+    scaling_engine: Literal["spotq", "aws-target-tracking", "none"] = "spotq"
     other_usd: dict[str, NonNeg] = Field(default_factory=dict)
 
 
