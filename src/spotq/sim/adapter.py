@@ -156,7 +156,7 @@ def _config(
         hosts = HostConfig(
             tasks_per_host=host_fit(option.instance_type, scenario.task, prices).tasks_per_host,
             host_price_per_hour_usd=host_price_per_hour_usd(
-                option, prices, discount, on_demand_base_share=base
+                option, prices, discount, on_demand_base_share=base, task=scenario.task
             ),
             host_delay_s=startup.capacity_reaction_s + startup.ec2_boot_s + startup.ecs_register_s,
             instance_warmup_s=startup.instance_warmup_s,
