@@ -23,9 +23,9 @@ from spotq.errors import ConfigError
 from spotq.plan.arrivals import ArrivalSpec
 from spotq.plan.options import CapacityOption, parse_option, parse_option_syntax
 from spotq.plan.prices import Prices, load_prices, read_yaml_mapping
+from spotq.plan.simulate_section import SimulateSection
 from spotq.plan.task import TaskSize
 from spotq.plan.validation import config_error
-from spotq.sim.scenario import SimulateSection
 
 NonNeg = Annotated[float, Field(ge=0)]
 Positive = Annotated[float, Field(gt=0)]

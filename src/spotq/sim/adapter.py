@@ -15,13 +15,13 @@ from spotq.plan.cost import host_price_per_hour_usd, task_price_per_hour_usd
 from spotq.plan.options import CapacityOption, parse_option
 from spotq.plan.prices import Prices
 from spotq.plan.scenario import Scenario, scenario_prices
+from spotq.plan.simulate_section import PolicySpec, SimulateSection
 from spotq.plan.trace import read_trace_csv
 from spotq.scaling.base import ScalingPolicy
 from spotq.scaling.params import spotq_default_params
 from spotq.scaling.registry import make_policy
 from spotq.scaling.spotq_default import SpotqDefaultPolicy
 from spotq.sim.config import HostConfig, SimConfig
-from spotq.sim.scenario import PolicySpec, SimulateSection
 from spotq.sim.workload import DAY_S, Workload, bursty, diurnal, poisson, service_times, sparse
 
 
