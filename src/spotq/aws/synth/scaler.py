@@ -116,20 +116,15 @@ def _role(ctx: Context) -> Json:
 
 
 def _service_role(service: str, name: str, statements: list[Json]) -> Json:
+    trust: Json = {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+    if service == "scheduler.amazonaws.com":
+        # Scheduler documents this confused-deputy guard for its execution role; a Lambda
+        # execution role's trust takes no such condition.
+        trust["Condition"] = {"StringEquals": {"aws:SourceAccount": ref("AWS::AccountId")}}
     return {
         "Type": "AWS::IAM::Role",
         "Properties": {
-            "AssumeRolePolicyDocument": {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": service},
-                        "Action": "sts:AssumeRole",
-                        "Condition": {"StringEquals": {"aws:SourceAccount": ref("AWS::AccountId")}},
-                    }
-                ],
-            },
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [trust]},
             "Policies": [
                 {
                     "PolicyName": name,
