@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from spotq.aws.synth import Target, synth
+from spotq.aws.synth import ScalingEngine, SynthSettings, Target, synth
 
 from .synth_apps import APPS
 
@@ -47,7 +47,16 @@ NEEDED: dict[str, list[str]] = {
     ],
     "AWS::ApplicationAutoScaling::ScalingPolicy": ["application-autoscaling:PutScalingPolicy",
                                                    "application-autoscaling:DeleteScalingPolicy"],
+    # CloudFormation reads the code zip from the asset bucket with the deployer's credentials.
+    "AWS::Lambda::Function": ["lambda:CreateFunction", "lambda:DeleteFunction",
+                              "lambda:GetFunction", "lambda:PutFunctionConcurrency",
+                              "lambda:UpdateFunctionCode", "s3:GetObject"],
+    "AWS::Scheduler::Schedule": ["scheduler:CreateSchedule", "scheduler:DeleteSchedule",
+                                 "scheduler:GetSchedule"],
 }  # fmt: skip
+# What `spotq deploy` itself calls to put the scaler's code zip in the asset bucket.
+ASSET_CALLS = ["s3:CreateBucket", "s3:PutBucketPublicAccessBlock", "s3:PutEncryptionConfiguration",
+               "s3:PutObject", "s3:GetObject", "s3:ListBucket"]  # fmt: skip
 # The CloudFormation API calls spotq.aws.deploy makes.
 DEPLOY_CALLS = [
     "CreateChangeSet", "DescribeChangeSet", "ExecuteChangeSet", "DeleteChangeSet",
@@ -81,11 +90,15 @@ def test_policy_grants_no_service_wide_wildcards(allowed: list[str]) -> None:
 def test_policy_covers_the_deploy_calls(allowed: list[str]) -> None:
     assert [c for c in DEPLOY_CALLS if not _covered(f"cloudformation:{c}", allowed)] == []
     assert _covered("ssm:GetParameters", allowed)  # resolving the public AMI parameter
+    assert [c for c in ASSET_CALLS if not _covered(c, allowed)] == []
 
 
+@pytest.mark.parametrize("engine", list(ScalingEngine), ids=lambda e: e.value)
 @pytest.mark.parametrize("target", list(Target), ids=lambda t: t.value)
-def test_policy_covers_every_resource_type(target: Target, allowed: list[str]) -> None:
-    template = synth(APPS[target], target)
+def test_policy_covers_every_resource_type(
+    target: Target, engine: ScalingEngine, allowed: list[str]
+) -> None:
+    template = synth(APPS[target], target, SynthSettings(scaling_engine=engine))
     types = {resource["Type"] for resource in template["Resources"].values()}
     unknown = sorted(types - set(NEEDED))
     assert unknown == [], (

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from spotq.app import App
-from spotq.aws.synth import SynthSettings, Target, synth
+from spotq.aws.synth import ScalingEngine, SynthSettings, Target, synth
 from spotq.aws.synth.emulator import UNSUPPORTED_TYPES
 from spotq.aws.synth.sizing import default_instance_types, fargate_size
 from spotq.errors import ConfigError
@@ -71,7 +71,14 @@ def test_fargate_task_and_service() -> None:
     providers = [s["CapacityProvider"] for s in service["CapacityProviderStrategy"]]
     assert providers == ["FARGATE_SPOT", "FARGATE"]
     assert not _resources(template, "AWS::AutoScaling::AutoScalingGroup")
+    # 100 % Spot by default (what plan and simulate price); a mix is a parameter away.
+    params = template["Parameters"]
+    assert (params["SpotWeight"]["Default"], params["OnDemandWeight"]["Default"]) == (1, 0)
+    # spotq's scaler asks ECS and SQS directly: Container Insights would only cost money.
     cluster = _one(template, "AWS::ECS::Cluster")
+    assert cluster["ClusterSettings"] == [{"Name": "containerInsights", "Value": "disabled"}]
+    tracking = synth(CPU_APP, Target.FARGATE_SPOT, _TRACKING)
+    cluster = _one(tracking, "AWS::ECS::Cluster")
     assert cluster["ClusterSettings"] == [{"Name": "containerInsights", "Value": "enabled"}]
 
 
@@ -133,8 +140,52 @@ def test_default_instance_types_each_hold_one_task() -> None:
         default_instance_types(App("huge", vcpu=64, memory_gib=512).options, Target.EC2_SPOT)
 
 
+_TRACKING = SynthSettings(scaling_engine=ScalingEngine.AWS_TARGET_TRACKING)
+
+
+def _scaler_config(template: dict[str, Any]) -> dict[str, Any]:
+    raw = _one(template, "AWS::Lambda::Function")["Environment"]["Variables"]["SPOTQ_SCALER"]
+    return dict(json.loads(raw["Fn::Sub"].replace("${MaxWorkers}", "7")))
+
+
+@pytest.mark.parametrize("target", list(Target), ids=lambda t: t.value)
+def test_default_engine_is_spotqs_scaler_function(target: Target) -> None:
+    app = GPU_APP if target is Target.GPU else CPU_APP
+    template = synth(app, target, SynthSettings(max_workers=7))
+    assert not _resources(template, "AWS::ApplicationAutoScaling::ScalableTarget")
+    function = _one(template, "AWS::Lambda::Function")
+    assert function["Handler"] == "spotq.aws.scaler.handler.handler"
+    assert function["Code"] == {"S3Bucket": {"Ref": "ScalerCodeBucket"},
+                                "S3Key": {"Ref": "ScalerCodeKey"}}  # fmt: skip
+    assert function["ReservedConcurrentExecutions"] == 1
+    schedule = _one(template, "AWS::Scheduler::Schedule")
+    assert schedule["ScheduleExpression"] == "rate(1 minute)"
+    assert schedule["Target"]["Arn"] == {"Fn::GetAtt": ["ScalerFunction", "Arn"]}
+    config = _scaler_config(template)
+    assert config["max_workers"] == 7
+    hold = 60.0 if target is Target.FARGATE_SPOT else 195.0  # a start-up (EC2: a host's too)
+    assert config["policy_params"] == {
+        "target_backlog_per_worker": float(app.options.batch_size), "startup_s": hold,
+        "scale_in_cooldown_s": hold, "idle_to_zero_s": hold,
+    }  # fmt: skip
+    assert config["service"] == "${Service.Name}"
+    scaler_role = template["Resources"]["ScalerRole"]["Properties"]["Policies"][0]
+    actions = sorted(
+        a
+        for st in scaler_role["PolicyDocument"]["Statement"]
+        for a in ([st["Action"]] if isinstance(st["Action"], str) else st["Action"])
+    )
+    assert actions == [
+        "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "ecs:DescribeServices",
+        "ecs:UpdateService", "logs:CreateLogStream", "logs:PutLogEvents",
+        "sqs:GetQueueAttributes",
+    ]  # fmt: skip
+
+
 def test_scaling_carries_the_spotq_default_policy() -> None:
-    template = synth(CPU_APP, Target.FARGATE_SPOT, SynthSettings(max_workers=7))
+    settings = SynthSettings(max_workers=7, scaling_engine=ScalingEngine.AWS_TARGET_TRACKING)
+    template = synth(CPU_APP, Target.FARGATE_SPOT, settings)
+    assert not _resources(template, "AWS::Lambda::Function")
     policy = SpotqDefaultPolicy(max_workers=7)
     target = _one(template, "AWS::ApplicationAutoScaling::ScalableTarget")
     assert (target["MinCapacity"], template["Parameters"]["MaxWorkers"]["Default"]) == (0, 7)
@@ -252,6 +303,13 @@ def test_policy_parameters_reach_the_scaling_resources(tmp_path: Any) -> None:
     args = ["synth", str(app_file), "--target", "fargate-spot", "-o", str(out)]
     tuned = [*args, "--scaling", "scale_in_cooldown_s=300", "--scaling", "min_workers=1"]
     result = CliRunner().invoke(cli, tuned)
+    assert result.exit_code == 0, result.output
+    config = _scaler_config(json.loads(out.read_text()))
+    assert config["policy_params"] == {
+        "min_workers": 1, "scale_in_cooldown_s": 300, "target_backlog_per_worker": 3.0,
+        "startup_s": 60.0, "idle_to_zero_s": 60.0,
+    }  # fmt: skip
+    result = CliRunner().invoke(cli, [*tuned, "--scaling-engine", "aws-target-tracking"])
     assert result.exit_code == 0, result.output
     template = json.loads(out.read_text())
     assert _one(template, "AWS::ApplicationAutoScaling::ScalableTarget")["MinCapacity"] == 1

@@ -1,5 +1,6 @@
-"""The three synthesized templates: byte-for-byte golden files, cfn-lint clean (no errors, no
-warnings) and checkov clean (no failed check; every skip carries a written reason).
+"""The synthesized templates, every target with each scaling engine: byte-for-byte golden files,
+cfn-lint clean (no errors, no warnings) and checkov clean (no failed check; every skip carries a
+written reason).
 
 Regenerate the golden files after an intended change with:
     SPOTQ_UPDATE_GOLDEN=1 .venv/bin/pytest tests/aws/test_synth_validation.py
@@ -11,11 +12,12 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from spotq.aws.synth import Target, render, synth
+from spotq.aws.synth import ScalingEngine, Target, render, synth
 
 from .synth_apps import APPS, GOLDEN_SETTINGS
 
@@ -25,30 +27,41 @@ CHECKOV = REPO / ".venv-checkov" / "bin" / "checkov"
 CFN_LINT = Path(sys.executable).with_name("cfn-lint")
 
 
-def _rendered(target: Target, fmt: str = "json") -> str:
-    return render(synth(APPS[target], target, GOLDEN_SETTINGS), "json" if fmt == "json" else "yaml")
+CASES = [(t, e) for t in Target for e in ScalingEngine]
+
+
+def _rendered(
+    target: Target, fmt: str = "json", engine: ScalingEngine = ScalingEngine.SPOTQ
+) -> str:
+    settings = replace(GOLDEN_SETTINGS, scaling_engine=engine)
+    return render(synth(APPS[target], target, settings), "json" if fmt == "json" else "yaml")
+
+
+def _name(target: Target, engine: ScalingEngine) -> str:
+    """fargate-spot.json for the default engine, fargate-spot-aws-target-tracking.json else."""
+    return target.value if engine is ScalingEngine.SPOTQ else f"{target.value}-{engine.value}"
 
 
 @pytest.fixture(scope="module")
 def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The three templates as JSON, plus the gpu one as YAML (the other output format)."""
+    """Every target × engine as JSON, plus the gpu one as YAML (the other output format)."""
     directory = tmp_path_factory.mktemp("templates")
-    for target in Target:
-        (directory / f"{target.value}.json").write_text(_rendered(target))
+    for target, engine in CASES:
+        (directory / f"{_name(target, engine)}.json").write_text(_rendered(target, engine=engine))
     (directory / "gpu.yaml").write_text(_rendered(Target.GPU, "yaml"))
     return directory
 
 
-@pytest.mark.parametrize("target", list(Target), ids=lambda t: t.value)
-def test_template_matches_golden_file(target: Target) -> None:
-    golden = GOLDEN_DIR / f"{target.value}.json"
-    text = _rendered(target)
+@pytest.mark.parametrize(("target", "engine"), CASES, ids=lambda c: c.value)
+def test_template_matches_golden_file(target: Target, engine: ScalingEngine) -> None:
+    golden = GOLDEN_DIR / f"{_name(target, engine)}.json"
+    text = _rendered(target, engine=engine)
     if os.environ.get("SPOTQ_UPDATE_GOLDEN") == "1":
         golden.write_text(text)
     assert golden.exists(), f"{golden} missing: run with SPOTQ_UPDATE_GOLDEN=1 to create it"
     assert text == golden.read_text(), (
-        f"{target.value} template changed; if intended, regenerate with SPOTQ_UPDATE_GOLDEN=1 "
-        "and review the diff"
+        f"{_name(target, engine)} template changed; if intended, regenerate with "
+        "SPOTQ_UPDATE_GOLDEN=1 and review the diff"
     )
 
 

@@ -103,3 +103,22 @@ def test_fixed_costs_per_service() -> None:
     assert lines["s3"] == pytest.approx(100 * 0.023 + 1000 * 0.005)
     assert lines["dynamodb"] == pytest.approx(2 * 0.625)
     assert lines["alb"] == 0.0
+
+
+def test_fixed_costs_include_what_synth_creates_to_scale() -> None:
+    """The scaler function by default; alarms and Container Insights for target tracking."""
+    spotq = fixed_costs_usd_per_month(FixedSection(), PRICES, jobs_per_month=1000)
+    runs = 730 * 60  # one invocation a minute
+    function = runs * 46 * 0.125 * 0.0000133334 + runs * 0.20 / 1e6
+    assert spotq["scaler"] + spotq["scaling_alarms"] == pytest.approx(4.56, abs=0.05)
+    assert spotq["scaler"] > function > 3.3  # duration dominates; state, logs, metrics add ~$1
+    assert spotq["scaling_alarms"] == pytest.approx(0.10)
+    assert "container_insights" not in spotq
+    tracking = fixed_costs_usd_per_month(
+        FixedSection(scaling_engine="aws-target-tracking"), PRICES, jobs_per_month=1000
+    )
+    assert "scaler" not in tracking
+    assert tracking["scaling_alarms"] == pytest.approx(13 * 0.10)
+    assert tracking["container_insights"] == pytest.approx(16 * 0.30)
+    none = fixed_costs_usd_per_month(FixedSection(scaling_engine="none"), PRICES, 1000)
+    assert not {"scaler", "scaling_alarms"} & set(none)

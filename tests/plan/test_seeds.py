@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from spotq.plan.binpack import host_fit, hosts_for_gpus, hosts_for_tasks
-from spotq.plan.cost import task_price_per_hour_usd
+from spotq.plan.cost import host_price_per_hour_usd, task_price_per_hour_usd
 from spotq.plan.engine import plan_scenario
 from spotq.plan.fixed import egress_usd, fixed_costs_usd_per_month
 from spotq.plan.options import parse_option
@@ -127,9 +127,14 @@ def test_transcription_seed_quoted_spot_price_is_about_4_50_a_month() -> None:
     assert discount == pytest.approx(0.70, abs=0.005)  # the seed's "70% discount"
     # One task per t3.small host, so the task price is the host price.
     assert host_fit("t3.small", scenario.task, PRICES).tasks_per_host == 1
+    host_hour = host_price_per_hour_usd(option, PRICES, discount)
+    assert host_hour == pytest.approx(0.0062)
+    assert host_hour * HOURS == pytest.approx(4.53, abs=0.01)
+    # The seed's figure leaves out CPU credits: the 1-vCPU task runs above a t3.small's baseline
+    # (20 % of each of 2 vCPUs = 0.4 vCPU), and unlimited mode bills 0.6 vCPU × $0.05 an hour
+    # while it works.
     per_hour = task_price_per_hour_usd(option, scenario.task, PRICES, discount)
-    assert per_hour == pytest.approx(0.0062)
-    assert per_hour * HOURS == pytest.approx(4.53, abs=0.01)
+    assert per_hour == pytest.approx(0.0062 + 0.6 * 0.05)
 
 
 # --- seed 002: AWS deployment basics --------------------------------------------------------
@@ -171,7 +176,9 @@ def test_deployment_seed_data_transfer() -> None:
 
 
 def test_deployment_seed_scenario_1_dev_ec2_is_33() -> None:
-    fixed = fixed_costs_usd_per_month(FixedSection(other_usd={"ebs_30gb": 3.0}), PRICES, 0)
+    # One always-on instance: no scaling machinery (scaling_engine "none").
+    no_scaler = FixedSection(other_usd={"ebs_30gb": 3.0}, scaling_engine="none")
+    fixed = fixed_costs_usd_per_month(no_scaler, PRICES, 0)
     total = _monthly_on_demand("t3.medium") + sum(fixed.values())
     assert total == pytest.approx(33.37, abs=0.01)
 
@@ -180,7 +187,10 @@ def test_deployment_seed_scenario_2_small_production_ec2() -> None:
     # The seed's $175 assumes an attached Elastic IP is free; since February 2024 every public
     # IPv4 address costs $0.005/h, $3.65 a month.
     fixed = FixedSection(
-        data_transfer_out_gb=500, public_ipv4_addresses=1, other_usd={"ebs_100gb": 10.0}
+        data_transfer_out_gb=500,
+        public_ipv4_addresses=1,
+        other_usd={"ebs_100gb": 10.0},
+        scaling_engine="none",
     )
     lines = fixed_costs_usd_per_month(fixed, PRICES, 0)
     assert lines["public_ipv4"] == pytest.approx(3.65)
@@ -233,3 +243,14 @@ def test_deployment_seed_autoscaled_range(tmp_path: Path) -> None:
     assert high.compute_usd_per_month == pytest.approx(720.81, abs=0.01)
     assert low.total_usd_per_month == pytest.approx(417.59, abs=0.01)
     assert high.total_usd_per_month == pytest.approx(850.07, abs=0.01)
+
+
+def test_only_burstable_hosts_above_their_baseline_pay_credits() -> None:
+    from spotq.plan.credits import credit_usd_per_host_hour
+    from spotq.plan.task import TaskSize
+
+    small_task = TaskSize(vcpu=0.25, memory_gib=0.5)
+    assert credit_usd_per_host_hour("t3.small", PRICES, small_task, 1) == 0.0  # within 0.4
+    two = TaskSize(vcpu=1, memory_gib=1.5)
+    assert credit_usd_per_host_hour("t3.medium", PRICES, two, 2) == pytest.approx(1.6 * 0.05)
+    assert credit_usd_per_host_hour("c5.xlarge", PRICES, two, 4) == 0.0

@@ -38,7 +38,9 @@ def write(tmp_path: Path, text: str = SCENARIO) -> Path:
 def test_simulate_prints_the_comparison_with_the_lower_bound(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["simulate", str(write(tmp_path))])
     assert result.exit_code == 0, result.output
-    for text in ("spotq-default", "keda-2", "copilot-latency", "lower bound", "2026-11-22"):
+    expected = ("spotq-default", "keda-2", "copilot-latency", "busy-time floor",
+                "start-up-aware bound", "observation path simulated", "2026-11-22")  # fmt: skip
+    for text in expected:
         assert text in result.output
 
 

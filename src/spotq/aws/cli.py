@@ -17,6 +17,7 @@ from spotq.errors import ConfigError, SpotqError
 
 F = TypeVar("F", bound=Callable[..., Any])
 _TARGETS = ["fargate-spot", "ec2-spot", "gpu"]
+_ENGINES = ["spotq", "aws-target-tracking"]
 # <account>.dkr.ecr.<region>.amazonaws.com/<repository>[:tag|@digest]
 _ECR_IMAGE = re.compile(
     r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/"
@@ -52,6 +53,15 @@ def _synth_options(fn: F) -> F:
                 help="A spotq-default policy parameter (repeatable), e.g. scale_in_cooldown_s=300.",
             ),
             click.option(
+                "--scaling-engine",
+                type=click.Choice(_ENGINES),
+                default="spotq",
+                show_default=True,
+                help="spotq: a scheduled function runs the spotq-default policy on SQS and ECS "
+                "(0→1 in about 15 s). aws-target-tracking: CloudWatch alarms only, no function "
+                "(minutes to react; see docs/aws.md).",
+            ),
+            click.option(
                 "--instance-types",
                 default="",
                 help="Comma-separated spot pool for EC2 targets (default: fit the app).",
@@ -68,9 +78,10 @@ def _settings(
     instance_types: str,
     scaling: tuple[str, ...],
     stop_timeout_s: int,
+    scaling_engine: str,
 ) -> Any:
     """SynthSettings from the shared synth options."""
-    from spotq.aws.synth import SynthSettings
+    from spotq.aws.synth import ScalingEngine, SynthSettings
 
     types = tuple(t.strip() for t in instance_types.split(",") if t.strip())
     policy: list[tuple[str, float | int]] = []
@@ -89,6 +100,7 @@ def _settings(
         stop_timeout_s=stop_timeout_s,
         instance_types=types,
         policy_params=tuple(policy),
+        scaling_engine=ScalingEngine(scaling_engine),
     )
 
 
@@ -114,15 +126,23 @@ def _template(app: App, target: str, for_emulator: bool, **synth_opts: Any) -> d
     hidden=True,
     help="Only resources moto server can create (tests).",
 )
+@click.option(
+    "--scaler-zip",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the scaler function's code zip here (to deploy without `spotq deploy`).",
+)
 def synth(
     app_ref: str,
     target: str,
     output: Path,
     fmt: str | None,
     for_emulator: bool,
+    scaler_zip: Path | None,
     **synth_opts: Any,
 ) -> None:
     """Write the CloudFormation template for APP on a target."""
+    from spotq.aws.scaler import package
     from spotq.aws.synth import render
 
     with _errors():
@@ -134,6 +154,13 @@ def synth(
         f"wrote {output} ({len(template['Resources'])} resources, {target}); "
         f"review it, then `spotq deploy {app_ref} --target {target} --stack NAME ...`"
     )
+    if scaler_zip is not None:
+        asset = package.build()
+        scaler_zip.write_bytes(asset.data)
+        click.echo(
+            f"wrote {scaler_zip}: upload it and pass ScalerCodeBucket=BUCKET "
+            f"ScalerCodeKey={asset.key} (spotq deploy does this itself)"
+        )
 
 
 @click.command()
@@ -148,6 +175,12 @@ def synth(
     help="A template parameter (repeatable), e.g. -p VpcId=vpc-123.",
 )
 @click.option("--image", default=None, help="Worker image URI (sets ContainerImage).")
+@click.option(
+    "--asset-bucket",
+    default=None,
+    help="S3 bucket for the scaler's code zip (default: spotq-assets-ACCOUNT-REGION, created "
+    "private on first use).",
+)
 @click.option("--yes", is_flag=True, help="Apply the change set without asking.")
 @click.option("--region", default=None, help="AWS region (default: from the AWS config).")
 @click.option("--endpoint-url", default=None, help="CloudFormation endpoint (tests, emulators).")
@@ -158,6 +191,7 @@ def deploy(
     stack_name: str,
     params: tuple[str, ...],
     image: str | None,
+    asset_bucket: str | None,
     yes: bool,
     region: str | None,
     endpoint_url: str | None,
@@ -172,6 +206,8 @@ def deploy(
         app = load_app(app_ref)
         template = _template(app, target, for_emulator, **synth_opts)
         parameters = stack_parameters(template, params, image)
+        if "ScalerCodeKey" in template["Parameters"] and "ScalerCodeKey" not in parameters:
+            parameters.update(_upload_scaler(console, asset_bucket, region, endpoint_url))
         missing = sorted(
             key
             for key, spec in template["Parameters"].items()
@@ -285,6 +321,25 @@ def stack_parameters(
                 f"arn:aws:ecr:{match['region']}:{match['account']}:repository/{match['repo']}"
             )
     return values
+
+
+def _upload_scaler(
+    console: Console, bucket: str | None, region: str | None, endpoint_url: str | None
+) -> dict[str, str]:
+    """Zip spotq's scaler from this install, upload it, and return the template parameters."""
+    from spotq.aws import assets
+    from spotq.aws.scaler import package
+    from spotq.aws.session import AwsConfig, make_client
+
+    aws = AwsConfig(region=region, endpoint_url=endpoint_url)
+    s3 = make_client("s3", aws)
+    region_name = str(s3.meta.region_name)
+    create = bucket is None
+    name = bucket or assets.default_bucket(make_client("sts", aws), region_name)
+    done = assets.upload(s3, name, region_name, package.build(), create=create)
+    verb = "uploaded" if done.uploaded else "unchanged:"
+    console.print(f"scaler code {verb} s3://{done.bucket}/{done.key}")
+    return {"ScalerCodeBucket": done.bucket, "ScalerCodeKey": done.key}
 
 
 def _cloudformation(region: str | None, endpoint_url: str | None) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from spotq.plan.binpack import host_fit
+from spotq.plan.credits import credit_usd_per_host_hour
 from spotq.plan.limits import fargate_size, lambda_memory_mb, require_feasible
 from spotq.plan.options import CapacityOption
 from spotq.plan.prices import Prices
@@ -54,14 +55,20 @@ def host_price_per_hour_usd(
     spot_discount: float | None = None,
     *,
     on_demand_base_share: float = 0.0,
+    task: TaskSize | None = None,
 ) -> float:
-    """The price of one host-hour on an EC2-hosted option (spot blended with its on-demand base)."""
+    """The price of one host-hour on an EC2-hosted option (spot blended with its on-demand base);
+    with `task`, plus the CPU credits a burstable host's tasks spend above its baseline."""
     assert option.instance_type is not None, "only EC2-hosted options have hosts"
+    credits = 0.0
+    if task is not None:
+        tasks_per_host = host_fit(option.instance_type, task, prices).tasks_per_host
+        credits = credit_usd_per_host_hour(option.instance_type, prices, task, tasks_per_host)
     on_demand = on_demand_host_price_per_hour_usd(option.instance_type, prices)
     if not option.is_spot:
-        return on_demand
+        return on_demand + credits
     spot = spot_host_price_per_hour_usd(option.instance_type, prices, spot_discount)
-    return _blend(on_demand, spot, on_demand_base_share)
+    return _blend(on_demand, spot, on_demand_base_share) + credits
 
 
 def task_price_per_hour_usd(
@@ -93,6 +100,6 @@ def task_price_per_hour_usd(
         return _blend(on_demand, on_demand * (1.0 - discount), on_demand_base_share)
     assert option.instance_type is not None
     per_host = host_price_per_hour_usd(
-        option, prices, spot_discount, on_demand_base_share=on_demand_base_share
+        option, prices, spot_discount, on_demand_base_share=on_demand_base_share, task=task
     )
     return per_host / host_fit(option.instance_type, task, prices).tasks_per_host

@@ -12,6 +12,7 @@ from spotq.plan.cost import (
     host_price_per_hour_usd,
     task_price_per_hour_usd,
 )
+from spotq.plan.credits import credit_usd_per_host_hour
 from spotq.plan.demand import Demand, batch_demand
 from spotq.plan.fixed import fixed_costs_usd_per_month
 from spotq.plan.limits import exclusion_reason, fargate_size
@@ -104,8 +105,13 @@ def _pricing(option: CapacityOption, scenario: Scenario, prices: Prices) -> _Pri
     if not option.on_ec2 or option.instance_type is None:
         return _Pricing(per_task, None, None, None, tuple(notes))
     fit = host_fit(option.instance_type, task, prices)
-    per_host = host_price_per_hour_usd(option, prices, discount, on_demand_base_share=base)
+    per_host = host_price_per_hour_usd(
+        option, prices, discount, on_demand_base_share=base, task=task
+    )
     notes.append(f"{fit.tasks_per_host} task(s)/host, bound by {fit.limited_by}")
+    credits = credit_usd_per_host_hour(option.instance_type, prices, task, fit.tasks_per_host)
+    if credits > 0:
+        notes.append(f"burstable host: CPU credits above its baseline ${credits:.4f}/host-hour")
     return _Pricing(per_task, per_host, fit.tasks_per_host, fit.limited_by, tuple(notes))
 
 

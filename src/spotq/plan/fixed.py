@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from spotq.plan.prices import Prices
+from spotq.plan.scaling_costs import scaling_costs_usd_per_month
 from spotq.plan.scenario import FixedSection
 
 # Internet egress tiers in GB a month: first 10 TB, next 40 TB, next 100 TB.
@@ -71,6 +72,8 @@ def fixed_costs_usd_per_month(
         "data_transfer_out": egress_usd(fixed.data_transfer_out_gb, prices),
         "public_ipv4": fixed.public_ipv4_addresses * prices.public_ipv4_hour * hours,
     }
+    if uses_sqs:  # a queue-fed batch deployment: synth creates its scaling machinery
+        lines.update(scaling_costs_usd_per_month(fixed.scaling_engine, prices))
     for name, usd in fixed.other_usd.items():
         lines[f"other:{name}"] = usd
     return lines

@@ -6,7 +6,7 @@ docs/scenarios.md documents every key; examples/scenarios/ has commented example
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -23,9 +23,9 @@ from spotq.errors import ConfigError
 from spotq.plan.arrivals import ArrivalSpec
 from spotq.plan.options import CapacityOption, parse_option, parse_option_syntax
 from spotq.plan.prices import Prices, load_prices, read_yaml_mapping
+from spotq.plan.simulate_section import SimulateSection
 from spotq.plan.task import TaskSize
 from spotq.plan.validation import config_error
-from spotq.sim.scenario import SimulateSection
 
 NonNeg = Annotated[float, Field(ge=0)]
 Positive = Annotated[float, Field(gt=0)]
@@ -163,6 +163,9 @@ class FixedSection(_Strict):
     sqs_extra_requests: NonNeg = 0.0
     data_transfer_out_gb: NonNeg = 0.0
     public_ipv4_addresses: NonNeg = 0.0
+    # What `spotq synth --scaling-engine` creates to scale the workers (spotq.plan.scaling_costs);
+    # "none" for a deployment scaled some other way.
+    scaling_engine: Literal["spotq", "aws-target-tracking", "none"] = "spotq"
     other_usd: dict[str, NonNeg] = Field(default_factory=dict)
 
 

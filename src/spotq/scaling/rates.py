@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
+from typing import Any
 
 from spotq.scaling.base import Observation
 
@@ -41,3 +42,20 @@ class RateWindow:
         busy_avg = self._busy_sum / len(samples)
         # Little's law needs a few completions to mean anything.
         self.job_s = busy_avg * span / completed if completed >= 3 and busy_avg > 0 else None
+
+    def snapshot(self) -> dict[str, Any]:
+        """The window as plain JSON data (the AWS scaler keeps it between invocations)."""
+        return {
+            "samples": [list(sample) for sample in self._samples],
+            "arrival_rate_per_s": self.arrival_rate_per_s,
+            "job_s": self.job_s,
+        }
+
+    def restore(self, data: dict[str, Any]) -> None:
+        """Resume from `snapshot()`'s output."""
+        samples = [(float(t), int(a), int(b), int(busy)) for t, a, b, busy in data["samples"]]
+        self._samples = deque(samples)
+        self._busy_sum = sum(sample[3] for sample in samples)
+        self.arrival_rate_per_s = float(data["arrival_rate_per_s"])
+        job_s = data["job_s"]
+        self.job_s = None if job_s is None else float(job_s)

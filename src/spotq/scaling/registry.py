@@ -14,14 +14,31 @@ from spotq.scaling.fixed import FixedPolicy
 from spotq.scaling.keda_sqs import KedaSqsPolicy
 from spotq.scaling.seed_target_tracking import SeedTargetTrackingPolicy
 from spotq.scaling.spotq_default import SpotqDefaultPolicy
+from spotq.scaling.synth_target_tracking import SynthTargetTrackingPolicy
 
 _FACTORIES: dict[str, Callable[..., ScalingPolicy]] = {
     SpotqDefaultPolicy.name: SpotqDefaultPolicy,
     SeedTargetTrackingPolicy.name: SeedTargetTrackingPolicy,
+    SynthTargetTrackingPolicy.name: SynthTargetTrackingPolicy,
     AwsTargetTrackingPolicy.name: AwsTargetTrackingPolicy,
     CdkStepsPolicy.name: CdkStepsPolicy,
     KedaSqsPolicy.name: KedaSqsPolicy,
     CopilotLatencyPolicy.name: CopilotLatencyPolicy,
+}
+
+# How each policy observes the queue when deployed, which is what `simulate` models for it.
+OBSERVATION_PATHS: dict[str, str] = {
+    SpotqDefaultPolicy.name: "SQS + ECS APIs read directly every tick (spotq's scaler function)",
+    SeedTargetTrackingPolicy.name: "visible messages read instantly and exactly (the seeds' model)",
+    SynthTargetTrackingPolicy.name: (
+        "CloudWatch 1-min SQS datapoints, late (15 min after 6 h idle); 1-datapoint step alarm "
+        "+ 3/15-datapoint target tracking (what synth's aws-target-tracking engine deploys)"
+    ),
+    AwsTargetTrackingPolicy.name: "CloudWatch 1-min SQS datapoints, late; 3/15-datapoint alarms",
+    CdkStepsPolicy.name: "CloudWatch 1-min SQS datapoints, late; step alarms",
+    KedaSqsPolicy.name: "SQS API polled every pollingInterval (KEDA)",
+    CopilotLatencyPolicy.name: "a Lambda's 1-min BacklogPerTask metric; 3/15-datapoint alarms",
+    FixedPolicy.name: "none (fixed count)",
 }
 
 # The policies a comparison runs by default (spotq's first); `fixed` is available on request.

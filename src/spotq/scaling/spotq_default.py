@@ -18,6 +18,7 @@ Rules at each evaluation (backlog = visible + in flight; a new worker needs `sta
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from spotq.scaling.backlog import clamp
 from spotq.scaling.base import Observation
@@ -29,6 +30,9 @@ class SpotqDefaultPolicy:
 
     name = "spotq-default"
     idle_only_scale_in = True
+    # Deployed on AWS it sees busy tasks only as in-flight messages capped at the task count (ECS
+    # does not say which task is busy); the simulator feeds it the same estimate.
+    busy_from_in_flight = True
 
     def __init__(
         self,
@@ -62,6 +66,8 @@ class SpotqDefaultPolicy:
         self._last_out_s = -math.inf
         self._surplus_since_s: float | None = None
         self._idle_since_s: float | None = None
+        # Why the last decision was made, for decision logs (e.g. the AWS scaler's JSON lines).
+        self.reason = "start"
 
     def desired(self, obs: Observation) -> int:
         if obs.startup_s > 0:  # measured by the fleet: it replaces the configured figure
@@ -72,11 +78,14 @@ class SpotqDefaultPolicy:
             self._surplus_since_s = None
             held = obs.now_s - (obs.now_s if self._idle_since_s is None else self._idle_since_s)
             if held >= self.idle_hold_s():
+                self.reason = "idle-to-min"
                 return self.min_workers
+            self.reason = "idle-hold"
             return clamp(current, self.min_workers, self.max_workers)
         load = self.load_workers()
         out = self._scale_out(obs, current, load)
         if out > current:
+            self.reason = "from-zero" if current == 0 else ("load" if out == load else "backlog")
             return clamp(out, self.min_workers, self.max_workers)
         floor = max(obs.busy, load, self.min_workers, self._queue_workers(obs))
         return self._scale_in(obs, floor, current)
@@ -121,11 +130,14 @@ class SpotqDefaultPolicy:
     def _scale_in(self, obs: Observation, floor: int, current: int) -> int:
         if current <= floor:
             self._surplus_since_s = None
+            self.reason = "steady"
             return current
         if self._surplus_since_s is None:
             self._surplus_since_s = obs.now_s
         if obs.now_s - self._surplus_since_s < self.scale_in_cooldown_s:
+            self.reason = "surplus-hold"
             return current
+        self.reason = "scale-in"
         return clamp(floor, self.min_workers, self.max_workers)
 
     def _idle(self, obs: Observation) -> bool:
@@ -135,3 +147,27 @@ class SpotqDefaultPolicy:
         if self._idle_since_s is None:
             self._idle_since_s = obs.now_s
         return True
+
+    def snapshot(self) -> dict[str, Any]:
+        """The state a decision depends on, as plain JSON data, so a policy that runs in short
+        invocations (the AWS scaler) resumes where it stopped rather than starting cold."""
+        return {
+            "startup_s": self.startup_s,
+            "rates": self.rates.snapshot(),
+            "last_out_s": None if math.isinf(self._last_out_s) else self._last_out_s,
+            "surplus_since_s": self._surplus_since_s,
+            "idle_since_s": self._idle_since_s,
+        }
+
+    def restore(self, data: dict[str, Any]) -> None:
+        """Resume from `snapshot()`'s output (configuration stays as constructed)."""
+        self.startup_s = float(data["startup_s"])
+        self.rates.restore(data["rates"])
+        last_out = data["last_out_s"]
+        self._last_out_s = -math.inf if last_out is None else float(last_out)
+        self._surplus_since_s = _optional_float(data["surplus_since_s"])
+        self._idle_since_s = _optional_float(data["idle_since_s"])
+
+
+def _optional_float(value: Any) -> float | None:
+    return None if value is None else float(value)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,11 +15,13 @@ from spotq.plan.cost import host_price_per_hour_usd, task_price_per_hour_usd
 from spotq.plan.options import CapacityOption, parse_option
 from spotq.plan.prices import Prices
 from spotq.plan.scenario import Scenario, scenario_prices
+from spotq.plan.simulate_section import PolicySpec, SimulateSection
 from spotq.plan.trace import read_trace_csv
 from spotq.scaling.base import ScalingPolicy
+from spotq.scaling.params import spotq_default_params
 from spotq.scaling.registry import make_policy
+from spotq.scaling.spotq_default import SpotqDefaultPolicy
 from spotq.sim.config import HostConfig, SimConfig
-from spotq.sim.scenario import PolicySpec, SimulateSection
 from spotq.sim.workload import DAY_S, Workload, bursty, diurnal, poisson, service_times, sparse
 
 
@@ -35,10 +36,11 @@ class SimPlan:
     policies: tuple[PolicySpec, ...]
     mean_job_s: float
     snapshot_date: str
+    batch_size: int = 1  # the app's batch_size: the target backlog per worker, as synth sets it
 
     def policy(self, spec: PolicySpec) -> ScalingPolicy:
         """A fresh policy object (policies keep state, so one per run)."""
-        return make_policy(spec.name, **_defaults_for(spec, self))
+        return make_policy(spec.name, **policy_params(spec, self))
 
 
 def plan_simulation(scenario: Scenario, prices_override: Path | None = None) -> SimPlan:
@@ -61,6 +63,7 @@ def plan_simulation(scenario: Scenario, prices_override: Path | None = None) -> 
         policies=_policies(section),
         mean_job_s=float(workload.service_s.mean()) if workload.jobs else 1.0,
         snapshot_date=str(prices.snapshot_date),
+        batch_size=section.batch_size,
     )
 
 
@@ -153,7 +156,7 @@ def _config(
         hosts = HostConfig(
             tasks_per_host=host_fit(option.instance_type, scenario.task, prices).tasks_per_host,
             host_price_per_hour_usd=host_price_per_hour_usd(
-                option, prices, discount, on_demand_base_share=base
+                option, prices, discount, on_demand_base_share=base, task=scenario.task
             ),
             host_delay_s=startup.capacity_reaction_s + startup.ec2_boot_s + startup.ecs_register_s,
             instance_warmup_s=startup.instance_warmup_s,
@@ -183,25 +186,28 @@ def _config(
     )
 
 
-def _defaults_for(spec: PolicySpec, plan: SimPlan) -> dict[str, float | int | bool | str]:
-    """Fill parameters the scenario implies (max workers, Copilot's latency and job time)."""
+def policy_params(spec: PolicySpec, plan: SimPlan) -> dict[str, float | int | bool | str]:
+    """The parameters `spec`'s policy is built with: its own, then what the scenario implies
+    (max workers, start-up, Copilot's latency and job time). spotq-default's come from
+    spotq.scaling.params, the function `spotq synth` uses, from the same inputs."""
+    hosts = plan.config.hosts
+    # On EC2 a new worker usually waits for a new host as well.
+    startup = plan.config.startup_s + (0.0 if hosts is None else hosts.host_delay_s)
+    if spec.name == SpotqDefaultPolicy.name:
+        numeric = {k: v for k, v in spec.params.items() if isinstance(v, (int, float))}
+        deployed = spotq_default_params(
+            batch_size=plan.batch_size, startup_s=startup, overrides=numeric
+        )
+        return {**spec.params, **deployed, "max_workers": plan.config.max_workers}
     params = dict(spec.params)
     accepted = inspect.signature(make_policy(spec.name).__class__).parameters
     implied: dict[str, float | int | bool | str] = {"max_workers": plan.config.max_workers}
     if plan.config.latency_target_s is not None:
         implied["acceptable_latency_s"] = plan.config.latency_target_s
-        # spotq-default lets a worker hold as much backlog as fits in a third of the budget.
-        third = plan.config.latency_target_s / (3.0 * plan.mean_job_s)
-        implied["target_backlog_per_worker"] = float(max(1, math.floor(third)))
     implied["msg_processing_time_s"] = plan.mean_job_s
-    hosts = plan.config.hosts
-    # On EC2 a new worker usually waits for a new host as well.
-    startup = plan.config.startup_s + (0.0 if hosts is None else hosts.host_delay_s)
+    # synth's target tracking tracks the same target backlog per worker as spotq's scaler.
+    implied["target_backlog_per_worker"] = float(plan.batch_size)
     implied["startup_s"] = startup
-    if spec.name == "spotq-default":
-        # Ski rental: hold an idle or surplus worker about as long as a restart would cost.
-        implied["scale_in_cooldown_s"] = max(startup, 60.0)
-        implied["idle_to_zero_s"] = max(startup, 60.0)
     for key, value in implied.items():
         if key in accepted and key not in params:
             params[key] = value

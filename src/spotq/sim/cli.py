@@ -13,7 +13,7 @@ from spotq.errors import SpotqError
 from spotq.plan.scenario import load_scenario
 from spotq.sim.adapter import plan_simulation
 from spotq.sim.compare import Comparison, compare
-from spotq.sim.report import as_json, table, verdict
+from spotq.sim.report import as_json, observation_notes, table, verdict
 
 
 @click.command("simulate")
@@ -57,6 +57,9 @@ def simulate(
         return
     console = Console(file=sys.stdout, width=180)
     console.print(table(comparison))
+    console.print("observation path simulated, per policy (as deployed):")
+    for note in observation_notes(comparison):
+        console.print(f"  {note}", highlight=False)
     console.print(verdict(comparison))
 
 

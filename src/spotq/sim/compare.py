@@ -29,6 +29,10 @@ class Comparison:
     def lower_bound_usd(self) -> float:
         return self.runs[0].result.lower_bound_usd if self.runs else 0.0
 
+    @property
+    def startup_bound_usd(self) -> float:
+        return self.runs[0].result.startup_bound_usd if self.runs else 0.0
+
 
 def compare(plan: SimPlan) -> Comparison:
     """Simulate each of the plan's policies in turn (each gets a fresh policy object)."""

@@ -62,6 +62,9 @@ class Engine:
         record = (series.t_s.append, series.visible.append, series.in_flight.append)
         record2 = (series.workers.append, series.busy.append, series.cost_usd.append)
         price_s = cfg.price_per_task_hour_usd / 3600.0
+        # As deployed, spotq's scaler cannot ask ECS which tasks are busy: it sees in-flight
+        # messages capped at the tasks (spotq.aws.scaler.observe), and so does its simulation.
+        busy_from_in_flight = getattr(policy, "busy_from_in_flight", False)
         t = 0.0
         while True:
             if spot:  # notices land after the jobs that started before t
@@ -74,7 +77,8 @@ class Engine:
             if self.draining:
                 self.draining = [d for d in self.draining if d[0] > t]
             in_flight = busy + hidden + len(self.draining)
-            obs = Observation(t, visible, in_flight, nw - starting, starting, busy, arrived)
+            seen_busy = min(nw, in_flight) if busy_from_in_flight else busy
+            obs = Observation(t, visible, in_flight, nw - starting, starting, seen_busy, arrived)
             want = min(policy.desired(obs), cap)
             if want != nw:
                 self._resize(t, want, nw)

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from spotq.scaling.registry import OBSERVATION_PATHS
+from spotq.sim.bounds import busy_floor_usd, startup_bound_usd
 from spotq.sim.config import SimConfig
 
 FloatArray = NDArray[np.float64]
@@ -76,7 +78,9 @@ class SimResult:
     billed_seconds: float
     peak_workers: int
     lower_bound_usd: float
+    startup_bound_usd: float
     end_s: float
+    observation: str = ""  # the observation path simulated (the policy's as deployed)
 
     def as_dict(self) -> dict[str, float | int | str | None]:
         out: dict[str, float | int | str | None] = {}
@@ -125,11 +129,13 @@ def summarise(raw: RawRun, cfg: SimConfig, label: str | None = None) -> SimResul
         worker_seconds=raw.worker_s,
         billed_seconds=raw.host_billed_s if cfg.hosts is not None else raw.billed_s,
         peak_workers=max(raw.series.workers, default=0),
-        lower_bound_usd=lower_bound_usd(raw.service_s, cfg),
+        lower_bound_usd=busy_floor_usd(raw.service_s, cfg),
+        startup_bound_usd=startup_bound_usd(raw.arrivals_s, raw.service_s, cfg),
         end_s=raw.end_s,
+        observation=OBSERVATION_PATHS.get(raw.policy, ""),
     )
 
 
 def lower_bound_usd(service_s: FloatArray, cfg: SimConfig) -> float:
-    """Clairvoyant lower bound: every job's busy seconds at the cheapest price, no waiting."""
-    return float(np.sum(service_s)) * cfg.lower_bound_price / 3600.0
+    """Clairvoyant busy-time floor: every job's busy seconds at the cheapest price, no waiting."""
+    return busy_floor_usd(service_s, cfg)

@@ -1,10 +1,17 @@
 """Open a blob store or job store from its URL. Dispatch is one small table per kind, keyed by URL
-scheme; other backends (s3://, dynamodb://) add a row that imports their own module lazily."""
+scheme. The local backends are built in; others register by scheme, as fsspec's
+implementations do: `register_blob_store("s3", opener)`, or an entry point in the
+`spotq.blob_stores` / `spotq.job_stores` group naming a class that takes the URL (spotq's own
+S3 and DynamoDB backends are declared so in pyproject.toml). An entry point is imported only
+when its scheme is first used, so the local stack never loads boto3 and this package never
+imports spotq.aws."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from importlib.metadata import entry_points
 from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from spotq.errors import ConfigError
@@ -29,28 +36,41 @@ def _open_sqlite_jobs(url: str) -> JobStore:
     return SqliteJobStore(Path(unquote(path)))
 
 
-def _open_s3_blobs(url: str) -> BlobStore:
-    from spotq.aws.s3_blobs import S3BlobStore
-
-    return S3BlobStore(url)  # region, endpoint and credentials from the standard AWS chain
-
-
-def _open_dynamo_jobs(url: str) -> JobStore:
-    from spotq.aws.dynamo_jobs import DynamoJobStore
-
-    return DynamoJobStore(url)  # region, endpoint and credentials from the standard AWS chain
-
-
 _BLOB_OPENERS: dict[str, Callable[[str], BlobStore]] = {
     "": _open_local_blobs,
     "file": _open_local_blobs,
-    "s3": _open_s3_blobs,
 }
 
 _JOB_OPENERS: dict[str, Callable[[str], JobStore]] = {
     "sqlite": _open_sqlite_jobs,
-    "dynamodb": _open_dynamo_jobs,
 }
+
+BLOB_STORE_GROUP = "spotq.blob_stores"
+JOB_STORE_GROUP = "spotq.job_stores"
+T = TypeVar("T")
+
+
+def register_blob_store(scheme: str, opener: Callable[[str], BlobStore]) -> None:
+    """Open `scheme://...` blob URLs with `opener(url)` from now on."""
+    _BLOB_OPENERS[scheme.lower()] = opener
+
+
+def register_job_store(scheme: str, opener: Callable[[str], JobStore]) -> None:
+    """Open `scheme://...` job-store URLs with `opener(url)` from now on."""
+    _JOB_OPENERS[scheme.lower()] = opener
+
+
+def _lookup(openers: dict[str, Callable[[str], T]], group: str, scheme: str) -> Any:
+    """The opener for `scheme`, loading its entry point on first use (None: unknown)."""
+    if scheme not in openers and scheme:
+        for point in entry_points(group=group, name=scheme):
+            openers[scheme] = point.load()  # region, endpoint, credentials: the backend's own
+            break
+    return openers.get(scheme)
+
+
+def _known(openers: dict[str, Any], group: str) -> list[str]:
+    return sorted({*(s for s in openers if s), *(e.name for e in entry_points(group=group))})
 
 
 def _scheme(url: str) -> str:
@@ -72,17 +92,19 @@ def open_blob_store(url: str) -> BlobStore:
     """A BlobStore for `url`: a local directory path, file:///path, or a registered scheme."""
     if not url:
         raise ConfigError("blob_url: expected a directory path or URL, got an empty string")
-    opener = _BLOB_OPENERS.get(_scheme(url))
+    opener = _lookup(_BLOB_OPENERS, BLOB_STORE_GROUP, _scheme(url))
     if opener is None:
-        known = ", ".join(sorted(s + "://" for s in _BLOB_OPENERS if s))
+        known = ", ".join(s + "://" for s in _known(_BLOB_OPENERS, BLOB_STORE_GROUP))
         raise ConfigError(f"blob_url {url!r}: unknown scheme; expected a path or one of {known}")
-    return opener(url)
+    store: BlobStore = opener(url)
+    return store
 
 
 def open_job_store(url: str) -> JobStore:
     """A JobStore for `url`: sqlite:///path.db, or a registered scheme."""
-    opener = _JOB_OPENERS.get(_scheme(url))
+    opener = _lookup(_JOB_OPENERS, JOB_STORE_GROUP, _scheme(url))
     if opener is None:
-        known = ", ".join(sorted(s + "://" for s in _JOB_OPENERS))
+        known = ", ".join(s + "://" for s in _known(_JOB_OPENERS, JOB_STORE_GROUP))
         raise ConfigError(f"jobs_url {url!r}: unknown scheme; expected one of {known}")
-    return opener(url)
+    store: JobStore = opener(url)
+    return store

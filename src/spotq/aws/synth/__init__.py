@@ -2,7 +2,8 @@
 
 Each resource group is one module: queues, storage (bucket + table), task (task definition),
 service (cluster, service, security group), capacity (EC2 launch template, Auto Scaling group,
-capacity provider), autoscaling (0→1 step policy, backlog-per-task target tracking), iam,
+capacity provider), scaler (the default engine: spotq's scaler function and its schedule) or
+autoscaling (`aws-target-tracking`: 0→1 step policy, backlog-per-task target tracking), iam,
 observability (log group, alarms). Output is deterministic (sorted keys), so golden files in
 tests/aws/golden/ stay stable; after an intended change regenerate them with
 `SPOTQ_UPDATE_GOLDEN=1 .venv/bin/pytest tests/aws/test_synth_validation.py` and review the diff.
@@ -18,11 +19,11 @@ from __future__ import annotations
 
 from spotq.app import App
 from spotq.aws.synth.cfn import Format, Json, render
-from spotq.aws.synth.context import SynthSettings, Target, make_context
+from spotq.aws.synth.context import ScalingEngine, SynthSettings, Target, make_context
 from spotq.aws.synth.emulator import for_emulator as emulator_subset
 from spotq.aws.synth.template import build
 
-__all__ = ["Format", "SynthSettings", "Target", "render", "synth"]
+__all__ = ["Format", "ScalingEngine", "SynthSettings", "Target", "render", "synth"]
 
 
 def synth(

@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from spotq.app import App, AppOptions
 from spotq.errors import ConfigError
+from spotq.scaling.params import expected_startup_s, spotq_default_params
 from spotq.scaling.registry import make_policy
 from spotq.scaling.spotq_default import SpotqDefaultPolicy
 from spotq.stack import StackConfig
@@ -31,6 +32,13 @@ class Target(StrEnum):
         return self is not Target.FARGATE_SPOT
 
 
+class ScalingEngine(StrEnum):
+    """What sets the service's desired count."""
+
+    SPOTQ = "spotq"  # spotq's scaler function runs the spotq-default policy (the default)
+    AWS_TARGET_TRACKING = "aws-target-tracking"  # Application Auto Scaling on CloudWatch only
+
+
 @dataclass(frozen=True)
 class ScalingParams:
     """Application Auto Scaling settings that carry the meaning of the app's spotq policy."""
@@ -40,9 +48,13 @@ class ScalingParams:
     scale_out_cooldown_s: int
     scale_in_cooldown_s: int
     max_workers: int
+    # The spotq-default policy's constructor parameters, as the scaler function builds it.
+    policy: tuple[tuple[str, float | int], ...] = ()
 
 
-def scaling_params(policy: SpotqDefaultPolicy) -> ScalingParams:
+def scaling_params(
+    policy: SpotqDefaultPolicy, params: dict[str, float | int] | None = None
+) -> ScalingParams:
     """Map the spotq-default policy onto target tracking; AWS cooldowns are whole seconds."""
     return ScalingParams(
         target_backlog_per_worker=policy.target_backlog_per_worker,
@@ -50,6 +62,7 @@ def scaling_params(policy: SpotqDefaultPolicy) -> ScalingParams:
         scale_out_cooldown_s=round(policy.scale_out_cooldown_s),
         scale_in_cooldown_s=round(policy.scale_in_cooldown_s),
         max_workers=policy.max_workers,
+        policy=tuple(sorted((params or {}).items())),
     )
 
 
@@ -64,6 +77,7 @@ class SynthSettings:
     instance_types: tuple[str, ...] = ()  # empty: chosen from the app's task size
     # spotq-default policy parameters (as `spotq simulate` takes them), e.g. scale_in_cooldown_s
     policy_params: tuple[tuple[str, float | int], ...] = ()
+    scaling_engine: ScalingEngine = ScalingEngine.SPOTQ
 
     def __post_init__(self) -> None:
         if not 1 <= self.max_workers <= 1000:
@@ -100,6 +114,10 @@ class Context:
         """The key prefix under which this app's blobs live (the task role is limited to it)."""
         return self.app
 
+    @property
+    def engine(self) -> ScalingEngine:
+        return self.settings.scaling_engine
+
 
 def make_context(app: App, target: Target, settings: SynthSettings) -> Context:
     if target is Target.FARGATE_SPOT and app.options.gpus > 0:
@@ -107,17 +125,17 @@ def make_context(app: App, target: Target, settings: SynthSettings) -> Context:
             f"app {app.name!r} asks for gpus={app.options.gpus}: Fargate has no GPUs; "
             "use --target gpu"
         )
-    params: dict[str, float | int] = {
-        "target_backlog_per_worker": float(app.options.batch_size),
-        "max_workers": settings.max_workers,
-        **dict(settings.policy_params),
-    }
-    policy = make_policy(SpotqDefaultPolicy.name, **params)
+    params = spotq_default_params(
+        batch_size=app.options.batch_size,
+        startup_s=expected_startup_s(target.is_ec2),
+        overrides=dict(settings.policy_params),
+    )
+    policy = make_policy(SpotqDefaultPolicy.name, max_workers=settings.max_workers, **params)
     assert isinstance(policy, SpotqDefaultPolicy)
     return Context(
         app=app.name,
         options=app.options,
         target=target,
         settings=settings,
-        scaling=scaling_params(policy),
+        scaling=scaling_params(policy, params),
     )

@@ -2,8 +2,10 @@
 
 moto creates SQS, S3, DynamoDB, IAM, ECS clusters/task definitions/services, log groups, launch
 templates and Auto Scaling groups, but not ECS capacity providers, Application Auto Scaling or
-CloudWatch alarms, nor does it hold the public SSM AMI parameters. `for_emulator=True` drops
-those resources (and outputs naming them), places the EC2 service by launch type instead of a
+CloudWatch alarms or EventBridge schedules, nor does it hold the public SSM AMI parameters, and
+its Lambda needs code uploaded first (the scaler's loop is tested against moto directly, in
+tests/aws/test_scaler_moto.py). `for_emulator=True` drops those resources (with the role that
+invokes the function, and outputs naming them), places the EC2 service by launch type instead of a
 capacity provider, and turns the AMI parameter into a plain image ID.
 """
 
@@ -21,7 +23,9 @@ UNSUPPORTED_TYPES = frozenset(
         "AWS::CloudWatch::Alarm",
         "AWS::ECS::CapacityProvider",
         "AWS::ECS::ClusterCapacityProviderAssociations",
+        "AWS::Lambda::Function",
         "AWS::S3::BucketPolicy",
+        "AWS::Scheduler::Schedule",
     }
 )
 PLACEHOLDER_AMI = "ami-0123456789abcdef0"
@@ -32,6 +36,13 @@ def for_emulator(template: Json) -> Json:
     out: Json = json.loads(json.dumps(template))
     resources: Json = out["Resources"]
     dropped = {name for name, res in resources.items() if res["Type"] in UNSUPPORTED_TYPES}
+    # The role that only exists to invoke a dropped function goes with it.
+    functions = {n for n in dropped if resources[n]["Type"] == "AWS::Lambda::Function"}
+    dropped |= {
+        name
+        for name, res in resources.items()
+        if res["Type"] == "AWS::IAM::Role" and _mentions(res, functions)
+    }
     for name in dropped:
         del resources[name]
     service_props = resources[ids.SERVICE]["Properties"]

@@ -26,6 +26,12 @@ TRACKING_POLICY = "BacklogPerTaskPolicy"
 LOG_GROUP = "LogGroup"
 DLQ_ALARM = "DeadLetterAlarm"
 AGE_ALARM = "OldestMessageAlarm"
+SCALER_FUNCTION = "ScalerFunction"
+SCALER_ROLE = "ScalerRole"
+SCALER_LOG_GROUP = "ScalerLogGroup"
+SCALER_SCHEDULE = "ScalerSchedule"
+SCALER_SCHEDULE_ROLE = "ScalerScheduleRole"
+SCALER_ALARM = "ScalerErrorsAlarm"
 
 # Parameters
 P_IMAGE = "ContainerImage"
@@ -49,6 +55,8 @@ P_ON_DEMAND_PERCENT = "OnDemandPercentageAboveBase"
 P_SPOT_STRATEGY = "SpotAllocationStrategy"
 P_TARGET_CAPACITY = "TargetCapacityPercent"
 P_ROOT_VOLUME = "RootVolumeGiB"
+P_SCALER_BUCKET = "ScalerCodeBucket"
+P_SCALER_KEY = "ScalerCodeKey"
 
 # Conditions
 C_CREATE_SG = "CreateSecurityGroup"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from spotq.aws.synth import ids
 from spotq.aws.synth.cfn import Json, ref
-from spotq.aws.synth.context import LOG_RETENTION_DAYS, Context, Target
+from spotq.aws.synth.context import LOG_RETENTION_DAYS, Context, ScalingEngine, Target
 from spotq.aws.synth.sizing import default_instance_types
 
 MAX_INSTANCE_TYPES = 6
@@ -61,7 +61,17 @@ def parameters(ctx: Context) -> Json:
         params.update(_fargate_parameters())
     else:
         params.update(_ec2_parameters(ctx))
+    if ctx.engine is ScalingEngine.SPOTQ:
+        params.update(_scaler_parameters())
     return params
+
+
+def _scaler_parameters() -> Json:
+    # No defaults: `spotq deploy` uploads the scaler's zip and passes where it put it.
+    return {
+        ids.P_SCALER_BUCKET: _p("String", "S3 bucket holding the scaler's code zip", MinLength=3),
+        ids.P_SCALER_KEY: _p("String", "S3 key of the scaler's code zip", MinLength=1),
+    }
 
 
 def _fargate_parameters() -> Json:
@@ -72,9 +82,12 @@ def _fargate_parameters() -> Json:
             Default="DISABLED",
             AllowedValues=["DISABLED", "ENABLED"],
         ),
-        ids.P_SPOT_WEIGHT: _p("Number", "Share of tasks on FARGATE_SPOT", Default=4, MinValue=0),
+        # ECS places tasks by these weights and never falls back from Spot to on-demand, so the
+        # default is all Spot (what `plan` and `simulate` price); e.g. 4 and 1 put about one
+        # task in five on on-demand Fargate.
+        ids.P_SPOT_WEIGHT: _p("Number", "Weight of FARGATE_SPOT in the mix", Default=1, MinValue=0),
         ids.P_ON_DEMAND_WEIGHT: _p(
-            "Number", "Share of tasks on on-demand FARGATE (fallback)", Default=1, MinValue=0
+            "Number", "Weight of on-demand FARGATE in the mix", Default=0, MinValue=0
         ),
     }
 

@@ -3,18 +3,33 @@
 from __future__ import annotations
 
 from spotq.aws.synth import ids
-from spotq.aws.synth.cfn import Json, if_, ref, tags
-from spotq.aws.synth.context import Context, Target
+from spotq.aws.synth.cfn import Json, checkov_skips, if_, ref, tags
+from spotq.aws.synth.context import Context, ScalingEngine, Target
 
 
 def cluster(ctx: Context) -> Json:
+    # Target tracking reads the running task count from Container Insights; spotq's scaler asks
+    # ECS directly, so with it Container Insights would only add metric charges.
+    insights = ctx.engine is ScalingEngine.AWS_TARGET_TRACKING
     props: Json = {
-        "ClusterSettings": [{"Name": "containerInsights", "Value": "enabled"}],
+        "ClusterSettings": [
+            {"Name": "containerInsights", "Value": "enabled" if insights else "disabled"}
+        ],
         "Tags": tags(ctx.app, f"spotq-{ctx.app}"),
     }
     if ctx.target is Target.FARGATE_SPOT:
         props["CapacityProviders"] = ["FARGATE", "FARGATE_SPOT"]
-    return {"Type": "AWS::ECS::Cluster", "Properties": props}
+    resource: Json = {"Type": "AWS::ECS::Cluster", "Properties": props}
+    if not insights:
+        resource["Metadata"] = checkov_skips(
+            (
+                "CKV_AWS_65",
+                "spotq's scaler reads task counts from ECS and queue depth from SQS and logs "
+                "each decision as metrics; Container Insights would bill per-task metrics "
+                "nothing reads. `--scaling-engine aws-target-tracking` turns it on.",
+            )
+        )
+    return resource
 
 
 def security_group(ctx: Context) -> Json:

@@ -6,11 +6,12 @@ from spotq.aws.synth import ids
 from spotq.aws.synth.autoscaling import autoscaling
 from spotq.aws.synth.capacity import capacity
 from spotq.aws.synth.cfn import Json, get_att, ref, sub
-from spotq.aws.synth.context import Context
+from spotq.aws.synth.context import Context, ScalingEngine
 from spotq.aws.synth.iam import iam
 from spotq.aws.synth.observability import observability
 from spotq.aws.synth.parameters import conditions, parameters
 from spotq.aws.synth.queues import queues
+from spotq.aws.synth.scaler import scaler
 from spotq.aws.synth.service import cluster, security_group, service
 from spotq.aws.synth.storage import storage
 from spotq.aws.synth.task import stack_config_json, task_definition
@@ -26,7 +27,7 @@ def build(ctx: Context) -> Json:
         ids.SECURITY_GROUP: security_group(ctx),
         ids.TASK_DEFINITION: task_definition(ctx),
         ids.SERVICE: service(ctx),
-        **autoscaling(ctx),
+        **(scaler(ctx) if ctx.engine is ScalingEngine.SPOTQ else autoscaling(ctx)),
     }
     if ctx.target.is_ec2:
         resources.update(capacity(ctx))
@@ -36,7 +37,13 @@ def build(ctx: Context) -> Json:
             f"spotq app '{ctx.app}' on {ctx.target.value}: queue-fed workers that scale with "
             "their backlog (synthesized by `spotq synth`)"
         ),
-        "Metadata": {"spotq": {"app": ctx.app, "target": ctx.target.value}},
+        "Metadata": {
+            "spotq": {
+                "app": ctx.app,
+                "target": ctx.target.value,
+                "scaling_engine": ctx.engine.value,
+            }
+        },
         "Parameters": parameters(ctx),
         "Conditions": conditions(ctx),
         "Resources": resources,
@@ -57,6 +64,9 @@ def outputs(ctx: Context) -> Json:
         "LogGroupName": ("Worker log group", ref(ids.LOG_GROUP)),
         "StackConfig": ("spotq StackConfig JSON for clients", stack_config_json(ctx)),
     }
+    if ctx.engine is ScalingEngine.SPOTQ:
+        values["ScalerFunctionName"] = ("spotq's scaler function", ref(ids.SCALER_FUNCTION))
+        values["ScalerLogGroupName"] = ("Scaler decision log", ref(ids.SCALER_LOG_GROUP))
     return {
         name: {"Description": description, "Value": value}
         for name, (description, value) in values.items()
