@@ -58,3 +58,12 @@ def test_a_job_message_encodes_every_field_and_round_trips() -> None:
     body = json.loads(message.encode())
     assert body == {"v": MESSAGE_VERSION, **dataclasses.asdict(message)}
     assert JobMessage.decode(message.encode()) == message
+
+
+def test_an_app_without_a_handler_is_refused_when_loaded(tmp_path: Path) -> None:
+    path = tmp_path / "nohandler.py"
+    path.write_text("import spotq\napp = spotq.App('nohandler')\n")
+    with pytest.raises(AppError, match="has no handler: decorate a function"):
+        load_app(str(path))
+    with pytest.raises(AppError, match="has no handler"):
+        load_app(f"{path}:app")

@@ -11,12 +11,13 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from spotq.errors import SpotqError
 from spotq.fleet.embedded import StackOptions
 from spotq.fleet.inputs import plan_inputs
 from spotq.fleet.local import FleetOptions, LocalFleet, default_max_workers
-from spotq.fleet.runner import run_inputs
+from spotq.fleet.runner import RunInterrupted, run_inputs
 from spotq.fleet.summary import render
 
 API_FILE = "api.json"  # read by `spotq submit/status/result/dlq` to find this API
@@ -83,6 +84,8 @@ def up(
 @click.option("--input-json", is_flag=True, help="Each INPUT is a JSON object: the job input.")
 @click.option("--data-dir", type=click.Path(path_type=Path), default=None,
               help="Keep the stack's data here [default: a temporary directory].")  # fmt: skip
+@click.option("--skip-done", is_flag=True,
+              help="Skip inputs whose OUT/<name>.json exists (resume a run).")  # fmt: skip
 def run(
     app_ref: str,
     inputs: tuple[str, ...],
@@ -90,11 +93,18 @@ def run(
     max_workers: int | None,
     input_json: bool,
     data_dir: Path | None,
+    skip_done: bool,
 ) -> None:
     """Run APP over every INPUT on an autoscaled local fleet; exit 1 if any job failed."""
     console = Console(stderr=True)
     try:
         planned = plan_inputs(inputs)
+        if skip_done:
+            planned = [p for p in planned if not (out_dir / p.out_name).exists()]
+            click.echo(f"--skip-done: {len(inputs) - len(planned)} inputs already have "
+                       f"results in {out_dir}/; {len(planned)} to run", err=True)  # fmt: skip
+            if not planned:
+                return
         with tempfile.TemporaryDirectory(prefix="spotq-run-") as tmp:
             fleet = LocalFleet(
                 app_ref,
@@ -103,11 +113,23 @@ def run(
             )
             with fleet:
                 result = run_inputs(fleet, planned, out_dir, input_json, console)
+    except RunInterrupted as exc:
+        left = exc.total - exc.finished
+        click.echo(
+            f"\ninterrupted: {exc.finished} of {exc.total} jobs finished ({exc.succeeded} "
+            f"succeeded, results in {out_dir}/), {left} not finished. To resume, run the same "
+            "command with --skip-done.", err=True,
+        )  # fmt: skip
+        sys.exit(130)
+    except KeyboardInterrupt:
+        click.echo("\ninterrupted before every input was submitted; nothing was written.", err=True)
+        sys.exit(130)
     except SpotqError as exc:
         raise click.ClickException(str(exc)) from None
     Console().print(render(result.summary))
     for name, record in result.failures:
-        console.print(f"[red]{name}[/red]: {record.state.value}: {record.last_error}")
+        error = escape(record.last_error or "")
+        console.print(f"[red]{escape(name)}[/red]: {record.state.value}: {error}")
     click.echo(f"results in {out_dir}/", err=True)
     if not result.summary.ok:
         sys.exit(1)

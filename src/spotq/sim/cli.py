@@ -62,7 +62,10 @@ def simulate(
 
 def _outputs(comparison: Comparison, plots_dir: Path | None, report_path: Path | None) -> None:
     if plots_dir is not None:
+        from spotq.extras import require
         from spotq.sim.plots import write_plots
+
+        require("matplotlib", "--plots")
 
         write_plots(comparison, plots_dir)
     if report_path is not None:
