@@ -13,7 +13,11 @@ from spotq.errors import SpotqError
 from spotq.plan.scenario import load_scenario
 from spotq.sim.adapter import plan_simulation
 from spotq.sim.compare import Comparison, compare
-from spotq.sim.report import as_json, table, verdict
+from spotq.sim.report import as_json, legend, table, verdict
+from spotq.tables import print_table
+
+# Columns dropped, in this order, until the table fits the terminal (--wide keeps them all).
+DROP_FIRST = ("p99 s", "p50 s", "worker-h", "retried", "never served", "$/1k jobs", "max backlog")
 
 
 @click.command("simulate")
@@ -37,9 +41,11 @@ from spotq.sim.report import as_json, table, verdict
     type=click.Path(dir_okay=False, path_type=Path),
     help="A YAML file overriding any price of the shipped snapshot.",
 )
+@click.option("--wide", is_flag=True, help="Every column, however wide the table.")
 def simulate(
     scenario: Path,
     as_json_flag: bool,
+    wide: bool,
     plots_dir: Path | None,
     report_path: Path | None,
     prices_path: Path | None,
@@ -55,9 +61,10 @@ def simulate(
     if as_json_flag:
         click.echo(json.dumps(as_json(comparison), indent=2))
         return
-    console = Console(file=sys.stdout, width=180)
-    console.print(table(comparison))
-    console.print(verdict(comparison))
+    console = Console(file=sys.stdout)
+    print_table(table(comparison), wide=wide, drop_first=DROP_FIRST, console=console)
+    console.print(legend(comparison), style="dim", markup=False, highlight=False)
+    console.print(verdict(comparison), markup=False)
 
 
 def _outputs(comparison: Comparison, plots_dir: Path | None, report_path: Path | None) -> None:

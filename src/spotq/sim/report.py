@@ -71,6 +71,27 @@ def table(comparison: Comparison) -> Table:
     return out
 
 
+def legend(comparison: Comparison) -> str:
+    """What the columns mean, with the SLO the "SLO miss" column counts against."""
+    target = comparison.plan.config.latency_target_s
+    slo = (
+        f"SLO miss = jobs whose end-to-end latency exceeded the {target:g} s target"
+        if target is not None
+        else "SLO miss = 0: the scenario sets no latency_target_s"
+    )
+    return "\n".join(
+        (
+            "cost = compute billed for the run; × bound = cost ÷ the lower bound (a clairvoyant "
+            "fleet that pays only for busy worker-seconds, no start-up or idle time)",
+            "p50/p95/p99 s = end-to-end latency (submit → result); max backlog = most messages "
+            "visible + in flight",
+            "retried = receives after a spot interruption or timeout; DLQ = dead-lettered; never "
+            "served = still queued when the simulation ended",
+            f"{slo}; worker-h = worker hours billed; peak = most workers at once",
+        )
+    )
+
+
 def verdict(comparison: Comparison, ours: str = "spotq-default") -> str:
     """How `ours` compares with each peer on cost and p95, and its cost over the lower bound."""
     mine = next((r.result for r in comparison.runs if r.result.policy == ours), None)
