@@ -23,6 +23,8 @@ from spotq.api.runtime import ApiRuntime, build_runtime
 from spotq.api.settings import ApiSettings
 from spotq.api.ui import routes as ui
 from spotq.api.ui.history import History
+from spotq.api.ui.overview import WORKERS_DIR
+from spotq.api.worker_metrics import WorkerFilesCollector
 from spotq.errors import SpotqError
 
 log = logging.getLogger("spotq.api")
@@ -53,6 +55,8 @@ def create_app(settings: ApiSettings, runtime: ApiRuntime | None = None) -> Fast
     )
     app.state.runtime = rt
     app.state.ui_history = history
+    with contextlib.suppress(ValueError):  # an earlier app on this runtime registered it
+        rt.metrics.registry.register(WorkerFilesCollector(settings.data_dir / WORKERS_DIR))
     app.include_router(routes_jobs.router)
     app.include_router(routes_health.router)
     app.include_router(docs.router)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import textwrap
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -105,6 +106,9 @@ def test_dashboard_shows_jobs_failures_workers_and_redrives(
     assert browser.find_elements(By.CSS_SELECTOR, "#failures b") == []  # text, not markup
     # Workers were started and the charts have lines for them and for the policy's decisions.
     assert browser.find_elements(By.CSS_SELECTOR, "#workers tbody tr")
+    # Each worker's own metrics (busy share, memory) and the mean time per phase of a job.
+    wait_for(browser, lambda: "MiB" in text_of(browser, "#workers tbody"), "worker memory")
+    wait_for(browser, lambda: " s" in text_of(browser, "#phases dd"), "time per job")
     assert "workers" in text_of(browser, "#worker-logs")
     wait_for(browser, present(browser, "#chart-workers [data-series=desired]"), "desired")
     wait_for(browser, present(browser, "#chart-throughput polyline"), "throughput line")
@@ -136,3 +140,21 @@ def test_docs_render_offline(browser: webdriver.Chrome, fleet: LocalFleet) -> No
     )
     assert loaded and all(name.startswith(url) for name in loaded), loaded
     screenshot(browser, "docs.png")
+
+
+def test_metrics_has_each_workers_own_numbers(fleet: LocalFleet) -> None:
+    client = JobsClient(fleet.stack.api_url)
+    job = client.submit({"n": 99})["id"]
+    deadline = time.monotonic() + WAIT_S
+    while client.job(job)["state"] != "succeeded" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    text = ""
+    while time.monotonic() < deadline:  # the worker writes its file at most once a second
+        text = client.request("GET", "/metrics").body.decode()
+        if 'spotq_worker_jobs_total{outcome="succeeded"' in text:
+            break
+        time.sleep(0.3)
+    assert 'spotq_worker_jobs_total{outcome="succeeded"' in text
+    for name in ("queue_wait", "fetch", "handle", "store"):
+        assert f'spotq_worker_job_phase_seconds_count{{phase="{name}"' in text
+    assert "spotq_worker_busy_ratio{" in text and "spotq_worker_rss_bytes{" in text

@@ -9,6 +9,7 @@ from typing import Any
 
 from spotq.api.runtime import ApiRuntime
 from spotq.api.ui.history import History, Sample, sample_of
+from spotq.api.worker_metrics import read_worker_metrics
 from spotq.jobs import JobRecord, JobState
 
 FLEET_FILE = "fleet.json"  # written by spotq.fleet.autoscaler in the stack's data directory
@@ -49,12 +50,14 @@ def workers(data_dir: Path) -> list[dict[str, Any]]:
     """The local fleet's workers from their status files, newest first (live ones before stopped).
     File names are spotq's own (`worker-N.status.json`), never taken from a request."""
     found = []
+    metrics = read_worker_metrics(data_dir / WORKERS_DIR)
     for path in (data_dir / WORKERS_DIR).glob("worker-*.status.json"):
         number = path.name.removeprefix("worker-").removesuffix(".status.json")
         doc = read_json_file(path)
         if doc is None or not number.isdigit():
             continue
         doc["number"] = int(number)
+        doc["metrics"] = metrics.get(int(number))
         found.append(doc)
     found.sort(key=lambda d: (d.get("state") == "stopped", -d["number"]))
     return found[:MAX_WORKERS_SHOWN]

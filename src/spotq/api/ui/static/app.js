@@ -137,12 +137,37 @@ function render(o) {
   document.getElementById("dlq-depth").textContent = String(q.dlq.visible + q.dlq.in_flight);
   document.getElementById("redrive").disabled = q.dlq.visible === 0;
   document.getElementById("worker-logs").textContent = o.worker_logs ? "Worker logs: " + o.worker_logs : "";
+  fillDl("phases", phaseMeans(o.workers));
   fillTable("workers", o.workers.map(w => {
     const tr = el("tr");
-    for (const v of [w.number, w.state, w.pid, w.jobs_done, w.jobs_failed]) tr.append(el("td", v ?? "–"));
+    const m = w.metrics || {};
+    const handle = (m.phases || {}).handle_s;
+    const cells = [w.number, w.state, w.pid, m.jobs_succeeded ?? w.jobs_done, failedOf(m) ?? w.jobs_failed,
+      m.busy_fraction === undefined ? "–" : Math.round(m.busy_fraction * 100) + "%",
+      m.rss_bytes ? Math.round(m.rss_bytes / 1048576) + " MiB" : "–",
+      handle && handle.count ? (handle.sum / handle.count).toFixed(3) + " s" : "–"];
+    for (const v of cells) tr.append(el("td", v ?? "–"));
     tr.dataset.state = w.state;
     return tr;
   }));
+}
+
+function failedOf(m) {
+  if (!m.jobs_failed) return undefined;
+  return Object.values(m.jobs_failed).reduce((a, b) => a + b, 0);
+}
+
+// Mean seconds per job in each phase, over every worker's totals.
+function phaseMeans(workers) {
+  const names = [["queue_wait_s", "queue wait"], ["fetch_s", "fetch input"], ["handle_s", "handler"], ["store_s", "store result"]];
+  return names.map(([key, label]) => {
+    let sum = 0, count = 0;
+    for (const w of workers) {
+      const p = ((w.metrics || {}).phases || {})[key];
+      if (p) { sum += p.sum; count += p.count; }
+    }
+    return [label, count ? (sum / count).toFixed(3) + " s" : "–", "v-phase"];
+  });
 }
 
 function jobRow(id, cells) {
