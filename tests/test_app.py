@@ -64,6 +64,7 @@ def test_an_app_without_a_handler_is_refused_when_loaded(tmp_path: Path) -> None
     path = tmp_path / "nohandler.py"
     path.write_text("import spotq\napp = spotq.App('nohandler')\n")
     with pytest.raises(AppError, match="has no handler: decorate a function"):
-        load_app(str(path))
+        load_app(str(path), runnable=True)
     with pytest.raises(AppError, match="has no handler"):
-        load_app(f"{path}:app")
+        load_app(f"{path}:app", runnable=True)
+    assert load_app(str(path)).name == "nohandler"  # synth and plan need no handler

@@ -75,7 +75,7 @@ def worker(
 ) -> None:
     """Run a worker for APP (path/to/app.py or module:attr) until drained."""
     try:
-        app = load_app(app_ref)
+        app = load_app(app_ref, runnable=True)
         if stack_config:
             stack = _parse_stack(stack_config, app)
         else:

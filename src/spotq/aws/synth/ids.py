@@ -26,6 +26,7 @@ TRACKING_POLICY = "BacklogPerTaskPolicy"
 LOG_GROUP = "LogGroup"
 DLQ_ALARM = "DeadLetterAlarm"
 AGE_ALARM = "OldestMessageAlarm"
+DASHBOARD = "Dashboard"
 
 # Parameters
 P_IMAGE = "ContainerImage"
