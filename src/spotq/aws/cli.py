@@ -129,6 +129,7 @@ def synth(
         app = load_app(app_ref)
         template = _template(app, target, for_emulator, **synth_opts)
         chosen = fmt or ("yaml" if output.suffix in (".yaml", ".yml") else "json")
+        output.parent.mkdir(parents=True, exist_ok=True)  # `-o out/app.yaml` on a fresh clone
         output.write_text(render(template, "yaml" if chosen == "yaml" else "json"))
     click.echo(
         f"wrote {output} ({len(template['Resources'])} resources, {target}); "
