@@ -52,7 +52,9 @@ def simulate(
 ) -> None:
     """Simulate SCENARIO's workload under each scaling policy and compare cost and latency."""
     try:
-        comparison = compare(plan_simulation(load_scenario(scenario), prices_path))
+        plan = plan_simulation(load_scenario(scenario), prices_path)
+        with Console(stderr=True).status(f"simulating {plan.scenario_name} under each policy…"):
+            comparison = compare(plan)
         _outputs(comparison, plots_dir, report_path)
     except SpotqError as exc:
         raise click.ClickException(str(exc)) from None
