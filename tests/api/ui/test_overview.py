@@ -63,3 +63,15 @@ def test_history_keeps_one_window_and_reads_the_fleet_snapshot() -> None:
     assert [s.at_s for s in samples] == [float(t) for t in range(9, 20)]
     assert samples[0].busy == 2 and samples[0].desired == 3 and samples[1].busy is None
     assert samples[0].succeeded == 3 and samples[0].queued == 1
+
+
+def test_overview_still_answers_with_the_queue_server_down(
+    stack: EmbeddedStack, client: JobsClient
+) -> None:
+    client.submit({"a": 1})
+    assert stack._sqs is not None
+    stack._sqs.stop()  # the queue server dies; the API and the job store stay up
+    doc = client.call("GET", "/v1/overview")
+    assert doc["queues"] is None
+    assert doc["problems"] and "queue server does not answer" in doc["problems"][0]
+    assert doc["jobs"]["queued"] == 1

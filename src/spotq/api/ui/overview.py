@@ -79,7 +79,11 @@ def recent_failures(rt: ApiRuntime, counts: dict[JobState, int]) -> list[JobReco
 def overview(rt: ApiRuntime, history: History, now_s: float) -> dict[str, Any]:
     """The dashboard's document (also `GET /v1/overview`)."""
     counts = rt.service.jobs.count_by_state(rt.service.app)
-    depths = queue_depths(rt)
+    problems = []
+    try:
+        depths: dict[str, tuple[int, int]] | None = queue_depths(rt)
+    except Exception as exc:  # the queue down: still show the jobs, and say why depths are not
+        depths, problems = None, [f"the queue server does not answer: {exc}"]
     data_dir = rt.settings.data_dir
     fleet = fleet_snapshot(data_dir)
     samples = history.samples()
@@ -87,7 +91,10 @@ def overview(rt: ApiRuntime, history: History, now_s: float) -> dict[str, Any]:
         "app": rt.service.app,
         "now_s": now_s,
         "jobs": {state.value: counts.get(state, 0) for state in JobState},
-        "queues": {name: {"visible": v, "in_flight": f} for name, (v, f) in depths.items()},
+        "queues": None
+        if depths is None
+        else {name: {"visible": v, "in_flight": f} for name, (v, f) in depths.items()},
+        "problems": problems,
         "fleet": fleet,
         "workers": workers(data_dir) if fleet is not None else [],
         "worker_logs": str(data_dir / WORKERS_DIR) if fleet is not None else None,

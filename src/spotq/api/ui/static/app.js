@@ -124,7 +124,9 @@ function render(o) {
   const series = throughputSeries(o.history);
   const perMin = series.length ? series[series.length - 1][1] : 0;
   fillDl("throughput", [["finished (window)", inHour], ["per minute now", perMin.toFixed(1)]]);
-  const q = o.queues;
+  const none = { visible: 0, in_flight: 0 };
+  const q = o.queues || { normal: none, high: none, dlq: none };
+  document.getElementById("problems").textContent = o.problems.join("; ");
   const visible = q.normal.visible + q.high.visible, inFlight = q.normal.in_flight + q.high.in_flight;
   fillDl("queue", [["visible", visible], ["in flight", inFlight], ["dlq", q.dlq.visible + q.dlq.in_flight]]);
   const f = o.fleet;
