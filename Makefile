@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 
-.PHONY: venv demo test lint typecheck pytest bench clean
+.PHONY: venv demo test lint typecheck pytest bench clean browser
 
 $(BIN)/spotq: pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -43,7 +43,15 @@ JS_SDK_VERSION := 3.1178.0
 			"@aws-sdk/client-sqs@$(JS_SDK_VERSION)" && mv .node-sdk.tmp .node-sdk; \
 	else echo "node/npm not found: the JavaScript SDK smoke test will be skipped"; fi
 
-pytest: venv $(CHECKOV) .node-sdk
+# The browser tests (tests/api/ui: the dashboard and /docs) drive Debian's chromium through
+# chromedriver; installed once (as root in CI, else through sudo), skipped when already there.
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium chromium-driver; }
+
+pytest: venv $(CHECKOV) .node-sdk browser
 	$(BIN)/pytest -n 2 -q
 
 test: lint typecheck pytest

@@ -4,7 +4,7 @@ A job is an uploaded image (PNG, JPEG, ...); its result lists the faces found:
 {"faces": [{"x", "y", "w", "h"}], "count", "width", "height"}. Options follow the
 face-recognition seed: small batches and a memory guard at 80 % of the task's memory.
 
-    spotq run examples/faces.py photos/*.jpg --out out/faces
+    spotq run examples/faces.py samples/astronaut.jpg --out out/faces
 """
 
 from __future__ import annotations

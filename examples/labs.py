@@ -9,7 +9,9 @@ A job's input is {"tests": ["Hemoglobin", "SGPT", ...]}; each name gets the cate
 nearest example in examples/data/lab_categories.json (cosine similarity of embeddings):
 {"results": [{"name", "category", "score", "nearest"}]}.
 
-    spotq submit examples/labs.py --input '{"tests": ["Serum creatinine", "TSH"]}'
+    spotq run examples/labs.py samples/labs/*.json --input-json --out out/labs
+    spotq up examples/labs.py          # or a long-running stack; then, from another terminal:
+    spotq submit --input '{"tests": ["Serum creatinine", "TSH"]}'
 """
 
 from __future__ import annotations

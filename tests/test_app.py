@@ -72,3 +72,13 @@ def test_a_handler_that_breaks_its_contract_is_a_contract_error() -> None:
         as_dict.handle(None, jobs)
     as_tuple = spotq.App("x", handler=lambda model, jobs: tuple({"n": j.id} for j in jobs))
     assert as_tuple.handle(None, jobs) == [{"n": "0"}, {"n": "1"}, {"n": "2"}, {"n": "3"}]
+
+
+def test_an_app_without_a_handler_is_refused_when_loaded(tmp_path: Path) -> None:
+    path = tmp_path / "nohandler.py"
+    path.write_text("import spotq\napp = spotq.App('nohandler')\n")
+    with pytest.raises(AppError, match="has no handler: decorate a function"):
+        load_app(str(path), runnable=True)
+    with pytest.raises(AppError, match="has no handler"):
+        load_app(f"{path}:app", runnable=True)
+    assert load_app(str(path)).name == "nohandler"  # synth and plan need no handler

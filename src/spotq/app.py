@@ -150,8 +150,9 @@ class App:
         return list(returned)
 
 
-def load_app(ref: str) -> App:
-    """Load an app from `path/to/app.py`, `path/to/app.py:attr` or `package.module:attr`."""
+def load_app(ref: str, *, runnable: bool = False) -> App:
+    """Load an app from `path/to/app.py`, `path/to/app.py:attr` or `package.module:attr`. With
+    `runnable` (what runs jobs: `spotq worker`, `up`, `run`), refuse one without a handler."""
     target, _, attr = ref.partition(":")
     if target.endswith(".py") or Path(target).is_file():
         module = _import_file(Path(target))
@@ -164,13 +165,23 @@ def load_app(ref: str) -> App:
         app = getattr(module, attr, None)
         if not isinstance(app, App):
             raise AppError(f"{ref!r}: {attr!r} is not a spotq.App")
-        return app
+        return _checked(app, ref) if runnable else app
     apps = [value for value in vars(module).values() if isinstance(value, App)]
     if len(apps) != 1:
         raise AppError(
             f"{ref!r} defines {len(apps)} spotq.App objects; name one as {target}:ATTRIBUTE"
         )
-    return apps[0]
+    return _checked(apps[0], ref) if runnable else apps[0]
+
+
+def _checked(app: App, ref: str) -> App:
+    """Refuse an app that could run no job, before any job is submitted to it."""
+    if app.handle_fn is None:
+        raise AppError(
+            f"{ref!r}: app {app.name!r} has no handler: decorate a function "
+            "`def handle(model, jobs)` with @app.handler (or pass App(..., handler=fn))"
+        )
+    return app
 
 
 def _import_file(path: Path) -> Any:

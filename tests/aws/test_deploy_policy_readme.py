@@ -30,6 +30,7 @@ NEEDED: dict[str, list[str]] = {
     "AWS::Logs::LogGroup": ["logs:CreateLogGroup", "logs:PutRetentionPolicy",
                             "logs:DeleteLogGroup"],
     "AWS::CloudWatch::Alarm": ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms"],
+    "AWS::CloudWatch::Dashboard": ["cloudwatch:PutDashboard", "cloudwatch:DeleteDashboards"],
     "AWS::ECS::Cluster": ["ecs:CreateCluster", "ecs:DeleteCluster"],
     "AWS::ECS::TaskDefinition": ["ecs:RegisterTaskDefinition", "ecs:DeregisterTaskDefinition"],
     "AWS::ECS::Service": ["ecs:CreateService", "ecs:UpdateService", "ecs:DeleteService"],

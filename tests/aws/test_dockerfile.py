@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
 import tarfile
 import textwrap
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -14,6 +18,7 @@ from click.testing import CliRunner
 
 from spotq.aws.model_fetch import fetch
 from spotq.aws.session import AwsConfig, make_client
+from spotq.aws.wheel import build_wheel, wheel_name
 from spotq.cli import cli
 from spotq.errors import ConfigError
 
@@ -66,8 +71,15 @@ def test_baked_model_dockerfile(project: Path) -> None:
     assert names[-1] == "CMD"
     assert json.loads(steps[-1][1])[:3] == ["spotq", "worker", "/app/transcribe.py"]
     args = dict(steps)
-    assert "spotq[aws,transcribe]==" in args["ARG"]  # the app's extra, from its name
-    assert args["COPY"] == "apps/transcribe.py /app/transcribe.py"  # relative to the context
+    # This spotq, as a wheel built into the context (no PyPI name needed), with the app's extra.
+    wheel = project / "spotq-wheels" / wheel_name()
+    assert zipfile.is_zipfile(wheel)
+    in_image = f"/tmp/spotq-wheels/{wheel_name()}"
+    copies = [arg for name, arg in steps if name == "COPY"]
+    assert copies[0] == f"spotq-wheels/{wheel_name()} {in_image}"
+    assert args["ARG"] == "SPOTQ_REQUIREMENT=" + json.dumps(f"{in_image}[aws,transcribe]")
+    assert names.index("COPY") + 1 == names.index("ARG") == names.index("RUN", 3) - 1
+    assert copies[-1] == "apps/transcribe.py /app/transcribe.py"  # relative to the context
     assert any("load_model()" in arg for name, arg in steps if name == "RUN")  # model baked
     user = args["USER"]
     assert not user.startswith(("0", "root"))
@@ -143,3 +155,20 @@ def test_model_fetch_refuses_paths_outside_dest(
     with pytest.raises(ConfigError, match="refused"):
         fetch(s3, f"s3://{s3_bucket}/evil.tar", tmp_path / "model")
     assert not (tmp_path / "escape.txt").exists()
+
+
+def test_the_wheel_installs_and_runs_this_spotq(tmp_path: Path) -> None:
+    """What the image's `pip install` does with the generated wheel, minus the dependencies."""
+    wheel = build_wheel(tmp_path / "wheels")
+    site = tmp_path / "site"
+    pip = [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-index"]
+    subprocess.run([*pip, "--target", str(site), str(wheel)], check=True, timeout=120)
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "spotq/api/ui/static/app.js" in names and "spotq/py.typed" in names
+    assert not any("__pycache__" in n for n in names)
+    assert (site / "bin" / "spotq").exists()  # the console script, from entry_points.txt
+    probe = "import spotq, spotq.cli; print(spotq.__file__)"
+    env = {"PYTHONPATH": str(site), "PATH": os.environ.get("PATH", "")}
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True,
+                         timeout=60, check=True)  # fmt: skip
+    assert out.stdout.strip().startswith(str(site))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from spotq.cli import cli
@@ -100,3 +101,27 @@ def test_simulate_reports_an_unwritable_plots_directory(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, args)
     assert result.exit_code != 0
     assert "cannot write" in result.output and "Traceback" not in result.output
+
+
+def test_the_table_fits_the_terminal_and_has_a_legend_with_the_slo(tmp_path: Path) -> None:
+    narrow = CliRunner().invoke(cli, ["simulate", str(write(tmp_path))], env={"COLUMNS": "90"})
+    assert narrow.exit_code == 0, narrow.output
+    assert "not shown to fit 90 columns" in narrow.output and "(--wide shows all)" in narrow.output
+    assert "SLO miss = jobs whose end-to-end latency exceeded the 300 s target" in narrow.output
+    assert "× bound = cost ÷ the lower bound" in narrow.output
+    table_lines = narrow.output.split("not shown")[0].splitlines()
+    assert max(len(line) for line in table_lines) <= 90
+    wide = CliRunner().invoke(cli, ["simulate", str(write(tmp_path)), "--wide"])
+    assert "p99 s" in wide.output and "not shown" not in wide.output
+
+
+def test_plots_without_matplotlib_say_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from spotq import extras
+
+    monkeypatch.setattr(extras, "find_spec", lambda name: None)
+    result = CliRunner().invoke(cli, ["simulate", str(write(tmp_path)), "--plots", "p"])
+    assert result.exit_code == 1
+    assert "--plots needs matplotlib: pip install 'spotq[plot]'" in result.output
+    assert "Traceback" not in result.output

@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from spotq import __version__
-from spotq.api import routes_health, routes_jobs
+from spotq.api import docs, routes_health, routes_jobs
 from spotq.api.bodies import describe
 from spotq.api.errors import InternalError, InvalidInput, RequestTimeout
 from spotq.api.middleware import GuardAndMeasure
@@ -21,6 +21,10 @@ from spotq.api.reconciler import reconcile_forever
 from spotq.api.responses import error_response
 from spotq.api.runtime import ApiRuntime, build_runtime
 from spotq.api.settings import ApiSettings
+from spotq.api.ui import routes as ui
+from spotq.api.ui.history import History
+from spotq.api.ui.overview import WORKERS_DIR
+from spotq.api.worker_metrics import WorkerFilesCollector
 from spotq.errors import SpotqError
 
 log = logging.getLogger("spotq.api")
@@ -29,24 +33,34 @@ log = logging.getLogger("spotq.api")
 def create_app(settings: ApiSettings, runtime: ApiRuntime | None = None) -> FastAPI:
     """Build the API for `settings.stack`; stores and queues are opened here, not at import."""
     rt = runtime or build_runtime(settings)
+    history = History()
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         task = asyncio.create_task(reconcile_forever(rt.service, rt.settings.reconcile_interval_s))
+        sampler = asyncio.create_task(ui.sample_forever(rt, history))
         try:
             yield
         finally:
             task.cancel()
+            sampler.cancel()
             rt.close()
 
     app = FastAPI(
         title=f"spotq job API ({settings.stack.app})",
         version=__version__,
         lifespan=lifespan,
+        docs_url=None,  # served by spotq.api.docs from packaged assets, not a CDN
+        redoc_url=None,
     )
     app.state.runtime = rt
+    app.state.ui_history = history
+    with contextlib.suppress(ValueError):  # an earlier app on this runtime registered it
+        rt.metrics.registry.register(WorkerFilesCollector(settings.data_dir / WORKERS_DIR))
     app.include_router(routes_jobs.router)
     app.include_router(routes_health.router)
+    app.include_router(docs.router)
+    app.include_router(ui.router)
     _add_error_handlers(app)
     app.add_middleware(GuardAndMeasure, api_key=settings.api_key or None, metrics=rt.metrics)
     return app

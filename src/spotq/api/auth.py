@@ -1,4 +1,5 @@
-"""API keys: with one configured, every route but /healthz needs `Authorization: Bearer KEY`."""
+"""API keys: with one configured, every route but /healthz and the dashboard page (/ui, whose
+data calls need the key) needs `Authorization: Bearer KEY`."""
 
 from __future__ import annotations
 
@@ -7,7 +8,12 @@ import hmac
 from spotq.api.errors import Unauthorized
 from spotq.errors import ConfigError
 
-OPEN_PATHS = frozenset({"/healthz"})
+OPEN_PATHS = frozenset({"/healthz", "/ui"})
+OPEN_PREFIXES = ("/ui/assets/",)  # the dashboard's page and assets hold no data; its calls do
+
+
+def is_open(path: str) -> bool:
+    return path in OPEN_PATHS or path.startswith(OPEN_PREFIXES)
 
 
 def check_api_key(api_key: str) -> None:
@@ -21,7 +27,7 @@ def check_bearer(path: str, header: bytes | None, api_key: str | None) -> None:
     """Raise Unauthorized unless the route is open, no key is configured, or the header matches.
 
     The header is compared as bytes: a token in any encoding is just a wrong token."""
-    if api_key is None or path in OPEN_PATHS:
+    if api_key is None or is_open(path):
         return
     scheme, _, token = (header or b"").partition(b" ")
     if scheme.lower() != b"bearer" or not hmac.compare_digest(token.strip(), api_key.encode()):

@@ -5,16 +5,18 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 import click
-from rich.console import Console
 from rich.table import Column, Table
 
 from spotq.api.client import JobsClient
 from spotq.errors import SpotqError
+from spotq.jobs import JobState
+from spotq.tables import cell, print_table
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -97,35 +99,62 @@ def submit(
     click.echo(json.dumps(job, indent=2))
 
 
+def _wide_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--wide", is_flag=True, help="Every column, however wide the table.")(fn)
+
+
 @click.command()
 @click.argument("job_id", required=False)
-@click.option("--state", default=None, help="Only jobs in this state.")
+@click.option("--state", type=click.Choice([s.value for s in JobState]), default=None,
+              help="Only jobs in this state.")  # fmt: skip
 @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@_wide_option
 @_api_options
 @_clean_errors
 def status(
     job_id: str | None,
     state: str | None,
     limit: int,
+    wide: bool,
     api_url: str | None,
     api_key: str | None,
     data_dir: Path,
 ) -> None:
-    """Show one job, or a table of jobs."""
+    """Show one job, or a table of the newest jobs ("N of M")."""
     client = _client(api_url, api_key, data_dir)
     if job_id is not None:
         click.echo(json.dumps(client.job(job_id), indent=2))
         return
-    jobs = client.jobs(state=state, limit=limit)["jobs"]
-    table = Table("state", "attempts", "file", "last error")
+    counts: dict[str, int] = client.call("GET", "/v1/overview")["jobs"]
+    total = counts.get(state, 0) if state else sum(counts.values())
+    # The listing is oldest first: its last page holds the newest jobs.
+    jobs = client.jobs(state=state, limit=limit, offset=max(0, total - limit))["jobs"][::-1]
+    table = Table("state", "attempts", "submitted", "file", "last error")
     table.columns.insert(0, _id_column())
     for job in jobs:
         table.add_row(
-            job["id"], job["state"], str(job["attempts"]), job["filename"] or "",
-            (job["last_error"] or "")[:60],
+            cell(job["id"]), cell(job["state"]), cell(job["attempts"]),
+            cell(_when(job["submitted_at_s"])), cell(job["filename"]),
+            cell(_one_line(job["last_error"])),
         )  # fmt: skip
-    Console().print(table)
+    table.caption = f"newest {len(jobs)} of {total} {state or ''} jobs".replace("  ", " ")
+    if len(jobs) < total:
+        table.caption += " (--limit for more)"
+    by_state = ", ".join(f"{n} {name}" for name, n in counts.items() if n)
+    table.title = f"jobs: {by_state or 'none yet'}"
+    print_table(table, wide=wide, drop_first=("submitted", "file", "attempts", "last error"))
     _warn_if_unready(client)
+
+
+def _when(at_s: float | None) -> str:
+    if at_s is None:
+        return ""
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(at_s))
+
+
+def _one_line(text: str | None, limit: int = 200) -> str:
+    flat = " ".join((text or "").split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def _warn_if_unready(client: JobsClient) -> None:
@@ -154,10 +183,16 @@ def dlq() -> None:
 @dlq.command("list")
 @click.option("--limit", type=click.IntRange(1, 1000), default=100, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON instead of a table.")
+@_wide_option
 @_api_options
 @_clean_errors
 def dlq_list(
-    limit: int, as_json: bool, api_url: str | None, api_key: str | None, data_dir: Path
+    limit: int,
+    as_json: bool,
+    wide: bool,
+    api_url: str | None,
+    api_key: str | None,
+    data_dir: Path,
 ) -> None:
     """Show DLQ messages with their job ids and last errors."""
     listing = _client(api_url, api_key, data_dir).call("GET", f"/v1/dlq?limit={limit}")
@@ -168,10 +203,10 @@ def dlq_list(
     table.columns.insert(0, _id_column("job id"))
     for m in listing["messages"]:
         table.add_row(
-            m["job_id"] or "(not a spotq job)", m["state"] or "", str(m["attempts"] or ""),
-            m["last_error"] or "",
+            cell(m["job_id"] or "(not a spotq job)"), cell(m["state"]), cell(m["attempts"]),
+            cell(_one_line(m["last_error"])),
         )  # fmt: skip
-    Console().print(table)
+    print_table(table, wide=wide, drop_first=("attempts", "state"))
     click.echo(f"{listing['approximate_depth']} message(s) in the DLQ")
 
 

@@ -37,6 +37,7 @@ class JobsClient:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise SpotqError(f"api url {base_url!r}: expected http://HOST:PORT")
+        self.base_url = base_url
         self._https = parts.scheme == "https"
         self._host, self._port = parts.hostname, parts.port
         self._timeout_s = timeout_s
@@ -66,11 +67,17 @@ class JobsClient:
             except (ConnectionError, http.client.HTTPException) as exc:
                 self.close()
                 if attempt == 2:
-                    raise ApiCallError(0, f"cannot reach the job API: {exc}") from None
+                    raise ApiCallError(0, self._unreachable(exc)) from None
             except OSError as exc:
                 self.close()
-                raise ApiCallError(0, f"cannot reach the job API: {exc}") from None
+                raise ApiCallError(0, self._unreachable(exc)) from None
         raise AssertionError("unreachable")
+
+    def _unreachable(self, exc: Exception) -> str:
+        return (
+            f"cannot reach the job API at {self.base_url}: {exc}. Is it running? Start one with "
+            "`spotq up APP`, or point --api-url (or SPOTQ_API_URL) at the one you mean."
+        )
 
     def call(self, method: str, path: str, body: Any = None, **headers: str) -> Any:
         """A JSON request; raises ApiCallError with the API's own message on an error status."""

@@ -149,6 +149,7 @@ def synth(
         app = load_app(app_ref)
         template = _template(app, target, for_emulator, **synth_opts)
         chosen = fmt or ("yaml" if output.suffix in (".yaml", ".yml") else "json")
+        output.parent.mkdir(parents=True, exist_ok=True)  # `-o out/app.yaml` on a fresh clone
         output.write_text(render(template, "yaml" if chosen == "yaml" else "json"))
     click.echo(
         f"wrote {output} ({len(template['Resources'])} resources, {target}); "
@@ -255,7 +256,8 @@ def destroy(stack_name: str, yes: bool, region: str | None, endpoint_url: str | 
 )
 @click.option("--extra", "extras", multiple=True, help="spotq extra to install (repeatable).")
 @click.option("--base-image", default="python:3.11-slim", show_default=True)
-@click.option("--spotq-requirement", default="", help="pip requirement for spotq itself.")
+@click.option("--spotq-requirement", default="",
+              help="pip requirement for spotq [default: a wheel of this spotq].")  # fmt: skip
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 def dockerfile(
     app_ref: str,
@@ -267,23 +269,29 @@ def dockerfile(
     force: bool,
 ) -> None:
     """Write a Dockerfile for APP's worker image."""
-    from spotq.aws.dockerfile import make_spec, render
+    from spotq.aws.dockerfile import WHEELS_DIR, make_spec, render
+    from spotq.aws.wheel import build_wheel
 
     with _errors():
         if output.exists() and not force:
             raise ConfigError(f"{output} exists; pass --force to overwrite it")
         app = load_app(app_ref)
+        context = output.resolve().parent
+        wheel = None if spotq_requirement else build_wheel(context / WHEELS_DIR)
         spec = make_spec(
             app,
             app_ref,
-            output.resolve().parent,
+            context,
             extras=extras or None,
             model_from=model_from,
             base_image=base_image,
             spotq_requirement=spotq_requirement,
+            wheel=wheel,
         )
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(render(spec))
+    if wheel is not None:
+        click.echo(f"wrote {wheel.relative_to(context)} (this spotq, installed by the image)")
     click.echo(f"wrote {output}; build it with `docker build -t IMAGE {output.parent}`")
 
 

@@ -1,10 +1,12 @@
 """`spotq dockerfile APP`: a Dockerfile for the worker image of one app.
 
-The image: a python slim base, spotq with the app's extra, the app file, and the model either baked
-in (the app's `load()` runs once at build time, so whatever it unpacks or caches is in a layer) or
-fetched from S3 when the container starts (`--model-from s3://bucket/key`, unpacked into
-$SPOTQ_MODEL_DIR by `python -m spotq.aws.model_fetch`). It runs as a non-root user, with a
-HEALTHCHECK that is the same command as the ECS task definition's, and `spotq worker` as CMD.
+The image: a python slim base; this spotq, from a wheel that `spotq dockerfile` builds from the
+installed package into `spotq-wheels/` beside the Dockerfile, with the app's extra; the app file;
+and the model either baked in (the app's `load()` runs once at build time, so whatever it unpacks
+or caches is in a layer) or fetched from S3 when the container starts (`--model-from
+s3://bucket/key`, unpacked into $SPOTQ_MODEL_DIR by `python -m spotq.aws.model_fetch`). It runs
+as a non-root user, with a HEALTHCHECK that is the same command as the ECS task definition's, and
+`spotq worker` as CMD.
 """
 
 from __future__ import annotations
@@ -36,7 +38,8 @@ class DockerfileSpec:
     extras: tuple[str, ...] = ()
     model_from: str | None = None  # s3://bucket/key
     base_image: str = DEFAULT_BASE_IMAGE
-    spotq_requirement: str = ""  # pip requirement for spotq; default: this version from PyPI
+    spotq_requirement: str = ""  # pip requirement for spotq; default: the wheel below
+    wheel: PurePosixPath | None = None  # this spotq as a wheel, relative to the build context
 
 
 def make_spec(
@@ -48,6 +51,7 @@ def make_spec(
     model_from: str | None = None,
     base_image: str = DEFAULT_BASE_IMAGE,
     spotq_requirement: str = "",
+    wheel: Path | None = None,
 ) -> DockerfileSpec:
     """Check the inputs and place the app file inside the build context."""
     file_part, _, attr = app_ref.partition(":")
@@ -73,7 +77,12 @@ def make_spec(
         model_from=model_from,
         base_image=base_image,
         spotq_requirement=spotq_requirement,
+        wheel=None if wheel is None else _in_context(wheel, context_dir),
     )
+
+
+def _in_context(path: Path, context_dir: Path) -> PurePosixPath:
+    return PurePosixPath(path.resolve().relative_to(context_dir.resolve()).as_posix())
 
 
 def _is_s3_object(uri: str) -> bool:
@@ -81,9 +90,22 @@ def _is_s3_object(uri: str) -> bool:
     return uri.startswith("s3://") and bool(bucket) and bool(key) and not key.endswith("/")
 
 
+WHEELS_DIR = "spotq-wheels"  # in the build context, beside the Dockerfile
+_WHEELS_IN_IMAGE = "/tmp/spotq-wheels"
+
+
 def render(spec: DockerfileSpec) -> str:
     """The Dockerfile text."""
-    requirement = spec.spotq_requirement or f"spotq[{','.join(spec.extras)}]=={__version__}"
+    extras = ",".join(spec.extras)
+    requirement = spec.spotq_requirement or f"spotq[{extras}]=={__version__}"
+    install = [f"ARG SPOTQ_REQUIREMENT={json.dumps(requirement)}"]
+    if spec.wheel is not None and not spec.spotq_requirement:
+        # This spotq, built by `spotq dockerfile` from the installed package; extras from PyPI.
+        in_image = f"{_WHEELS_IN_IMAGE}/{spec.wheel.name}"
+        install = [
+            f"COPY {spec.wheel.as_posix()} {in_image}",
+            f"ARG SPOTQ_REQUIREMENT={json.dumps(f'{in_image}[{extras}]')}",
+        ]
     app_in_image = f"{APP_DIR}/{spec.app_file.name}"
     app_ref = f"{app_in_image}:{spec.app_attr}" if spec.app_attr else app_in_image
     worker = ["spotq", "worker", app_ref, "--grace-s", str(_GRACE_S)]
@@ -95,7 +117,7 @@ def render(spec: DockerfileSpec) -> str:
         f"    HF_HUB_OFFLINE=1 XDG_CACHE_HOME={CACHE_DIR} SPOTQ_MODEL_DIR={MODEL_DIR}",
         f"RUN useradd --uid {_UID} --user-group --no-create-home \\",
         f"    --shell /usr/sbin/nologin spotq && mkdir -p {APP_DIR} {CACHE_DIR}",
-        f"ARG SPOTQ_REQUIREMENT={json.dumps(requirement)}",
+        *install,
         'RUN pip install --no-cache-dir "${SPOTQ_REQUIREMENT}"',
         f"WORKDIR {APP_DIR}",
         f"COPY {spec.app_file.as_posix()} {app_in_image}",

@@ -7,16 +7,21 @@ import signal
 import sys
 import tempfile
 import threading
+import time
+import webbrowser
 from pathlib import Path
+from urllib.parse import quote
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from spotq.errors import SpotqError
 from spotq.fleet.embedded import StackOptions
+from spotq.fleet.heartbeat import Heartbeat, heartbeat_line
 from spotq.fleet.inputs import plan_inputs
 from spotq.fleet.local import FleetOptions, LocalFleet, default_max_workers
-from spotq.fleet.runner import run_inputs
+from spotq.fleet.runner import RunInterrupted, run_inputs
 from spotq.fleet.summary import render
 
 API_FILE = "api.json"  # read by `spotq submit/status/result/dlq` to find this API
@@ -38,6 +43,9 @@ API_FILE = "api.json"  # read by `spotq submit/status/result/dlq` to find this A
 )
 @click.option("--api-key", envvar="SPOTQ_API_KEY", default=None,
               help="Required off loopback [env SPOTQ_API_KEY].")  # fmt: skip
+@click.option("--open", "open_ui", is_flag=True, help="Open the dashboard in a web browser.")
+@click.option("--heartbeat-s", type=click.FloatRange(min=0.5), default=5.0, show_default=True,
+              help="How often to print the one-line status (only when it changed).")  # fmt: skip
 def up(
     app_ref: str,
     min_workers: int,
@@ -47,6 +55,8 @@ def up(
     data_dir: Path,
     idle_s: float,
     api_key: str | None,
+    open_ui: bool,
+    heartbeat_s: float,
 ) -> None:
     """Run APP's embedded stack (queues, job API) and an autoscaled fleet until Ctrl-C."""
     stop = threading.Event()
@@ -65,13 +75,35 @@ def up(
         url = fleet.stack.api_url
         (fleet.stack.data_dir / API_FILE).write_text(json.dumps({"url": url}))
         click.echo(f"spotq up: app {fleet.app.name!r}; job API {url} (docs {url}/docs)")
-        click.echo(f"data in {fleet.stack.data_dir}; Ctrl-C to drain workers and stop", err=True)
+        click.echo(f"dashboard {url}/ui")
+        data = fleet.stack.data_dir
+        click.echo(f"data in {data}; worker logs in {data / 'workers'}", err=True)
+        click.echo("Ctrl-C to drain workers and stop", err=True)
+        if open_ui:
+            webbrowser.open(f"{url}/ui" + (f"#key={quote(api_key)}" if api_key else ""))
+        beat = Heartbeat(heartbeat_s)
         while not stop.wait(0.5):
-            pass
+            if beat.due():
+                _beat(fleet, beat)
         click.echo("stopping: draining workers", err=True)
     finally:
         fleet.stop()
         (fleet.stack.data_dir / API_FILE).unlink(missing_ok=True)
+
+
+def _beat(fleet: LocalFleet, beat: Heartbeat) -> None:
+    runtime = fleet.stack.runtime
+    snap = fleet.autoscaler.last if fleet.autoscaler is not None else None
+    if runtime is None:
+        return
+    try:
+        counts = runtime.service.jobs.count_by_state(runtime.service.app)
+    except Exception as exc:  # a heartbeat never stops the stack
+        click.echo(f"heartbeat: cannot read the job store: {exc}", err=True)
+        return
+    line = beat.next_line(heartbeat_line(counts, snap))
+    if line is not None:
+        click.echo(time.strftime("%H:%M:%S ") + line, err=True)
 
 
 @click.command()
@@ -83,6 +115,8 @@ def up(
 @click.option("--input-json", is_flag=True, help="Each INPUT is a JSON object: the job input.")
 @click.option("--data-dir", type=click.Path(path_type=Path), default=None,
               help="Keep the stack's data here [default: a temporary directory].")  # fmt: skip
+@click.option("--skip-done", is_flag=True,
+              help="Skip inputs whose OUT/<name>.json exists (resume a run).")  # fmt: skip
 def run(
     app_ref: str,
     inputs: tuple[str, ...],
@@ -90,11 +124,18 @@ def run(
     max_workers: int | None,
     input_json: bool,
     data_dir: Path | None,
+    skip_done: bool,
 ) -> None:
     """Run APP over every INPUT on an autoscaled local fleet; exit 1 if any job failed."""
     console = Console(stderr=True)
     try:
         planned = plan_inputs(inputs)
+        if skip_done:
+            planned = [p for p in planned if not (out_dir / p.out_name).exists()]
+            click.echo(f"--skip-done: {len(inputs) - len(planned)} inputs already have "
+                       f"results in {out_dir}/; {len(planned)} to run", err=True)  # fmt: skip
+            if not planned:
+                return
         with tempfile.TemporaryDirectory(prefix="spotq-run-") as tmp:
             fleet = LocalFleet(
                 app_ref,
@@ -103,11 +144,23 @@ def run(
             )
             with fleet:
                 result = run_inputs(fleet, planned, out_dir, input_json, console)
+    except RunInterrupted as exc:
+        left = exc.total - exc.finished
+        click.echo(
+            f"\ninterrupted: {exc.finished} of {exc.total} jobs finished ({exc.succeeded} "
+            f"succeeded, results in {out_dir}/), {left} not finished. To resume, run the same "
+            "command with --skip-done.", err=True,
+        )  # fmt: skip
+        sys.exit(130)
+    except KeyboardInterrupt:
+        click.echo("\ninterrupted before every input was submitted; nothing was written.", err=True)
+        sys.exit(130)
     except SpotqError as exc:
         raise click.ClickException(str(exc)) from None
     Console().print(render(result.summary))
     for name, record in result.failures:
-        console.print(f"[red]{name}[/red]: {record.state.value}: {record.last_error}")
+        error = escape(record.last_error or "")
+        console.print(f"[red]{escape(name)}[/red]: {record.state.value}: {error}")
     click.echo(f"results in {out_dir}/", err=True)
     if not result.summary.ok:
         sys.exit(1)

@@ -57,7 +57,7 @@ class LocalFleet:
         clock: Clock | None = None,
     ) -> None:
         self.app_ref = resolve_app_ref(app_ref)
-        self.app = load_app(self.app_ref)
+        self.app = load_app(self.app_ref, runnable=True)  # no handler: refused before any job
         self.fleet_options = fleet_options
         self.clock = clock or SystemClock()
         self.stack = EmbeddedStack(self.app, stack_options, self.clock)

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from spotq.api.client import JobsClient
-from spotq.errors import ServiceError
+from spotq.errors import ServiceError, SpotqError
 from spotq.fleet.inputs import RunInput
 from spotq.fleet.local import LocalFleet
 from spotq.fleet.summary import RunSummary, summarize
@@ -22,6 +22,14 @@ from spotq.storage.results import read_result
 _POLL_S = 0.25
 _READ_CHUNK = 500  # job ids per job-store read while waiting
 _BATCH = 500
+
+
+class RunInterrupted(SpotqError):
+    """Ctrl-C while jobs ran: the finished ones' results were written, the rest were not."""
+
+    def __init__(self, finished: int, succeeded: int, total: int) -> None:
+        super().__init__(f"interrupted: {finished} of {total} jobs finished")
+        self.finished, self.succeeded, self.total = finished, succeeded, total
 
 
 @dataclass(frozen=True)
@@ -57,11 +65,17 @@ def submit_all(
     return names
 
 
-def wait_all(fleet: LocalFleet, job_ids: Sequence[str], console: Console) -> list[JobRecord]:
-    """Poll the job store until every job is finished, showing progress; return the records."""
+def wait_all(
+    fleet: LocalFleet,
+    job_ids: Sequence[str],
+    console: Console,
+    done: dict[str, JobRecord] | None = None,
+) -> list[JobRecord]:
+    """Poll the job store until every job is finished, showing progress; return the records.
+    Finished jobs are added to `done` as they are seen (what is known if this is interrupted)."""
     runtime, scaler = fleet.stack.runtime, fleet.autoscaler
     assert runtime is not None and scaler is not None
-    done: dict[str, JobRecord] = {}
+    done = {} if done is None else done
     started = time.monotonic()
     columns = (
         TextColumn("[bold]jobs"), BarColumn(), MofNCompleteColumn(),
@@ -73,10 +87,7 @@ def wait_all(fleet: LocalFleet, job_ids: Sequence[str], console: Console) -> lis
         while len(done) < len(job_ids):
             if scaler.failure is not None:
                 raise ServiceError(scaler.failure)
-            pending = [job_id for job_id in job_ids if job_id not in done]
-            for start in range(0, len(pending), _READ_CHUNK):
-                found = get_many(runtime.service.jobs, pending[start : start + _READ_CHUNK])
-                done.update((j, r) for j, r in found.items() if r.state in TERMINAL_STATES)
+            collect_finished(fleet, job_ids, done)
             elapsed = time.monotonic() - started
             snap = scaler.last
             workers = 0 if snap is None else snap.starting + snap.idle + snap.busy
@@ -85,6 +96,16 @@ def wait_all(fleet: LocalFleet, job_ids: Sequence[str], console: Console) -> lis
             if len(done) < len(job_ids):
                 time.sleep(_POLL_S)
     return [done[job_id] for job_id in job_ids]
+
+
+def collect_finished(fleet: LocalFleet, job_ids: Sequence[str], done: dict[str, JobRecord]) -> None:
+    """Add the jobs of `job_ids` that are finished now (and not yet in `done`) to `done`."""
+    runtime = fleet.stack.runtime
+    assert runtime is not None
+    pending = [job_id for job_id in job_ids if job_id not in done]
+    for start in range(0, len(pending), _READ_CHUNK):
+        found = get_many(runtime.service.jobs, pending[start : start + _READ_CHUNK])
+        done.update((j, r) for j, r in found.items() if r.state in TERMINAL_STATES)
 
 
 def write_results(
@@ -118,7 +139,15 @@ def run_inputs(
         client.close()
     scaler.wake()  # and again with the whole backlog queued: scale out to it at once
     ids = list(names)
-    records = wait_all(fleet, ids, console)
+    done: dict[str, JobRecord] = {}
+    try:
+        records = wait_all(fleet, ids, console, done)
+    except KeyboardInterrupt:
+        collect_finished(fleet, ids, done)  # what finished since the last poll counts too
+        finished = list(done.values())
+        write_results(fleet, finished, names, out_dir)
+        ok = sum(r.state is JobState.SUCCEEDED for r in finished)
+        raise RunInterrupted(len(finished), ok, len(ids)) from None
     write_results(fleet, records, names, out_dir)
     # Scale to zero before counting worker-seconds. Every job is finished: once the queues are
     # empty too, a worker holds nothing and need not be waited for while it sits out its poll.

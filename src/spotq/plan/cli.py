@@ -34,7 +34,10 @@ def build_plan(scenario_path: Path, prices_path: Path | None = None) -> Plan:
     type=click.Path(path_type=Path, dir_okay=False),
     help="A YAML file overriding any number of the shipped price snapshot.",
 )
-def plan(scenario: Path, as_json: bool, chart: Path | None, prices_path: Path | None) -> None:
+@click.option("--wide", is_flag=True, help="Every column, however wide the table.")
+def plan(
+    scenario: Path, as_json: bool, chart: Path | None, prices_path: Path | None, wide: bool
+) -> None:
     """Compare Fargate, Fargate Spot, EC2, EC2 Spot, Lambda and GPU hosts for SCENARIO."""
     try:
         result = build_plan(scenario, prices_path)
@@ -47,6 +50,6 @@ def plan(scenario: Path, as_json: bool, chart: Path | None, prices_path: Path | 
     if as_json:
         click.echo(json.dumps(plan_to_dict(result), indent=2))
         return
-    render_plan(result, Console(width=160))
+    render_plan(result, Console(), wide=wide)
     if chart is not None:
         click.echo(f"chart: {chart}")

@@ -6,9 +6,11 @@ import dataclasses
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from spotq.plan.engine import OptionPlan, Plan
+from spotq.tables import print_table
 
 
 def plan_to_dict(plan: Plan) -> dict[str, Any]:
@@ -121,12 +123,16 @@ def _realtime_lines(plan: Plan) -> list[str]:
     return lines
 
 
-def render_plan(plan: Plan, console: Console) -> None:
+# Columns dropped, in this order, until the table fits the terminal (--wide keeps them all).
+DROP_FIRST = ("tasks/host", "$/task-h", "hosts @peak", "fixed $/mo", "compute $/mo", "tasks @peak")
+
+
+def render_plan(plan: Plan, console: Console, wide: bool = False) -> None:
     """Print the plan: the options, exclusions, fixed costs, realtime math and assumptions."""
-    console.print(options_table(plan))
+    print_table(options_table(plan), wide=wide, drop_first=DROP_FIRST, console=console)
     for row in plan.options:
         if row.excluded is not None:
-            console.print(f"[yellow]excluded[/] {row.option}: {row.excluded}")
+            console.print(f"[yellow]excluded[/] {escape(row.option)}: {escape(row.excluded)}")
     fixed = {k: v for k, v in plan.fixed_usd_per_month.items() if v > 0}
     if fixed:
         items = ", ".join(f"{name} {_usd(usd)}" for name, usd in fixed.items())

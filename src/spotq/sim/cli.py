@@ -13,7 +13,14 @@ from spotq.errors import SpotqError
 from spotq.plan.scenario import load_scenario
 from spotq.sim.adapter import plan_simulation
 from spotq.sim.compare import Comparison, compare
-from spotq.sim.report import as_json, observation_notes, table, verdict
+from spotq.sim.report import as_json, legend, observation_notes, table, verdict
+from spotq.tables import print_table
+
+# Columns dropped, in this order, until the table fits the terminal (--wide keeps them all).
+DROP_FIRST = (
+    "p99 s", "p50 s", "worker-h", "retried", "never served", "$/1k jobs", "× start-up bound",
+    "max backlog",
+)  # fmt: skip
 
 
 @click.command("simulate")
@@ -37,16 +44,20 @@ from spotq.sim.report import as_json, observation_notes, table, verdict
     type=click.Path(dir_okay=False, path_type=Path),
     help="A YAML file overriding any price of the shipped snapshot.",
 )
+@click.option("--wide", is_flag=True, help="Every column, however wide the table.")
 def simulate(
     scenario: Path,
     as_json_flag: bool,
+    wide: bool,
     plots_dir: Path | None,
     report_path: Path | None,
     prices_path: Path | None,
 ) -> None:
     """Simulate SCENARIO's workload under each scaling policy and compare cost and latency."""
     try:
-        comparison = compare(plan_simulation(load_scenario(scenario), prices_path))
+        plan = plan_simulation(load_scenario(scenario), prices_path)
+        with Console(stderr=True).status(f"simulating {plan.scenario_name} under each policy…"):
+            comparison = compare(plan)
         _outputs(comparison, plots_dir, report_path)
     except SpotqError as exc:
         raise click.ClickException(str(exc)) from None
@@ -55,17 +66,21 @@ def simulate(
     if as_json_flag:
         click.echo(json.dumps(as_json(comparison), indent=2))
         return
-    console = Console(file=sys.stdout, width=180)
-    console.print(table(comparison))
-    console.print("observation path simulated, per policy (as deployed):")
+    console = Console(file=sys.stdout)
+    print_table(table(comparison), wide=wide, drop_first=DROP_FIRST, console=console)
+    console.print("observation path simulated, per policy (as deployed):", highlight=False)
     for note in observation_notes(comparison):
-        console.print(f"  {note}", highlight=False)
-    console.print(verdict(comparison))
+        console.print(f"  {note}", markup=False, highlight=False)
+    console.print(legend(comparison), style="dim", markup=False, highlight=False)
+    console.print(verdict(comparison), markup=False)
 
 
 def _outputs(comparison: Comparison, plots_dir: Path | None, report_path: Path | None) -> None:
     if plots_dir is not None:
+        from spotq.extras import require
         from spotq.sim.plots import write_plots
+
+        require("matplotlib", "--plots")
 
         write_plots(comparison, plots_dir)
     if report_path is not None:

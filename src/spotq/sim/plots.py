@@ -27,9 +27,11 @@ def write_plots(comparison: Comparison, out_dir: Path) -> list[Path]:
         # Backlog and workers: one row per policy (the step lines hide each other when overlaid);
         # cumulative cost: one panel, lines side by side.
         rows = 1 if key == "cost" else len(runs)
+        # One x and one y scale for every panel, so policies compare at a glance.
         fig, axes = plt.subplots(
-            rows, 1, figsize=(10, 1.2 + 1.3 * rows), dpi=100, sharex=True, squeeze=False
-        )
+            rows, 1, figsize=(10, 1.2 + 1.3 * rows), dpi=100, sharex=True, sharey=True,
+            squeeze=False,
+        )  # fmt: skip
         for i, run in enumerate(runs):
             ax = axes[0 if key == "cost" else i][0]
             series = run.raw.series

@@ -88,6 +88,29 @@ def observation_notes(comparison: Comparison) -> list[str]:
     return [f"{run.result.policy}: {run.result.observation}" for run in comparison.runs]
 
 
+def legend(comparison: Comparison) -> str:
+    """What the columns mean, with the SLO the "SLO miss" column counts against."""
+    target = comparison.plan.config.latency_target_s
+    slo = (
+        f"SLO miss = jobs whose end-to-end latency exceeded the {target:g} s target"
+        if target is not None
+        else "SLO miss = 0: the scenario sets no latency_target_s"
+    )
+    return "\n".join(
+        (
+            "cost = compute billed for the run; × bound = cost ÷ the busy-time floor (a "
+            "clairvoyant fleet that pays only for busy worker-seconds, no start-up or idle time); "
+            "× start-up bound = cost ÷ the start-up-aware bound (the same fleet also paying each "
+            "unavoidable start-up and billing minimum; docs/simulation.md)",
+            "p50/p95/p99 s = end-to-end latency (submit → result); max backlog = most messages "
+            "visible + in flight",
+            "retried = receives after a spot interruption or timeout; DLQ = dead-lettered; never "
+            "served = still queued when the simulation ended",
+            f"{slo}; worker-h = worker hours billed; peak = most workers at once",
+        )
+    )
+
+
 def verdict(comparison: Comparison, ours: str = "spotq-default") -> str:
     """How `ours` compares with each peer on cost and p95, and its cost over the lower bound."""
     mine = next((r.result for r in comparison.runs if r.result.policy == ours), None)

@@ -35,8 +35,10 @@ from spotq.errors import ConfigError, SpotqError
 from spotq.queues import make_sqs_client
 from spotq.stack import StackConfig
 from spotq.storage.factory import open_blob_store, open_job_store
+from spotq.worker.emf import EmfHooks
 from spotq.worker.hooks import HookChain, WorkerHooks
 from spotq.worker.jsonlog import JsonLogHooks
+from spotq.worker.metrics_file import MetricsFileHooks, metrics_path_for
 from spotq.worker.parent import parent_fd, watch_parent
 from spotq.worker.runtime import Worker, WorkerConfig
 from spotq.worker.signals import install_drain_signals
@@ -76,7 +78,7 @@ def worker(
 ) -> None:
     """Run a worker for APP (path/to/app.py or module:attr) until drained."""
     try:
-        app = load_app(app_ref)
+        app = load_app(app_ref, runnable=True)
         if stack_config:
             stack = _parse_stack(stack_config, app)
         else:
@@ -101,9 +103,12 @@ def _serve(
     ecs = attach_ecs(app.options, on_ecs=on_ecs, environ=os.environ, emit=log.emit)
     if ecs is not None:
         hooks.extend(ecs.hooks)
+        hooks.append(EmfHooks(app.name))  # metrics to CloudWatch through the log driver
         status_file = status_file or ecs.status_file  # what the container health check reads
     if status_file is not None:
         hooks.append(StatusFileHooks(status_file))
+        if ecs is None:  # locally, the job API serves these on /metrics and /ui
+            hooks.append(MetricsFileHooks(metrics_path_for(status_file)))
     try:
         runtime = Worker(
             app,

@@ -18,6 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from spotq.app import App
 from spotq.clock import Clock, SystemClock
 from spotq.errors import AppError, ConfigError
+from spotq.extras import describe_missing
 from spotq.queues import QueueUrls, open_queues
 from spotq.stack import StackConfig
 from spotq.storage.base import BlobStore, JobStore
@@ -109,7 +110,8 @@ class Worker:
         try:
             model = self._app.load_model()
         except Exception as exc:
-            raise AppError(f"app {self._app.name!r}: load() failed: {exc!r}") from exc
+            why = describe_missing(exc) or repr(exc)
+            raise AppError(f"app {self._app.name!r}: load() failed: {why}") from exc
         urls = open_queues(self._sqs, self._stack, self._app.options)
         processor = BatchProcessor(
             self._app,

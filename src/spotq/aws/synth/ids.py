@@ -32,6 +32,7 @@ SCALER_LOG_GROUP = "ScalerLogGroup"
 SCALER_SCHEDULE = "ScalerSchedule"
 SCALER_SCHEDULE_ROLE = "ScalerScheduleRole"
 SCALER_ALARM = "ScalerErrorsAlarm"
+DASHBOARD = "Dashboard"
 
 # Parameters
 P_IMAGE = "ContainerImage"

@@ -7,6 +7,7 @@ from spotq.aws.synth.autoscaling import autoscaling
 from spotq.aws.synth.capacity import capacity
 from spotq.aws.synth.cfn import Json, get_att, ref, sub
 from spotq.aws.synth.context import Context, ScalingEngine
+from spotq.aws.synth.dashboard import dashboard
 from spotq.aws.synth.iam import iam
 from spotq.aws.synth.observability import observability
 from spotq.aws.synth.parameters import conditions, parameters
@@ -23,6 +24,7 @@ def build(ctx: Context) -> Json:
         **storage(ctx),
         **iam(ctx),
         **observability(ctx),
+        **dashboard(ctx),
         ids.CLUSTER: cluster(ctx),
         ids.SECURITY_GROUP: security_group(ctx),
         ids.TASK_DEFINITION: task_definition(ctx),
