@@ -122,3 +122,16 @@ def test_fixed_costs_include_what_synth_creates_to_scale() -> None:
     assert tracking["container_insights"] == pytest.approx(16 * 0.30)
     none = fixed_costs_usd_per_month(FixedSection(scaling_engine="none"), PRICES, 1000)
     assert not {"scaler", "scaling_alarms"} & set(none)
+
+
+def test_fixed_costs_include_the_worker_metrics_and_the_dashboard_synth_creates() -> None:
+    from spotq.plan.scaling_costs import WORKER_EMF_METRICS
+    from spotq.worker.emf import DISTRIBUTIONS, TOTALS
+
+    assert len(DISTRIBUTIONS) + len(TOTALS) == WORKER_EMF_METRICS
+    for engine in ("spotq", "aws-target-tracking"):
+        lines = fixed_costs_usd_per_month(FixedSection(scaling_engine=engine), PRICES, 1000)
+        assert lines["worker_metrics"] == pytest.approx(11 * 0.30)
+        assert lines["dashboard"] == pytest.approx(3.00)
+    none = fixed_costs_usd_per_month(FixedSection(scaling_engine="none"), PRICES, 1000)
+    assert "dashboard" not in none

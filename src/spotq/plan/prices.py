@@ -131,6 +131,7 @@ class NatGatewayPrices(_Frozen):
 class CloudWatchPrices(_Frozen):
     custom_metric_month_first_10k: NonNeg
     alarm_standard_metric_month: NonNeg
+    dashboard_month: NonNeg = 3.00  # beyond an account's first 3 dashboards
 
 
 class S3Prices(_Frozen):

@@ -6,6 +6,8 @@ log lines (~600 bytes a tick) and the three metrics they carry, and its errors a
 aws-target-tracking: the step alarm (3 metrics) and target tracking's two alarms (5 metrics
 each; metric-math alarms are billed per metric), and Container Insights, which the tracking
 metric's RunningTaskCount needs (~16 metrics at cluster and service level; an estimate).
+Both engines: the workers' own metrics (EMF lines, 11 metrics with dimension App; see
+spotq.worker.emf) and the stack's CloudWatch dashboard.
 Free tiers are left out. Figures: docs/aws.md, "What each costs".
 """
 
@@ -26,6 +28,7 @@ SCALER_ALARM_METRICS = 1
 TRACKING_ALARM_METRICS = 3 + 2 * 5
 CONTAINER_INSIGHTS_METRICS = 16
 LOGS_INGEST_USD_PER_GB = 0.50  # CloudWatch Logs standard ingestion, us-east-1
+WORKER_EMF_METRICS = 11  # len(emf.DISTRIBUTIONS) + len(emf.TOTALS), pinned by a test
 
 
 def scaling_costs_usd_per_month(engine: ScalingEngine, prices: Prices) -> dict[str, float]:
@@ -33,10 +36,15 @@ def scaling_costs_usd_per_month(engine: ScalingEngine, prices: Prices) -> dict[s
     cw = prices.cloudwatch
     if engine == "none":
         return {}
+    observability = {
+        "worker_metrics": WORKER_EMF_METRICS * cw.custom_metric_month_first_10k,
+        "dashboard": cw.dashboard_month,
+    }
     if engine == "aws-target-tracking":
         return {
             "scaling_alarms": TRACKING_ALARM_METRICS * cw.alarm_standard_metric_month,
             "container_insights": CONTAINER_INSIGHTS_METRICS * cw.custom_metric_month_first_10k,
+            **observability,
         }
     runs = prices.hours_per_month * 60.0
     ticks = runs * TICKS_PER_RUN
@@ -50,4 +58,5 @@ def scaling_costs_usd_per_month(engine: ScalingEngine, prices: Prices) -> dict[s
     return {
         "scaler": function + state + logs + metrics,
         "scaling_alarms": SCALER_ALARM_METRICS * cw.alarm_standard_metric_month,
+        **observability,
     }

@@ -9,7 +9,7 @@ from typing import Any
 
 from spotq.aws.synth import ids
 from spotq.aws.synth.cfn import Json, sub
-from spotq.aws.synth.context import Context
+from spotq.aws.synth.context import Context, ScalingEngine
 from spotq.worker.emf import NAMESPACE
 
 WIDTH, HEIGHT = 12, 6
@@ -48,11 +48,8 @@ def _body(ctx: Context) -> Json:
             ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", dlq,
              {"label": "dead-letter"}],
         ], "Maximum"),
-        _graph("Tasks: desired (scaling policy) and running", [
-            ["ECS/ContainerInsights", "DesiredTaskCount", *service, {"label": "desired"}],
-            ["ECS/ContainerInsights", "RunningTaskCount", *service, {"label": "running"}],
-            ["ECS/ContainerInsights", "PendingTaskCount", *service, {"label": "pending"}],
-        ], "Maximum"),
+        _graph("Tasks: desired (scaling policy) and running", _task_metrics(ctx, service, app),
+               "Maximum"),
         _graph("Seconds per job (p50)", [
             [NAMESPACE, name, *app, {"label": label}] for name, label in (
                 ("QueueWaitSeconds", "queue wait"), ("FetchSeconds", "fetch input"),
@@ -90,3 +87,19 @@ def _graph(title: str, metrics: list[Metric], stat: str) -> dict[str, Any]:
             "region": "${AWS::Region}",
         },
     }
+
+
+def _task_metrics(ctx: Context, service: Metric, app: Metric) -> list[Metric]:
+    """Target tracking's stacks turn Container Insights on (it reads the task counts there);
+    spotq's scaler stacks leave it off, and the scaler's own decision lines carry the desired
+    count and the backlog it saw (namespace spotq, see spotq.aws.scaler.loop)."""
+    if ctx.engine is ScalingEngine.AWS_TARGET_TRACKING:
+        return [
+            ["ECS/ContainerInsights", "DesiredTaskCount", *service, {"label": "desired"}],
+            ["ECS/ContainerInsights", "RunningTaskCount", *service, {"label": "running"}],
+            ["ECS/ContainerInsights", "PendingTaskCount", *service, {"label": "pending"}],
+        ]
+    return [
+        [NAMESPACE, "DesiredTasks", *app, {"label": "desired (scaler)"}],
+        [NAMESPACE, "Backlog", *app, {"label": "backlog the scaler saw", "yAxis": "right"}],
+    ]
