@@ -11,7 +11,7 @@ import logging
 import re
 from collections.abc import Awaitable, Mapping
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
 from spotq.clock import Clock
 from spotq.sqs import longpoll, messages, protocol_json
@@ -78,7 +78,11 @@ class SqsApp:
 
     def _context(self, request: HttpRequest) -> RequestContext:
         host = request.headers.get("host", "localhost")
-        region = self._signed_region(request.headers.get("authorization"))
+        authorization = request.headers.get("authorization")
+        if authorization is None and "X-Amz-Credential=" in request.query_string:
+            region = _presigned_region(request.query_string)
+        else:
+            region = self._signed_region(authorization)
         key = f"{host} {region}"
         ctx = self._contexts.get(key)
         if ctx is None:
@@ -202,6 +206,13 @@ def _region_of_scope(scope: str) -> str:
     if len(parts) < 4 or not _REGION_RE.fullmatch(parts[2]):
         return ""
     return parts[2]
+
+
+def _presigned_region(query_string: str) -> str:
+    """The region of a presigned request's X-Amz-Credential ('' if none)."""
+    start = query_string.find("X-Amz-Credential=") + len("X-Amz-Credential=")
+    end = query_string.find("&", start)
+    return _region_of_scope(unquote(query_string[start : end if end >= 0 else None]))
 
 
 class _SignedRegions:

@@ -82,14 +82,7 @@ def delete_many(
         # A FIFO queue refuses an expired handle, so its reply depends on the rows: delete now.
         with store.tx():
             expired = _delete_fifo(store, queue, wanted)
-        for seq in expired:
-            entry_id, handle = sources[seq]
-            refusal = validation.invalid_value(
-                "ReceiptHandle", handle, "The receipt handle has expired."
-            )
-            if not entry_id:
-                raise refusal
-            failed.append((entry_id, refusal))
+        failed.extend(_expired(sources[seq]) for seq in expired)
     elif wanted:
         store.after_reply(queue, lambda current: _delete_rows(store, current, wanted))
     return failed
@@ -125,6 +118,15 @@ def _delete_rows(store: SqsStore, queue: Queue, wanted: dict[int, str]) -> None:
         )
         for row in doomed:
             store.bump(queue.id, row[1], -1)
+
+
+def _expired(source: tuple[str, str]) -> tuple[str, SqsError]:
+    """The failed entry of an expired FIFO handle; raised at once for a single DeleteMessage."""
+    entry_id, handle = source
+    refusal = validation.invalid_value("ReceiptHandle", handle, "The receipt handle has expired.")
+    if not entry_id:
+        raise refusal
+    return entry_id, refusal
 
 
 def _delete_fifo(store: SqsStore, queue: Queue, wanted: dict[int, str]) -> list[int]:
