@@ -16,6 +16,7 @@ from typing import Literal
 from spotq.plan.prices import Prices
 
 ScalingEngine = Literal["spotq", "aws-target-tracking", "none"]
+SCALING_LINES = ("scaler", "scaling_alarms", "container_insights")
 
 SCALER_RUN_S = 46.0
 SCALER_MEMORY_GB = 0.125
