@@ -79,3 +79,39 @@ def test_upload_creates_a_private_bucket_once(aws_env: AwsConfig, unique_name: s
     assert all(block.values())
     body = s3.get_object(Bucket=unique_name, Key=asset.key)["Body"].read()
     assert body == asset.data
+
+
+def test_deploy_uploads_the_scaler_and_passes_its_location(
+    aws_env: AwsConfig, moto_server: str, tmp_path: Path, unique_name: str
+) -> None:
+    from click.testing import CliRunner
+
+    from spotq.cli import cli
+
+    app_file = tmp_path / "app.py"
+    app_file.write_text(f"import spotq\napp = spotq.App({unique_name!r})\n")
+    args = ["deploy", str(app_file), "--target", "fargate-spot", "--stack", unique_name,
+            "--image", "img:1", "-p", "VpcId=vpc-1", "-p", "SubnetIds=subnet-1", "--yes",
+            "--endpoint-url", moto_server]  # fmt: skip
+    result = CliRunner().invoke(cli, args)
+    asset = package.build()
+    bucket = "spotq-assets-123456789012-us-east-1"  # moto's account
+    # "uploaded", or "unchanged:" where another test on this moto server deployed it first
+    assert f" s3://{bucket}/{asset.key}" in result.output
+    assert "scaler code uploaded" in result.output or "scaler code unchanged" in result.output
+    s3 = make_client("s3", aws_env)
+    assert s3.head_object(Bucket=bucket, Key=asset.key)["ContentLength"] == len(asset.data)
+    assert result.exit_code == 0, result.output  # moto creates the function and its schedule
+    cfn = make_client("cloudformation", aws_env)
+    stack = cfn.describe_stacks(StackName=unique_name)["Stacks"][0]
+    params = {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}
+    assert (params["ScalerCodeBucket"], params["ScalerCodeKey"]) == (bucket, asset.key)
+    # moto returns no outputs after a change set: find the function among the stack's resources
+    resources = cfn.list_stack_resources(StackName=unique_name)["StackResourceSummaries"]
+    name = next(
+        r["PhysicalResourceId"] for r in resources if r["LogicalResourceId"] == "ScalerFunction"
+    )
+    function = make_client("lambda", aws_env).get_function(FunctionName=name)["Configuration"]
+    assert function["Handler"] == "spotq.aws.scaler.handler.handler"
+    again = CliRunner().invoke(cli, args)
+    assert f"scaler code unchanged: s3://{bucket}/{asset.key}" in again.output

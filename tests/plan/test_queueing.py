@@ -135,3 +135,16 @@ def test_fixed_costs_include_the_worker_metrics_and_the_dashboard_synth_creates(
         assert lines["dashboard"] == pytest.approx(3.00)
     none = fixed_costs_usd_per_month(FixedSection(scaling_engine="none"), PRICES, 1000)
     assert "dashboard" not in none
+
+
+def test_lambda_option_pays_no_scaler() -> None:
+    from spotq.plan.engine import plan_scenario
+    from spotq.plan.scenario import load_scenario
+
+    scenario = load_scenario(Path(__file__).resolve().parents[2] / "examples" / "scenarios"
+                             / "lab-categorization.yaml")  # fmt: skip
+    plan = plan_scenario(scenario, PRICES)
+    fixed = {row.option: row.fixed_usd_per_month or 0.0 for row in plan.options}
+    assert fixed["fargate-spot"] - fixed["lambda"] == pytest.approx(
+        4.56 + 3.30 + 3.00, abs=0.05
+    )  # scaler, worker metrics, dashboard

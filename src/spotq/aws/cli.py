@@ -208,7 +208,7 @@ def deploy(
         template = _template(app, target, for_emulator, **synth_opts)
         parameters = stack_parameters(template, params, image)
         if "ScalerCodeKey" in template["Parameters"] and "ScalerCodeKey" not in parameters:
-            parameters.update(_upload_scaler(console, asset_bucket, region, endpoint_url))
+            parameters.update(_upload_scaler(asset_bucket, region, endpoint_url))
         missing = sorted(
             key
             for key, spec in template["Parameters"].items()
@@ -332,7 +332,7 @@ def stack_parameters(
 
 
 def _upload_scaler(
-    console: Console, bucket: str | None, region: str | None, endpoint_url: str | None
+    bucket: str | None, region: str | None, endpoint_url: str | None
 ) -> dict[str, str]:
     """Zip spotq's scaler from this install, upload it, and return the template parameters."""
     from spotq.aws import assets
@@ -346,7 +346,7 @@ def _upload_scaler(
     name = bucket or assets.default_bucket(make_client("sts", aws), region_name)
     done = assets.upload(s3, name, region_name, package.build(), create=create)
     verb = "uploaded" if done.uploaded else "unchanged:"
-    console.print(f"scaler code {verb} s3://{done.bucket}/{done.key}")
+    click.echo(f"scaler code {verb} s3://{done.bucket}/{done.key}")
     return {"ScalerCodeBucket": done.bucket, "ScalerCodeKey": done.key}
 
 

@@ -20,6 +20,7 @@ from spotq.plan.options import CapacityOption
 from spotq.plan.prices import Prices
 from spotq.plan.queueing import workers_for_batch, workers_for_latency
 from spotq.plan.realtime import RealtimeCapacity, realtime_capacity
+from spotq.plan.scaling_costs import SCALING_LINES
 from spotq.plan.scenario import Scenario
 
 
@@ -297,7 +298,14 @@ def plan_scenario(scenario: Scenario, prices: Prices) -> Plan:
         jobs = demand.jobs_per_month
         fixed = fixed_costs_usd_per_month(scenario.fixed, prices, jobs)
         fixed_total = sum(fixed.values())
-        rows = [_batch_option(o, scenario, prices, demand, fixed_total) for o in scenario.options]
+        # Lambda runs no worker fleet: no scaler, scaling alarms, worker metrics or dashboard.
+        unscaled = fixed_total - sum(fixed.get(k, 0.0) for k in SCALING_LINES)
+        rows = [
+            _batch_option(
+                o, scenario, prices, demand, unscaled if o.kind == "lambda" else fixed_total
+            )
+            for o in scenario.options
+        ]
         demand_text = demand.source
     return Plan(
         scenario=scenario.name,

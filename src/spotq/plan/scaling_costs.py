@@ -18,6 +18,8 @@ from typing import Literal
 from spotq.plan.prices import Prices
 
 ScalingEngine = Literal["spotq", "aws-target-tracking", "none"]
+# Lines a Lambda deployment does not pay: it has no worker fleet to scale, watch or chart.
+SCALING_LINES = ("scaler", "scaling_alarms", "container_insights", "worker_metrics", "dashboard")
 
 SCALER_RUN_S = 46.0
 SCALER_MEMORY_GB = 0.125

@@ -151,8 +151,9 @@ class SpotqDefaultPolicy:
     def snapshot(self) -> dict[str, Any]:
         """The state a decision depends on, as plain JSON data, so a policy that runs in short
         invocations (the AWS scaler) resumes where it stopped rather than starting cold."""
+        # startup_s is configuration (or the fleet's fresh measurement), not state: a changed
+        # `--scaling startup_s` must not be overridden by an old snapshot.
         return {
-            "startup_s": self.startup_s,
             "rates": self.rates.snapshot(),
             "last_out_s": None if math.isinf(self._last_out_s) else self._last_out_s,
             "surplus_since_s": self._surplus_since_s,
@@ -161,7 +162,6 @@ class SpotqDefaultPolicy:
 
     def restore(self, data: dict[str, Any]) -> None:
         """Resume from `snapshot()`'s output (configuration stays as constructed)."""
-        self.startup_s = float(data["startup_s"])
         self.rates.restore(data["rates"])
         last_out = data["last_out_s"]
         self._last_out_s = -math.inf if last_out is None else float(last_out)
