@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -69,12 +70,27 @@ def wait_for(driver: webdriver.Chrome, what: Callable[[], T | None], message: st
     def probe(_: Any) -> T | None:
         return what()
 
-    result: T = WebDriverWait(driver, WAIT_S, poll_frequency=0.2).until(probe, message)
+    wait = WebDriverWait(
+        driver, WAIT_S, poll_frequency=0.2, ignored_exceptions=[StaleElementReferenceException]
+    )
+    result: T = wait.until(probe, message)
     return result
 
 
 def text_of(driver: webdriver.Chrome, css: str) -> str:
-    return str(driver.find_element(By.CSS_SELECTOR, css).text)
+    """The element's rendered text, read in one script call: the page redraws its tables every
+    poll, so an element found first and read later may be gone by then."""
+    text = driver.execute_script(
+        "const e = document.querySelector(arguments[0]); return e ? e.innerText : ''", css
+    )
+    return str(text)
+
+
+def click(driver: webdriver.Chrome, css: str) -> None:
+    """Click in one script call, for the same reason."""
+    assert driver.execute_script(
+        "const e = document.querySelector(arguments[0]); if (e) e.click(); return !!e", css
+    ), css
 
 
 def present(driver: webdriver.Chrome, css: str) -> Callable[[], list[Any]]:
@@ -114,16 +130,26 @@ def test_dashboard_shows_jobs_failures_workers_and_redrives(
     wait_for(browser, present(browser, "#chart-throughput polyline"), "throughput line")
     screenshot(browser, "dashboard.png")
     # Per-job detail, and its result.
-    browser.find_element(By.CSS_SELECTOR, f"#job-list tr[data-job='{ids[0]}'] a").click()
+    wait_for(browser, present(browser, f"#job-list tr[data-job='{ids[0]}'] a"), "job row")
+    click(browser, f"#job-list tr[data-job='{ids[0]}'] a")
     wait_for(browser, lambda: text_of(browser, "#detail-id") == ids[0], "job detail")
     assert "succeeded" in text_of(browser, "#detail")
-    browser.find_element(By.ID, "detail-result").click()
+    click(browser, "#detail-result")
     wait_for(browser, lambda: '"echo": 0' in text_of(browser, "#detail-result-json"), "result")
     # The dead job's message reaches the DLQ; the button moves it back and requeues the job.
     wait_for(browser, lambda: text_of(browser, "#dlq-depth") == "1", "DLQ depth 1")
-    wait_for(browser, lambda: browser.find_element(By.ID, "redrive").is_enabled(), "enabled")
-    browser.find_element(By.ID, "redrive").click()
-    wait_for(browser, lambda: "moved 1 jobs" in text_of(browser, "#redrive-result"), "redrive")
+    enabled = "return !document.getElementById('redrive').disabled"
+    wait_for(browser, lambda: browser.execute_script(enabled), "redrive enabled")
+
+    def redriven() -> bool:
+        # The fleet's DLQ reconciler peeks the DLQ too, holding its messages for a few seconds;
+        # a redrive in that window finds none ("moved 0 jobs"), so press again, as a user would.
+        browser.execute_script("document.getElementById('redrive-result').textContent = ''")
+        click(browser, "#redrive")
+        wait_for(browser, lambda: text_of(browser, "#redrive-result") or None, "redrive reply")
+        return "moved 1 jobs" in text_of(browser, "#redrive-result")
+
+    wait_for(browser, lambda: redriven() or time.sleep(1.0), "redrive moves the dead job")
     assert client.job(ids[-1])["state"] in ("queued", "running", "dead")
     assert client.job(ids[-1])["attempts"] >= 1
 

@@ -222,7 +222,9 @@ async function redrive() {
   const out = document.getElementById("redrive-result");
   try {
     const r = await api("/v1/dlq:redrive", { method: "POST" });
-    out.textContent = `moved ${r.moved_job_ids.length} jobs back to queued`;
+    out.textContent = r.moved_job_ids.length
+      ? `moved ${r.moved_job_ids.length} jobs back to queued`
+      : "moved 0 jobs: the DLQ's messages are briefly held by a check; try again in a few seconds";
   } catch (e) {
     out.textContent = "redrive failed: " + e.message;
   }
