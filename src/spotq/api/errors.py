@@ -45,6 +45,27 @@ class NotReady(ApiError):
     """A dependency (the queue, a store) is unreachable."""
 
 
+class Rejected(ApiError):
+    """`spotq serve`: the handler refused this input (it returned or raised spotq.JobFailed)."""
+
+
+class HandlerError(ApiError):
+    """`spotq serve`: the app's handler raised; a bug in the app, reported as 500."""
+
+
+class Overloaded(ApiError):
+    """`spotq serve`: the request cannot be answered within its latency budget (load shedding);
+    `retry_after_s` says when to try again."""
+
+    def __init__(self, message: str, retry_after_s: float) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class Draining(Overloaded):
+    """`spotq serve` is shutting down and takes no new work; another task will."""
+
+
 # Most specific class first: the first match wins. Anything not listed is a bug (500).
 STATUS_BY_ERROR: tuple[tuple[type[Exception], int], ...] = (
     (BadRequest, 400),
@@ -56,9 +77,12 @@ STATUS_BY_ERROR: tuple[tuple[type[Exception], int], ...] = (
     (UnsupportedMediaType, 415),
     (InvalidInput, 422),
     (ConfigError, 400),
+    (Rejected, 422),
     (NotReady, 503),
+    (Overloaded, 503),
     (StorageError, 503),
     (ServiceError, 503),
+    (HandlerError, 500),
 )
 
 

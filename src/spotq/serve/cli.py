@@ -1,0 +1,94 @@
+"""`spotq serve APP` (the realtime service) and `spotq stream FILE.wav` (its streaming client)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from spotq.app import load_app
+from spotq.errors import SpotqError
+
+
+@click.command()
+@click.argument("app_ref", metavar="APP")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Bind address; off loopback an API key is required.")  # fmt: skip
+@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--api-key", envvar="SPOTQ_API_KEY", default=None,
+              help="Bearer key clients must send [env SPOTQ_API_KEY].")  # fmt: skip
+@click.option("--drain-s", default=30.0, show_default=True, type=float,
+              help="On SIGTERM: time for in-flight requests and streams to finish.")  # fmt: skip
+@click.option("--max-streams", default=64, show_default=True, type=int)
+@click.option("--idle-timeout-s", default=30.0, show_default=True, type=float,
+              help="A stream that sends nothing for this long is closed (1008).")  # fmt: skip
+def serve(
+    app_ref: str,
+    host: str,
+    port: int,
+    api_key: str | None,
+    drain_s: float,
+    max_streams: int,
+    idle_timeout_s: float,
+) -> None:
+    """Serve APP's handler over HTTP (POST /v1/predict, micro-batched) and its stream handler
+    over a WebSocket (/v1/stream); /healthz, /readyz, /metrics. SIGTERM drains, then exits 0."""
+    from spotq.serve.server import serve as run_server
+    from spotq.serve.settings import ServeSettings, StreamSettings
+
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
+    try:
+        app = load_app(app_ref)
+        settings = ServeSettings(
+            app.options,
+            host=host,
+            port=port,
+            api_key=api_key,
+            drain_s=drain_s,
+            streams=StreamSettings(max_streams=max_streams, idle_timeout_s=idle_timeout_s),
+        )
+    except SpotqError as exc:
+        raise click.ClickException(str(exc)) from None
+    sys.exit(run_server(app, settings))
+
+
+@click.command()
+@click.argument("wav", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--url", default="ws://127.0.0.1:8080/v1/stream", show_default=True)
+@click.option("--api-key", envvar="SPOTQ_API_KEY", default=None)
+@click.option("--fast", is_flag=True, help="Send as fast as the server takes it, not real time.")
+@click.option("--frame-ms", default=100, show_default=True, type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print every server message as JSON.")
+def stream(
+    wav: Path, url: str, api_key: str | None, fast: bool, frame_ms: int, as_json: bool
+) -> None:
+    """Stream a 16 kHz mono PCM16 WAV to `spotq serve` at real-time pace (or --fast), printing
+    partial and final transcripts as they arrive; reconnects once if the server goes away."""
+    from spotq.serve.client import StreamOptions, read_wav, stream_audio
+
+    try:
+        samples = read_wav(wav)
+        options = StreamOptions(url=url, api_key=api_key, realtime=not fast, frame_ms=frame_ms)
+        finals = stream_audio(samples, options, on_message=_printer(as_json))
+    except SpotqError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not as_json:
+        click.echo(" ".join(f["text"] for f in finals).strip())
+
+
+def _printer(as_json: bool) -> Callable[[dict[str, Any]], None]:
+    def show(message: dict[str, object]) -> None:
+        if as_json:
+            click.echo(json.dumps(message))
+        elif message.get("type") == "partial":
+            click.echo(f"  … {message.get('text', '')}", err=True)
+        elif message.get("type") == "final":
+            click.echo(f"[{message.get('start_s')}–{message.get('end_s')} s] {message['text']}",
+                       err=True)  # fmt: skip
+
+    return show
