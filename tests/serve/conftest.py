@@ -80,3 +80,89 @@ def speech_like(seconds: float, pause_s: float = 0.8, rate: int = 16_000) -> np.
     t = np.arange(int(seconds * rate)) / rate
     tone = (0.3 * 32767 * np.sin(2 * np.pi * 300 * t)).astype("<i2")
     return np.concatenate([tone, np.zeros(int(pause_s * rate), dtype="<i2")])
+
+
+def http(
+    url: str,
+    method: str,
+    path: str,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, dict[str, str], object]:
+    """One request with exactly these bytes; status, headers and the JSON (or raw) body back."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        reply = conn.getresponse()
+        data = reply.read()
+    finally:
+        conn.close()
+    try:
+        decoded: object = json.loads(data)
+    except ValueError:
+        decoded = data
+    return reply.status, {k.lower(): v for k, v in reply.getheaders()}, decoded
+
+
+def predict(url: str, value: object, **headers: str) -> tuple[int, dict[str, str], object]:
+    body = json.dumps(value).encode()
+    return http(url, "POST", "/v1/predict", body, {"Content-Type": "application/json", **headers})
+
+
+def metric(url: str, name: str) -> float:
+    """The sum of a Prometheus metric's samples named exactly `name` (all label sets)."""
+    _, _, text = http(url, "GET", "/metrics")
+    assert isinstance(text, bytes)
+    total = 0.0
+    for line in text.decode().splitlines():
+        if line.startswith(name + "{") or line.startswith(name + " "):
+            total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
+@dataclass
+class StreamLog:
+    """What one stream received: its messages in order and how it was closed."""
+
+    messages: list[dict[str, object]]
+    code: int | None
+    reason: str
+
+    @property
+    def finals(self) -> list[dict[str, object]]:
+        return [m for m in self.messages if m["type"] == "final"]
+
+
+def run_stream(
+    ws_url: str,
+    chunks: list[bytes | str],
+    pace_s: float = 0.0,
+    headers: dict[str, str] | None = None,
+    until_closed: bool = True,
+) -> StreamLog:
+    """Send `chunks` (bytes: audio, str: text) `pace_s` apart, then read until the server closes."""
+    from websockets.exceptions import ConnectionClosed
+    from websockets.sync.client import connect
+
+    messages: list[dict[str, object]] = []
+    with connect(ws_url, additional_headers=headers, open_timeout=30) as ws:
+        try:
+            for chunk in chunks:
+                ws.send(chunk)
+                time.sleep(pace_s)
+            while until_closed:
+                messages.append(json.loads(ws.recv(timeout=60)))
+        except ConnectionClosed:
+            pass
+        if not until_closed:
+            ws.close()
+        return StreamLog(messages, ws.close_code, ws.close_reason or "")
+
+
+def frames(audio: np.ndarray, frame_ms: int = 100) -> list[bytes | str]:
+    step = 16 * frame_ms
+    return [audio[k : k + step].tobytes() for k in range(0, len(audio), step)]

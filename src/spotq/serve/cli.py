@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from spotq.api.settings import MIB
 from spotq.app import load_app
 from spotq.errors import SpotqError
 
@@ -25,6 +26,10 @@ from spotq.errors import SpotqError
 @click.option("--drain-s", default=30.0, show_default=True, type=float,
               help="On SIGTERM: time for in-flight requests and streams to finish.")  # fmt: skip
 @click.option("--max-streams", default=64, show_default=True, type=int)
+@click.option("--max-json-bytes", default=16 * MIB, show_default=True, type=int)
+@click.option("--max-upload-bytes", default=100 * MIB, show_default=True, type=int)
+@click.option("--max-message-bytes", default=256 * 1024, show_default=True, type=int,
+              help="Largest WebSocket message; a larger one closes the stream (1009).")  # fmt: skip
 @click.option("--idle-timeout-s", default=30.0, show_default=True, type=float,
               help="A stream that sends nothing for this long is closed (1008).")  # fmt: skip
 def serve(
@@ -34,6 +39,9 @@ def serve(
     api_key: str | None,
     drain_s: float,
     max_streams: int,
+    max_json_bytes: int,
+    max_upload_bytes: int,
+    max_message_bytes: int,
     idle_timeout_s: float,
 ) -> None:
     """Serve APP's handler over HTTP (POST /v1/predict, micro-batched) and its stream handler
@@ -50,7 +58,13 @@ def serve(
             port=port,
             api_key=api_key,
             drain_s=drain_s,
-            streams=StreamSettings(max_streams=max_streams, idle_timeout_s=idle_timeout_s),
+            max_json_bytes=max_json_bytes,
+            max_upload_bytes=max_upload_bytes,
+            streams=StreamSettings(
+                max_streams=max_streams,
+                idle_timeout_s=idle_timeout_s,
+                max_message_bytes=max_message_bytes,
+            ),
         )
     except SpotqError as exc:
         raise click.ClickException(str(exc)) from None
