@@ -166,3 +166,22 @@ def run_stream(
 def frames(audio: np.ndarray, frame_ms: int = 100) -> list[bytes | str]:
     step = 16 * frame_ms
     return [audio[k : k + step].tobytes() for k in range(0, len(audio), step)]
+
+
+def word_accuracy(reference: str, hypothesis: str) -> float:
+    """1 - word error rate, as tests/worker/test_transcribe_example.py measures it."""
+    import re
+
+    def words(text: str) -> list[str]:
+        return re.sub(r"[^a-z0-9' ]+", " ", text.lower()).split()
+
+    ref, hyp = words(reference), words(hypothesis)
+    previous = list(range(len(hyp) + 1))
+    for i, ref_word in enumerate(ref, 1):
+        current = [i]
+        for j, hyp_word in enumerate(hyp, 1):
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ref_word != hyp_word))
+            )
+        previous = current
+    return max(0.0, 1.0 - previous[-1] / max(1, len(ref)))
