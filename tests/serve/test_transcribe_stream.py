@@ -30,7 +30,8 @@ def _upload(url: str, path: Path) -> tuple[int, object]:
     boundary = "sp0tq"
     body = (
         (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{path.name}"\r\n'
+            f"--{boundary}\r\n"
+            f'Content-Disposition: form-data; name="file"; filename="{path.name}"\r\n'
             "Content-Type: audio/wav\r\n\r\n"
         ).encode()
         + path.read_bytes()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import sys
@@ -25,6 +26,11 @@ from spotq.errors import SpotqError
               help="Bearer key clients must send [env SPOTQ_API_KEY].")  # fmt: skip
 @click.option("--drain-s", default=30.0, show_default=True, type=float,
               help="On SIGTERM: time for in-flight requests and streams to finish.")  # fmt: skip
+@click.option("--batch-size", type=int, default=None, help="Override the app's batch_size.")
+@click.option("--max-batch-wait-ms", type=float, default=None,
+              help="Override the app's max_batch_wait_ms.")  # fmt: skip
+@click.option("--latency-budget-ms", type=float, default=None,
+              help="Override the app's latency_budget_ms (503 past it).")  # fmt: skip
 @click.option("--max-streams", default=64, show_default=True, type=int)
 @click.option("--max-json-bytes", default=16 * MIB, show_default=True, type=int)
 @click.option("--max-upload-bytes", default=100 * MIB, show_default=True, type=int)
@@ -38,6 +44,9 @@ def serve(
     port: int,
     api_key: str | None,
     drain_s: float,
+    batch_size: int | None,
+    max_batch_wait_ms: float | None,
+    latency_budget_ms: float | None,
     max_streams: int,
     max_json_bytes: int,
     max_upload_bytes: int,
@@ -52,8 +61,16 @@ def serve(
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
     try:
         app = load_app(app_ref)
+        overrides: dict[str, Any] = {
+            "batch_size": batch_size,
+            "max_batch_wait_ms": max_batch_wait_ms,
+            "latency_budget_ms": latency_budget_ms,
+        }
+        options = dataclasses.replace(
+            app.options, **{k: v for k, v in overrides.items() if v is not None}
+        )
         settings = ServeSettings(
-            app.options,
+            options,
             host=host,
             port=port,
             api_key=api_key,
