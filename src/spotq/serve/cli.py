@@ -36,6 +36,10 @@ from spotq.errors import SpotqError
 @click.option("--max-upload-bytes", default=100 * MIB, show_default=True, type=int)
 @click.option("--max-message-bytes", default=256 * 1024, show_default=True, type=int,
               help="Largest WebSocket message; a larger one closes the stream (1009).")  # fmt: skip
+@click.option("--partial-every-ms", default=800.0, show_default=True, type=float,
+              help="Audio between partial transcripts; 0 sends finals only.")  # fmt: skip
+@click.option("--endpoint-silence-ms", default=400.0, show_default=True, type=float,
+              help="Quiet that ends an utterance.")  # fmt: skip
 @click.option("--idle-timeout-s", default=30.0, show_default=True, type=float,
               help="A stream that sends nothing for this long is closed (1008).")  # fmt: skip
 def serve(
@@ -51,6 +55,8 @@ def serve(
     max_json_bytes: int,
     max_upload_bytes: int,
     max_message_bytes: int,
+    partial_every_ms: float,
+    endpoint_silence_ms: float,
     idle_timeout_s: float,
 ) -> None:
     """Serve APP's handler over HTTP (POST /v1/predict, micro-batched) and its stream handler
@@ -58,7 +64,8 @@ def serve(
     from spotq.serve.server import serve as run_server
     from spotq.serve.settings import ServeSettings, StreamSettings
 
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(message)s")
+    logging.getLogger("spotq").setLevel(logging.INFO)  # not the model libraries' chatter
     try:
         app = load_app(app_ref)
         overrides: dict[str, Any] = {
@@ -81,6 +88,8 @@ def serve(
                 max_streams=max_streams,
                 idle_timeout_s=idle_timeout_s,
                 max_message_bytes=max_message_bytes,
+                partial_every_ms=partial_every_ms,
+                endpoint_silence_ms=endpoint_silence_ms,
             ),
         )
     except SpotqError as exc:

@@ -20,7 +20,7 @@ class StreamSettings:
     max_message_bytes: int = 256 * 1024  # 8 s of audio per frame is plenty; larger closes 1009
     idle_timeout_s: float = 30.0  # no message for this long closes the stream (1008)
     endpoint_silence_ms: float = 400.0  # this much quiet ends an utterance
-    partial_every_ms: float = 800.0  # new audio between partial transcripts
+    partial_every_ms: float = 800.0  # new audio between partial transcripts; 0: finals only
     max_utterance_s: float = 20.0  # a longer utterance is cut and finalised
     speech_threshold_dbfs: float = -45.0
     ping_interval_s: float = 20.0

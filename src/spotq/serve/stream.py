@@ -141,7 +141,7 @@ class StreamSession:
     def _maybe_partial(self) -> None:
         ep = self.endpointer
         every = self.settings.partial_every_ms * SAMPLE_RATE_HZ / 1000
-        if not ep.in_utterance:
+        if every <= 0 or not ep.in_utterance:
             self._partial_at_samples = 0
             return
         if self._partial is not None and not self._partial.done():
