@@ -16,7 +16,7 @@ from spotq.app import App, load_app
 from spotq.errors import ConfigError, SpotqError
 
 F = TypeVar("F", bound=Callable[..., Any])
-_TARGETS = ["fargate-spot", "ec2-spot", "gpu"]
+_TARGETS = ["fargate-spot", "ec2-spot", "gpu", "realtime-fargate", "realtime-gpu"]
 # <account>.dkr.ecr.<region>.amazonaws.com/<repository>[:tag|@digest]
 _ECR_IMAGE = re.compile(
     r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/"
@@ -92,10 +92,28 @@ def _settings(
     )
 
 
-def _template(app: App, target: str, for_emulator: bool, **synth_opts: Any) -> dict[str, Any]:
+def _template(
+    app: App, target: str, for_emulator: bool, app_ref: str, **synth_opts: Any
+) -> dict[str, Any]:
     from spotq.aws.synth import Target, synth
 
+    if target.startswith("realtime-"):
+        return _realtime_template(app, target, for_emulator, app_ref, synth_opts)
     return synth(app, Target(target), _settings(**synth_opts), for_emulator=for_emulator)
+
+
+def _realtime_template(
+    app: App, target: str, for_emulator: bool, app_ref: str, synth_opts: dict[str, Any]
+) -> dict[str, Any]:
+    """`spotq serve` behind an ALB; --max-workers caps its tasks."""
+    from spotq.aws.synth.realtime import RealtimeSettings, RealtimeTarget, synth_realtime
+
+    if for_emulator:
+        raise ConfigError("--for-emulator: the realtime targets have no emulator subset yet")
+    settings = RealtimeSettings(
+        max_tasks=synth_opts["max_workers"], log_retention_days=synth_opts["log_retention_days"]
+    )
+    return synth_realtime(app, RealtimeTarget(target), settings, app_ref)
 
 
 @click.command()
@@ -127,7 +145,7 @@ def synth(
 
     with _errors():
         app = load_app(app_ref)
-        template = _template(app, target, for_emulator, **synth_opts)
+        template = _template(app, target, for_emulator, app_ref, **synth_opts)
         chosen = fmt or ("yaml" if output.suffix in (".yaml", ".yml") else "json")
         output.write_text(render(template, "yaml" if chosen == "yaml" else "json"))
     click.echo(
@@ -170,7 +188,7 @@ def deploy(
     console = Console()
     with _errors():
         app = load_app(app_ref)
-        template = _template(app, target, for_emulator, **synth_opts)
+        template = _template(app, target, for_emulator, app_ref, **synth_opts)
         parameters = stack_parameters(template, params, image)
         missing = sorted(
             key
