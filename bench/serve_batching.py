@@ -137,7 +137,7 @@ def _row(name: str, r: LoadResult) -> str:
     errors = sum(n for s, n in r.statuses.items() if s != 200)
     return (
         f"{name:<14} {r.ok_per_s:>9.1f} {r.percentile_ms(0.5):>9.1f} {r.percentile_ms(0.95):>9.1f}"
-        f" {r.percentile_ms(0.99):>9.1f} {errors:>7}"
+        f" {r.percentile_ms(0.99):>9.1f} {errors:>7} {r.ok_per_cpu_s:>9.1f}"
     )
 
 
@@ -161,13 +161,17 @@ def main() -> None:
         os.environ.setdefault(var, "1")
     peers = _start_peers(args)
     results: dict[str, list[LoadResult]] = {p.name: [] for p in peers}
-    header = f"{'peer':<14} {'req/s':>9} {'p50 ms':>9} {'p95 ms':>9} {'p99 ms':>9} {'non-200':>7}"
+    header = (
+        f"{'peer':<14} {'req/s':>9} {'p50 ms':>9} {'p95 ms':>9} {'p99 ms':>9} {'non-200':>7}"
+        f" {'req/CPU-s':>9}"
+    )
     try:
         for n in range(args.rounds):
             print(f"-- round {n + 1}/{args.rounds}: {args.model}, {args.clients} clients\n{header}")
             for peer in peers if n % 2 == 0 else peers[::-1]:
                 payloads = _payloads(args.model, peer, args.names)
-                load = closed_loop(peer.url, payloads, args.clients, args.warmup, args.seconds)
+                load = closed_loop(peer.url, payloads, args.clients, args.warmup, args.seconds,
+                                   peer.proc.pid)  # fmt: skip
                 r = asyncio.run(load)
                 results[peer.name].append(r)
                 print(_row(peer.name, r), flush=True)
@@ -186,7 +190,8 @@ def _summary(results: dict[str, list[LoadResult]]) -> None:
     for name in results:
         rps = med(name, lambda r: r.ok_per_s)
         p95 = med(name, lambda r: r.percentile_ms(0.95))
-        print(f"{name:<14} {rps:>9.1f} req/s  p95 {p95:>8.1f} ms")
+        per_cpu = med(name, lambda r: r.ok_per_cpu_s)
+        print(f"{name:<14} {rps:>9.1f} req/s  p95 {p95:>8.1f} ms  {per_cpu:>7.1f} req/CPU-s")
     base = "spotq serve"
     for name in results:
         if name != base:
@@ -194,7 +199,9 @@ def _summary(results: dict[str, list[LoadResult]]) -> None:
             p95 = med(base, lambda r: r.percentile_ms(0.95)) / med(
                 name, lambda r: r.percentile_ms(0.95)
             )
-            print(f"spotq / {name}: {rps:.2f}x the req/s at {p95:.2f}x the p95")
+            cpu = med(base, lambda r: r.ok_per_cpu_s) / med(name, lambda r: r.ok_per_cpu_s)
+            print(f"spotq / {name}: {rps:.2f}x the req/s at {p95:.2f}x the p95; "
+                  f"{cpu:.2f}x the requests per server CPU-second")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -24,6 +25,9 @@ from spotq.errors import SpotqError
 @click.option("--port", default=8080, show_default=True, type=int)
 @click.option("--api-key", envvar="SPOTQ_API_KEY", default=None,
               help="Bearer key clients must send [env SPOTQ_API_KEY].")  # fmt: skip
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Serving processes sharing the port (each loads the model).")  # fmt: skip
+@click.option("--socket-fd", type=int, default=None, hidden=True)
 @click.option("--drain-s", default=30.0, show_default=True, type=float,
               help="On SIGTERM: time for in-flight requests and streams to finish.")  # fmt: skip
 @click.option("--batch-size", type=int, default=None, help="Override the app's batch_size.")
@@ -47,6 +51,8 @@ def serve(
     host: str,
     port: int,
     api_key: str | None,
+    workers: int,
+    socket_fd: int | None,
     drain_s: float,
     batch_size: int | None,
     max_batch_wait_ms: float | None,
@@ -61,8 +67,10 @@ def serve(
 ) -> None:
     """Serve APP's handler over HTTP (POST /v1/predict, micro-batched) and its stream handler
     over a WebSocket (/v1/stream); /healthz, /readyz, /metrics. SIGTERM drains, then exits 0."""
+    from spotq.serve.server import bind
     from spotq.serve.server import serve as run_server
     from spotq.serve.settings import ServeSettings, StreamSettings
+    from spotq.serve.workers import run_workers
 
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(message)s")
     logging.getLogger("spotq").setLevel(logging.INFO)  # not the model libraries' chatter
@@ -94,7 +102,25 @@ def serve(
         )
     except SpotqError as exc:
         raise click.ClickException(str(exc)) from None
-    sys.exit(run_server(app, settings))
+    if socket_fd is not None:  # a child of --workers: serve the inherited socket, quietly
+        sock = socket.socket(fileno=socket_fd)
+        settings = dataclasses.replace(settings, load_before_listening=True)
+        sys.exit(run_server(app, settings, sock, announce=False))
+    sock = bind(host, port)
+    if workers > 1:
+        sys.exit(run_workers(sock, workers, _child_args(click.get_current_context()), api_key))
+    sys.exit(run_server(app, settings, sock))
+
+
+def _child_args(ctx: click.Context) -> list[str]:
+    """This command's options for a --workers child (the key travels in its environment, not
+    on a command line other users can read; the port is the inherited socket's)."""
+    args = [str(ctx.params["app_ref"])]
+    for name, value in ctx.params.items():
+        if name in ("app_ref", "workers", "socket_fd", "api_key", "port") or value is None:
+            continue
+        args += ["--" + name.replace("_", "-"), str(value)]
+    return args
 
 
 @click.command()

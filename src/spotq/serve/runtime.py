@@ -53,6 +53,8 @@ class ServeRuntime:
         )
         self.batcher.start()
         self._loading = asyncio.get_running_loop().create_task(self._load())
+        if self.settings.load_before_listening:
+            await asyncio.shield(self._loading)
 
     async def _load(self) -> None:
         try:

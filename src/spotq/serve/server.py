@@ -78,7 +78,9 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(app: App, settings: ServeSettings, sock: socket.socket | None = None) -> int:
+def serve(
+    app: App, settings: ServeSettings, sock: socket.socket | None = None, announce: bool = True
+) -> int:
     """Run the service until drained; returns the exit status (0 after a clean drain)."""
     sock = sock or bind(settings.host, settings.port)
     runtime = ServeRuntime(app, settings)
@@ -95,7 +97,8 @@ def serve(app: App, settings: ServeSettings, sock: socket.socket | None = None) 
     )
     server = DrainingServer(config, runtime, settings.drain_s)
     host, port = sock.getsockname()[:2]
-    _log("listening", url=f"http://{_url_host(host)}:{port}", app=app.name)
+    if announce:
+        _log("listening", url=f"http://{_url_host(host)}:{port}", app=app.name)
     server.run(sockets=[sock])
     _log("stopped", exit_code=server.exit_code)
     return server.exit_code

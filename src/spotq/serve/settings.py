@@ -44,6 +44,9 @@ class ServeSettings:
     max_json_bytes: int = 16 * MIB
     max_queue: int = 1024  # waiting requests beyond this are shed at once
     streams: StreamSettings = StreamSettings()
+    # A --workers child loads before it accepts: processes sharing a socket then only take
+    # connections once they can answer them (a lone process answers /healthz while loading).
+    load_before_listening: bool = False
 
     def __post_init__(self) -> None:
         if not is_loopback(self.host) and not self.api_key:
