@@ -72,8 +72,8 @@ class MicroBatcher:
             await asyncio.gather(self._task, return_exceptions=True)
 
     def expected_wait_s(self, queued: int) -> float:
-        """Seconds until a request queued behind `queued` others would be answered."""
-        calls = math.ceil((queued + 1) / self._settings.batch_size) + int(self._lane.busy)
+        """Seconds a request queued behind `queued` others waits before its own call starts."""
+        calls = math.ceil(queued / self._settings.batch_size) + int(self._lane.busy)
         return calls * self._batch_s
 
     async def submit(self, job: Job) -> Answer:
@@ -98,13 +98,16 @@ class MicroBatcher:
                 f"{queued} requests are already waiting (the limit is {self._settings.max_queue})",
                 self.expected_wait_s(queued),
             )
-        expected_s = self.expected_wait_s(queued)
-        if expected_s > self._settings.latency_budget_s:
+        wait_s = self.expected_wait_s(queued)
+        expected_s = wait_s + self._batch_s
+        # Nothing ahead: serve it now even if one call alone is over the budget (shedding it
+        # would help nobody); with work ahead, shed what would finish past the budget.
+        if wait_s > 0 and expected_s > self._settings.latency_budget_s:
             self._shed("budget")
             raise Overloaded(
-                f"the expected wait of {expected_s:.3f} s is over the latency budget of "
-                f"{self._settings.latency_budget_s:.3f} s",
-                expected_s - self._settings.latency_budget_s,
+                f"an answer is expected in {expected_s:.3f} s ({wait_s:.3f} s of it waiting), "
+                f"over the latency budget of {self._settings.latency_budget_s:.3f} s",
+                wait_s,
             )
 
     def _shed(self, reason: str) -> None:
