@@ -20,6 +20,7 @@ from spotq.serve.settings import SAMPLE_RATE_HZ
 
 OnMessage = Callable[[dict[str, Any]], None]
 _GOING_AWAY = 1001
+_TRY_LATER = 1013
 
 
 @dataclass(frozen=True)
@@ -51,30 +52,57 @@ def read_wav(path: Path) -> np.ndarray:
 def stream_audio(
     samples: np.ndarray, options: StreamOptions, on_message: OnMessage | None = None
 ) -> list[dict[str, Any]]:
-    """Send the samples, then "end"; return the final transcripts. Reconnects on 1001."""
+    """Send the samples, then "end"; return the final transcripts. After a 1001 it reconnects
+    (`options.reconnects` times) and sends the rest; a 1013 (the server is loading or full) is
+    retried from the same point for up to `open_timeout_s`."""
     finals: list[dict[str, Any]] = []
-    position = 0
-    for attempt in range(options.reconnects + 1):
-        position, code = _one_connection(samples, position, options, finals, on_message)
-        if code != _GOING_AWAY or position >= len(samples) or attempt == options.reconnects:
-            if code not in (1000, _GOING_AWAY):
-                raise ServiceError(f"the server closed the stream with code {code}")
-            break
-    return finals
+    position, reconnects = 0, options.reconnects
+    ws = _connect(options, retry_s=0.0)
+    busy_until = time.monotonic() + options.open_timeout_s
+    while True:
+        start = position
+        position, code = _one_connection(ws, samples, position, options, finals, on_message)
+        if code == _TRY_LATER and time.monotonic() < busy_until:
+            position = start  # a refused stream kept nothing
+            time.sleep(0.5)
+            ws = _connect(options, retry_s=max(0.0, busy_until - time.monotonic()))
+            continue
+        if code == _GOING_AWAY and position < len(samples) and reconnects > 0:
+            reconnects -= 1
+            busy_until = time.monotonic() + options.open_timeout_s
+            ws = _connect(options, retry_s=options.open_timeout_s)
+            continue
+        if code not in (1000, _GOING_AWAY):
+            raise ServiceError(f"the server closed the stream with code {code}")
+        return finals
+
+
+def _connect(options: StreamOptions, retry_s: float) -> ClientConnection:
+    """Open a stream; a reconnect keeps trying for `retry_s` (behind a load balancer the next
+    task answers at once; a lone server may be restarting)."""
+    headers = {"Authorization": f"Bearer {options.api_key}"} if options.api_key else None
+    deadline = time.monotonic() + retry_s
+    while True:
+        try:
+            return connect(
+                options.url, additional_headers=headers, open_timeout=options.open_timeout_s
+            )
+        except (InvalidHandshake, InvalidURI, TimeoutError) as exc:
+            raise ServiceError(f"cannot open a stream at {options.url}: {exc}") from None
+        except OSError as exc:  # refused: nobody listens there (yet)
+            if time.monotonic() >= deadline:
+                raise ServiceError(f"cannot open a stream at {options.url}: {exc}") from None
+            time.sleep(0.2)
 
 
 def _one_connection(
+    ws: ClientConnection,
     samples: np.ndarray,
     position: int,
     options: StreamOptions,
     finals: list[dict[str, Any]],
     on_message: OnMessage | None,
 ) -> tuple[int, int | None]:
-    headers = {"Authorization": f"Bearer {options.api_key}"} if options.api_key else None
-    try:
-        ws = connect(options.url, additional_headers=headers, open_timeout=options.open_timeout_s)
-    except (OSError, InvalidHandshake, InvalidURI, TimeoutError) as exc:
-        raise ServiceError(f"cannot open a stream at {options.url}: {exc}") from None
     with ws:
         reader = _Reader(ws, finals, on_message)
         reader.start()
