@@ -64,8 +64,10 @@ def start_serve(app: Path, *args: str, env: dict[str, str] | None = None) -> Ser
     raise RuntimeError("spotq serve never became ready")
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def echo_server() -> Iterator[Served]:
+    """One server per test module: starting one costs seconds; tests that need other settings
+    start their own."""
     served = start_serve(SLOW_ECHO, env={"SLOW_ECHO_CALL_S": "0.05"})
     try:
         yield served
