@@ -122,6 +122,12 @@ def _start_peers(args: argparse.Namespace) -> list[Peer]:
     spotq = [py, "-m", "spotq.cli", "serve", app, "--port", str(port)]
     spotq += ["--latency-budget-ms", str(args.budget_ms)]
     peers.append(_start("spotq serve", spotq, port, "/v1/predict"))
+    if args.spotq_workers > 1:  # one model lane per process: N processes use N cores
+        port = _free_port()
+        command = [*spotq[:-4], "--port", str(port), "--workers", str(args.spotq_workers)]
+        command += ["--latency-budget-ms", str(args.budget_ms)]
+        name = f"spotq serve x{args.spotq_workers}"
+        peers.append(_start(name, command, port, "/v1/predict"))
     port = _free_port()
     plain_path = "/v1/predict" if args.model == "labs" else "/v1/predict_file"
     plain = [py, str(ROOT / "bench" / "serve_plain.py"), app, str(port)]
@@ -153,6 +159,8 @@ def main() -> None:
     parser.add_argument("--budget-ms", type=float, default=60_000,
                         help="spotq's latency budget; closed-loop clients queue")  # fmt: skip
     parser.add_argument("--bentoml", default=None, help="python of a venv with bentoml")
+    parser.add_argument("--spotq-workers", type=int, default=1,
+                        help="also run `spotq serve --workers N` as a peer")  # fmt: skip
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     # One BLAS thread per process for every peer: on 2 shared cores, OpenBLAS's own threads
@@ -184,7 +192,8 @@ def main() -> None:
 
 def _summary(results: dict[str, list[LoadResult]]) -> None:
     def med(name: str, f: object) -> float:
-        return statistics.median(f(r) for r in results[name])  # type: ignore[operator]
+        value = statistics.median(f(r) for r in results[name])  # type: ignore[operator]
+        return float(value) if value == value and value > 0 else float("nan")  # NaN: no data
 
     print("-- medians over rounds")
     for name in results:
@@ -195,7 +204,7 @@ def _summary(results: dict[str, list[LoadResult]]) -> None:
     base = "spotq serve"
     for name in results:
         if name != base:
-            rps = med(base, lambda r: r.ok_per_s) / max(1e-9, med(name, lambda r: r.ok_per_s))
+            rps = med(base, lambda r: r.ok_per_s) / med(name, lambda r: r.ok_per_s)
             p95 = med(base, lambda r: r.percentile_ms(0.95)) / med(
                 name, lambda r: r.percentile_ms(0.95)
             )

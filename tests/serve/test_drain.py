@@ -111,15 +111,17 @@ def test_workers_share_the_port_and_all_drain_on_sigterm() -> None:
 
     env = {"SLOW_ECHO_CALL_S": "0.05"}
     served = start_serve(SLOW_ECHO, "--workers", "2", "--api-key", "k", env=env)
-    children = psutil.Process(served.proc.pid).children()
-    assert len(children) == 2
-    assert all("k" not in child.cmdline() for child in children)  # the key is not on argv
+    try:
+        children = psutil.Process(served.proc.pid).children()
+        assert len(children) == 2
+        assert all("k" not in child.cmdline() for child in children)  # the key is not on argv
 
-    def call(i: int) -> tuple[int, dict[str, str], object]:
-        return predict(served.url, {"input": {"i": i}}, Authorization="Bearer k")
+        def call(i: int) -> tuple[int, dict[str, str], object]:
+            return predict(served.url, {"input": {"i": i}}, Authorization="Bearer k")
 
-    with ThreadPoolExecutor(16) as pool:
-        replies = list(pool.map(call, range(32)))
-    assert [r[0] for r in replies] == [200] * 32
-    assert served.stop() == 0
+        with ThreadPoolExecutor(16) as pool:
+            replies = list(pool.map(call, range(32)))
+        assert [r[0] for r in replies] == [200] * 32
+    finally:
+        assert served.stop() == 0
     assert not any(child.is_running() and child.status() != "zombie" for child in children)
