@@ -9,13 +9,17 @@ import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from spotq.api.settings import MIB
-from spotq.app import load_app
+from spotq.app import AppOptions, load_app
 from spotq.errors import SpotqError
+
+if TYPE_CHECKING:
+    from spotq.serve.settings import ServeSettings
+
+MIB = 1024 * 1024  # spotq.api.settings has it too, but importing that loads FastAPI
 
 
 @click.command()
@@ -46,70 +50,56 @@ from spotq.errors import SpotqError
               help="Quiet that ends an utterance.")  # fmt: skip
 @click.option("--idle-timeout-s", default=30.0, show_default=True, type=float,
               help="A stream that sends nothing for this long is closed (1008).")  # fmt: skip
-def serve(
-    app_ref: str,
-    host: str,
-    port: int,
-    api_key: str | None,
-    workers: int,
-    socket_fd: int | None,
-    drain_s: float,
-    batch_size: int | None,
-    max_batch_wait_ms: float | None,
-    latency_budget_ms: float | None,
-    max_streams: int,
-    max_json_bytes: int,
-    max_upload_bytes: int,
-    max_message_bytes: int,
-    partial_every_ms: float,
-    endpoint_silence_ms: float,
-    idle_timeout_s: float,
-) -> None:
+def serve(app_ref: str, workers: int, socket_fd: int | None, **params: Any) -> None:
     """Serve APP's handler over HTTP (POST /v1/predict, micro-batched) and its stream handler
     over a WebSocket (/v1/stream); /healthz, /readyz, /metrics. SIGTERM drains, then exits 0."""
     from spotq.serve.server import bind
     from spotq.serve.server import serve as run_server
-    from spotq.serve.settings import ServeSettings, StreamSettings
     from spotq.serve.workers import run_workers
 
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(message)s")
     logging.getLogger("spotq").setLevel(logging.INFO)  # not the model libraries' chatter
     try:
         app = load_app(app_ref)
-        overrides: dict[str, Any] = {
-            "batch_size": batch_size,
-            "max_batch_wait_ms": max_batch_wait_ms,
-            "latency_budget_ms": latency_budget_ms,
-        }
-        options = dataclasses.replace(
-            app.options, **{k: v for k, v in overrides.items() if v is not None}
-        )
-        settings = ServeSettings(
-            options,
-            host=host,
-            port=port,
-            api_key=api_key,
-            drain_s=drain_s,
-            max_json_bytes=max_json_bytes,
-            max_upload_bytes=max_upload_bytes,
-            streams=StreamSettings(
-                max_streams=max_streams,
-                idle_timeout_s=idle_timeout_s,
-                max_message_bytes=max_message_bytes,
-                partial_every_ms=partial_every_ms,
-                endpoint_silence_ms=endpoint_silence_ms,
-            ),
-        )
+        settings = _settings(app.options, params)
     except SpotqError as exc:
         raise click.ClickException(str(exc)) from None
     if socket_fd is not None:  # a child of --workers: serve the inherited socket, quietly
         sock = socket.socket(fileno=socket_fd)
         settings = dataclasses.replace(settings, load_before_listening=True)
         sys.exit(run_server(app, settings, sock, announce=False))
-    sock = bind(host, port)
+    sock = bind(settings.host, settings.port)
     if workers > 1:
-        sys.exit(run_workers(sock, workers, _child_args(click.get_current_context()), api_key))
+        child_args = _child_args(click.get_current_context())
+        sys.exit(run_workers(sock, workers, child_args, settings.api_key))
     sys.exit(run_server(app, settings, sock))
+
+
+def _settings(app_options: AppOptions, p: dict[str, Any]) -> ServeSettings:
+    """ServeSettings from the command's options; --batch-size & co. override the app's."""
+    from spotq.serve.settings import ServeSettings, StreamSettings
+
+    overrides = {k: p[k] for k in ("batch_size", "max_batch_wait_ms", "latency_budget_ms")}
+    options = dataclasses.replace(
+        app_options, **{k: v for k, v in overrides.items() if v is not None}
+    )
+    streams = StreamSettings(
+        max_streams=p["max_streams"],
+        idle_timeout_s=p["idle_timeout_s"],
+        max_message_bytes=p["max_message_bytes"],
+        partial_every_ms=p["partial_every_ms"],
+        endpoint_silence_ms=p["endpoint_silence_ms"],
+    )
+    return ServeSettings(
+        options,
+        host=p["host"],
+        port=p["port"],
+        api_key=p["api_key"],
+        drain_s=p["drain_s"],
+        max_json_bytes=p["max_json_bytes"],
+        max_upload_bytes=p["max_upload_bytes"],
+        streams=streams,
+    )
 
 
 def _child_args(ctx: click.Context) -> list[str]:
