@@ -136,6 +136,9 @@ class StreamSession:
         self._received.append((self._samples, time.monotonic()))
         for utterance in self.endpointer.feed(samples):
             self._queue_final(utterance)
+        # Only messages that may hold the end of the open utterance are needed from here on.
+        keep_from = self._samples - self.endpointer.open_samples - SAMPLE_RATE_HZ
+        self._received = [(t, a) for t, a in self._received if t >= keep_from]
         self._maybe_partial()
 
     def _maybe_partial(self) -> None:
@@ -163,9 +166,12 @@ class StreamSession:
     def _queue_final(self, utterance: Utterance) -> None:
         self._finalised = utterance.index
         previous = self._last_final
-        self._last_final = asyncio.ensure_future(self._run_final(utterance, previous))
+        ended_at = self._received_at(utterance)
+        self._last_final = asyncio.ensure_future(self._run_final(utterance, previous, ended_at))
 
-    async def _run_final(self, utterance: Utterance, previous: asyncio.Task[None] | None) -> None:
+    async def _run_final(
+        self, utterance: Utterance, previous: asyncio.Task[None] | None, ended_at: float
+    ) -> None:
         if previous is not None:
             await previous  # finals go out in order
         text = await self._transcribe(Priority.FINAL, utterance.audio, final=True)
@@ -178,13 +184,11 @@ class StreamSession:
                 "end_s": round(utterance.end_s, 3),
             }
         )
-        self.rt.metrics.final_latency.observe(time.monotonic() - self._received_at(utterance))
+        self.rt.metrics.final_latency.observe(time.monotonic() - ended_at)
 
     def _received_at(self, utterance: Utterance) -> float:
         """When the message holding the utterance's last speech sample arrived."""
-        at = next((a for t, a in self._received if t >= utterance.end_sample), time.monotonic())
-        self._received = [(t, a) for t, a in self._received if t >= utterance.end_sample]
-        return at
+        return next((a for t, a in self._received if t >= utterance.end_sample), time.monotonic())
 
     async def _transcribe(self, priority: Priority, audio: np.ndarray, final: bool) -> str:
         fn = self.rt.app.stream_fn
