@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from spotq.app import App
 from spotq.aws.synth.realtime import RealtimeSettings, RealtimeTarget, synth_realtime
@@ -154,3 +155,37 @@ def test_checkov_reports_no_failed_check(template_dir: Path) -> None:
     for check in cfn["results"]["skipped_checks"]:
         reason = check.get("check_result", {}).get("suppress_comment", "")
         assert len(reason) > 40, f"{check['check_id']} on {check['resource']}: no written reason"
+
+
+def test_the_cli_writes_realtime_templates_and_deploy_takes_the_same_image_options(
+    tmp_path: Path,
+) -> None:
+    from click.testing import CliRunner
+
+    from spotq.aws.cli import stack_parameters
+    from spotq.cli import cli
+
+    app_file = tmp_path / "speech.py"
+    app_file.write_text(
+        "import spotq\n"
+        "app = spotq.App('speech', rps_per_task=20)\n"
+        "@app.handler\n"
+        "def handle(model, jobs):\n"
+        "    return [{} for _ in jobs]\n"
+    )
+    out = tmp_path / "t.yaml"
+    result = CliRunner().invoke(
+        cli, ["synth", str(app_file), "--target", "realtime-fargate", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    template = yaml.safe_load(out.read_text())
+    command = template["Resources"]["TaskDefinition"]["Properties"]["ContainerDefinitions"][0]
+    assert command["Command"][2] == "/app/speech.py"
+    image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/speech:1"
+    values = stack_parameters(template, ("CertificateArn=arn:aws:acm:x",), image)
+    assert values["ContainerImage"] == image
+    assert values["ImageRepositoryArn"].endswith(":repository/speech")
+    refused = CliRunner().invoke(
+        cli, ["synth", str(app_file), "--target", "realtime-gpu", "-o", str(out), "--for-emulator"]
+    )
+    assert refused.exit_code != 0 and "emulator" in refused.output
