@@ -70,3 +70,18 @@ def _transcribe(model: Any, job: spotq.Job) -> Any:
         "duration_s": round(info.duration, 3),
         "segments": parts,
     }
+
+
+@app.stream_handler
+def stream(model: Any, audio: Any, final: bool) -> dict[str, Any]:
+    """`spotq serve` streams (WebSocket /v1/stream): the utterance so far, float32 16 kHz mono,
+    decoded greedily without timestamps; partial and final transcripts use the same decode."""
+    segments, _ = model.transcribe(
+        audio,
+        language="en",
+        beam_size=1,
+        vad_filter=False,
+        without_timestamps=True,
+        condition_on_previous_text=False,
+    )
+    return {"text": " ".join(s.text.strip() for s in segments).strip()}

@@ -10,6 +10,9 @@
     @app.handler
     def handle(model: Model, jobs: list[spotq.Job]) -> list[dict]: ...
 
+    @app.stream_handler  # optional: `spotq serve` streams (WebSocket /v1/stream)
+    def stream(model: Model, audio: numpy.ndarray, final: bool) -> dict: ...
+
 A handler returns one JSON-serialisable result per job, in order. To fail one job of a batch
 without failing the others, return (or raise) `spotq.JobFailed("why")` in its place.
 """
@@ -70,6 +73,12 @@ class AppOptions:
     memory_gib: float = 2.0
     gpus: int = 0
     distinct_instance: bool = False
+    # Realtime (`spotq serve`): how long a request may wait for others to share its batch, the
+    # latency a request is promised (past it, it is shed with 503 rather than served late), and
+    # the request rate one task sustains (sizes plans and the ALB target-tracking policy).
+    max_batch_wait_ms: float = 5.0
+    latency_budget_ms: float = 2000.0
+    rps_per_task: float | None = None
 
     def __post_init__(self) -> None:
         _check(1 <= self.batch_size <= 10, "batch_size must be 1..10 (an SQS receive)")
@@ -80,6 +89,9 @@ class AppOptions:
         _check(self.retry_backoff_s >= 0, "retry_backoff_s must be >= 0")
         _check(self.vcpu > 0 and self.memory_gib > 0, "vcpu and memory_gib must be > 0")
         _check(self.gpus >= 0, "gpus must be >= 0")
+        _check(0 <= self.max_batch_wait_ms <= 10_000, "max_batch_wait_ms must be 0..10000")
+        _check(self.latency_budget_ms > 0, "latency_budget_ms must be > 0")
+        _check(self.rps_per_task is None or self.rps_per_task > 0, "rps_per_task must be > 0")
 
 
 def _check(ok: bool, message: str) -> None:
@@ -89,6 +101,9 @@ def _check(ok: bool, message: str) -> None:
 
 Handler = Callable[[Any, list[Job]], Sequence[Any]]
 Loader = Callable[[], Any]
+# (model, audio, final) -> {"text": ...} or the text: `audio` is one utterance so far as float32
+# mono 16 kHz samples (a numpy array); `final` is True once the speaker has stopped.
+StreamHandler = Callable[[Any, Any, bool], Any]
 
 
 @dataclass
@@ -99,6 +114,7 @@ class App:
     options: AppOptions = field(default_factory=AppOptions)
     load_fn: Loader | None = None
     handle_fn: Handler | None = None
+    stream_fn: StreamHandler | None = None
 
     def __init__(
         self,
@@ -120,6 +136,7 @@ class App:
             raise AppError(f"app {name!r}: unknown option ({exc})") from None
         self.load_fn = load
         self.handle_fn = handler
+        self.stream_fn = None
 
     def loader(self, fn: Loader) -> Loader:
         """Decorator: the function run once per worker process; its return value is the model."""
@@ -129,6 +146,12 @@ class App:
     def handler(self, fn: Handler) -> Handler:
         """Decorator: the function called with (model, jobs) returning one result per job."""
         self.handle_fn = fn
+        return fn
+
+    def stream_handler(self, fn: StreamHandler) -> StreamHandler:
+        """Decorator: the function `spotq serve` calls for WebSocket streams, with (model, audio,
+        final) for one utterance, returning its text (partial while `final` is False)."""
+        self.stream_fn = fn
         return fn
 
     def load_model(self) -> Any:

@@ -27,6 +27,8 @@ _COMMANDS: dict[str, str] = {
     "deploy": "spotq.aws.cli:deploy",
     "destroy": "spotq.aws.cli:destroy",
     "dockerfile": "spotq.aws.cli:dockerfile",
+    "serve": "spotq.serve.cli:serve",
+    "stream": "spotq.serve.cli:stream",
 }
 
 

@@ -84,14 +84,17 @@ def test_simulate_names_an_unknown_policy(tmp_path: Path) -> None:
     assert "hpa-magic" in result.output and "spotq-default" in result.output
 
 
-def test_simulate_rejects_a_realtime_workload(tmp_path: Path) -> None:
+def test_simulate_replays_a_realtime_workload_against_the_service_policies(
+    tmp_path: Path,
+) -> None:
     realtime = SCENARIO.replace(
         "  arrival: {kind: poisson, jobs_per_day: 2000}\n  job_s: 20",
         "  rps_per_task: 8\n  peak_rps: 40",
     )
     result = CliRunner().invoke(cli, ["simulate", str(write(tmp_path, realtime))])
-    assert result.exit_code != 0
-    assert "realtime" in result.output
+    assert result.exit_code == 0, result.output
+    assert "realtime service" in result.output
+    assert "alb-request-count" in result.output and "spotq-rps" in result.output
 
 
 def test_simulate_reports_an_unwritable_plots_directory(tmp_path: Path) -> None:

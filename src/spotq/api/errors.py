@@ -54,6 +54,27 @@ class InternalError(ApiError):
     """A bug: an error spotq did not expect. Reported with the documented body, never a trace."""
 
 
+class Rejected(ApiError):
+    """`spotq serve`: the handler refused this input (it returned or raised spotq.JobFailed)."""
+
+
+class HandlerError(ApiError):
+    """`spotq serve`: the app's handler raised; a bug in the app, reported as 500."""
+
+
+class Overloaded(ApiError):
+    """`spotq serve`: the request cannot be answered within its latency budget (load shedding);
+    `retry_after_s` says when to try again."""
+
+    def __init__(self, message: str, retry_after_s: float) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class Draining(Overloaded):
+    """`spotq serve` is shutting down and takes no new work; another task will."""
+
+
 # Most specific class first: the first match wins. Anything not listed is a bug (500).
 STATUS_BY_ERROR: tuple[tuple[type[Exception], int], ...] = (
     (BadRequest, 400),
@@ -66,10 +87,13 @@ STATUS_BY_ERROR: tuple[tuple[type[Exception], int], ...] = (
     (UnsupportedMediaType, 415),
     (InvalidInput, 422),
     (ConfigError, 400),
+    (Rejected, 422),
     (NotReady, 503),
     (StorageFull, 507),  # before StorageError, its base
+    (Overloaded, 503),
     (StorageError, 503),
     (ServiceError, 503),
+    (HandlerError, 500),
 )
 
 

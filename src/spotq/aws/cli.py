@@ -16,7 +16,7 @@ from spotq.app import App, load_app
 from spotq.errors import ConfigError, SpotqError
 
 F = TypeVar("F", bound=Callable[..., Any])
-_TARGETS = ["fargate-spot", "ec2-spot", "gpu"]
+_TARGETS = ["fargate-spot", "ec2-spot", "gpu", "realtime-fargate", "realtime-gpu"]
 _ENGINES = ["spotq", "aws-target-tracking"]
 # <account>.dkr.ecr.<region>.amazonaws.com/<repository>[:tag|@digest]
 _ECR_IMAGE = re.compile(
@@ -104,10 +104,28 @@ def _settings(
     )
 
 
-def _template(app: App, target: str, for_emulator: bool, **synth_opts: Any) -> dict[str, Any]:
+def _template(
+    app: App, target: str, for_emulator: bool, app_ref: str, **synth_opts: Any
+) -> dict[str, Any]:
     from spotq.aws.synth import Target, synth
 
+    if target.startswith("realtime-"):
+        return _realtime_template(app, target, for_emulator, app_ref, synth_opts)
     return synth(app, Target(target), _settings(**synth_opts), for_emulator=for_emulator)
+
+
+def _realtime_template(
+    app: App, target: str, for_emulator: bool, app_ref: str, synth_opts: dict[str, Any]
+) -> dict[str, Any]:
+    """`spotq serve` behind an ALB; --max-workers caps its tasks."""
+    from spotq.aws.synth.realtime import RealtimeSettings, RealtimeTarget, synth_realtime
+
+    if for_emulator:
+        raise ConfigError("--for-emulator: the realtime targets have no emulator subset yet")
+    settings = RealtimeSettings(
+        max_tasks=synth_opts["max_workers"], log_retention_days=synth_opts["log_retention_days"]
+    )
+    return synth_realtime(app, RealtimeTarget(target), settings, app_ref)
 
 
 @click.command()
@@ -147,7 +165,7 @@ def synth(
 
     with _errors():
         app = load_app(app_ref)
-        template = _template(app, target, for_emulator, **synth_opts)
+        template = _template(app, target, for_emulator, app_ref, **synth_opts)
         chosen = fmt or ("yaml" if output.suffix in (".yaml", ".yml") else "json")
         output.parent.mkdir(parents=True, exist_ok=True)  # `-o out/app.yaml` on a fresh clone
         output.write_text(render(template, "yaml" if chosen == "yaml" else "json"))
@@ -205,7 +223,7 @@ def deploy(
     console = Console()
     with _errors():
         app = load_app(app_ref)
-        template = _template(app, target, for_emulator, **synth_opts)
+        template = _template(app, target, for_emulator, app_ref, **synth_opts)
         parameters = stack_parameters(template, params, image)
         if "ScalerCodeKey" in template["Parameters"] and "ScalerCodeKey" not in parameters:
             parameters.update(_upload_scaler(asset_bucket, region, endpoint_url))

@@ -10,7 +10,7 @@ import click
 from rich.console import Console
 
 from spotq.errors import SpotqError
-from spotq.plan.scenario import load_scenario
+from spotq.plan.scenario import Scenario, load_scenario
 from spotq.sim.adapter import plan_simulation
 from spotq.sim.compare import Comparison, compare
 from spotq.sim.report import as_json, legend, observation_notes, table, verdict
@@ -54,8 +54,12 @@ def simulate(
     prices_path: Path | None,
 ) -> None:
     """Simulate SCENARIO's workload under each scaling policy and compare cost and latency."""
+    loaded = _load(scenario)
+    if loaded.workload.is_realtime:  # a service: requests against the service policies
+        _simulate_realtime(loaded, prices_path, as_json_flag)
+        return
     try:
-        plan = plan_simulation(load_scenario(scenario), prices_path)
+        plan = plan_simulation(loaded, prices_path)
         with Console(stderr=True).status(f"simulating {plan.scenario_name} under each policy…"):
             comparison = compare(plan)
         _outputs(comparison, plots_dir, report_path)
@@ -87,3 +91,26 @@ def _outputs(comparison: Comparison, plots_dir: Path | None, report_path: Path |
         from spotq.sim.html import render_html
 
         report_path.write_text(render_html(comparison), encoding="utf-8")
+
+
+def _load(path: Path) -> Scenario:
+    try:
+        return load_scenario(path)
+    except SpotqError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _simulate_realtime(scenario: Scenario, prices_path: Path | None, as_json_flag: bool) -> None:
+    from spotq.sim.realtime import policies, simulate_realtime
+    from spotq.sim.realtime_report import realtime_json, realtime_table
+    from spotq.sim.realtime_setup import realtime_config
+
+    try:
+        config = realtime_config(scenario, prices_path)
+    except SpotqError as exc:
+        raise click.ClickException(str(exc)) from None
+    results = [simulate_realtime(config, policy) for policy in policies(config)]
+    if as_json_flag:
+        click.echo(json.dumps(realtime_json(config, results), indent=2))
+        return
+    Console(file=sys.stdout, width=180).print(realtime_table(config, results))
