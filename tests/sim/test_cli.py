@@ -111,7 +111,7 @@ def test_the_table_fits_the_terminal_and_has_a_legend_with_the_slo(tmp_path: Pat
     assert narrow.exit_code == 0, narrow.output
     assert "not shown to fit 90 columns" in narrow.output and "(--wide shows all)" in narrow.output
     assert "SLO miss = jobs whose end-to-end latency exceeded the 300 s target" in narrow.output
-    assert "× bound = cost ÷ the lower bound" in narrow.output
+    assert "× bound = cost ÷ the busy-time floor" in narrow.output
     table_lines = narrow.output.split("not shown")[0].splitlines()
     assert max(len(line) for line in table_lines) <= 90
     wide = CliRunner().invoke(cli, ["simulate", str(write(tmp_path)), "--wide"])

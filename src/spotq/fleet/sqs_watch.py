@@ -39,7 +39,7 @@ class QueueServerWatch:
 
     def check(self) -> None:
         with self._lock:
-            if self._stop.is_set() or self.server.alive():
+            if self._stop.is_set() or self.server.stopped or self.server.alive():
                 return
             now_s = self.clock.monotonic()
             if self._down is None:
@@ -64,6 +64,8 @@ class QueueServerWatch:
         """Why the queue is not available (None while it runs)."""
         if self.server.alive():
             return None
+        if self.server.stopped:
+            return "the queue server is stopped"
         return self._down or f"the queue server exited (code {self.server.exit_code}); restarting"
 
     def _loop(self) -> None:

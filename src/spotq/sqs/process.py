@@ -32,6 +32,7 @@ class SqsServerProcess:
         self.log_path = log_dir / LOG_FILE
         self._proc: subprocess.Popen[str] | None = None
         self._url: str | None = None
+        self.stopped = False  # stop() was called: it is down on purpose, not to be restarted
 
     @property
     def endpoint_url(self) -> str:
@@ -65,6 +66,7 @@ class SqsServerProcess:
         return [*argv, "--stop-on-stdin-eof"]
 
     def start(self, timeout_s: float = 60.0) -> SqsServerProcess:
+        self.stopped = False
         try:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
             with self.log_path.open("ab") as log:
@@ -89,6 +91,7 @@ class SqsServerProcess:
 
     def stop(self, grace_s: float = 10.0) -> None:
         """Close the child's stdin (it drains and exits); terminate or kill it if it lingers."""
+        self.stopped = True
         proc, self._proc = self._proc, None
         if proc is None:
             return
