@@ -126,6 +126,9 @@ def _transcribe_packed(
         language=language,
         beam_size=beam_size,
         word_timestamps=True,
+        # Timestamp tokens end a segment at each silence, so a clip's words are timed inside
+        # its own segment (without them, a last word stretches into the gap after it).
+        without_timestamps=False,
         clip_timestamps=spans,
         batch_size=len(windows),
     )

@@ -27,6 +27,7 @@ _COMMANDS: dict[str, str] = {
     "deploy": "spotq.aws.cli:deploy",
     "destroy": "spotq.aws.cli:destroy",
     "dockerfile": "spotq.aws.cli:dockerfile",
+    "bench": "spotq.bench.cli:bench",
 }
 
 
