@@ -121,24 +121,28 @@ def _transcribe_packed(
 
     windows = pack([len(clip) / SAMPLE_RATE for clip in clips])
     audio, spans = _lay_out(windows, clips)
-    segments, info = BatchedInferencePipeline(model).transcribe(
-        audio,
-        language=language,
-        beam_size=beam_size,
-        word_timestamps=True,
-        # Timestamp tokens end a segment at each silence, so a clip's words are timed inside
-        # its own segment (without them, a last word stretches into the gap after it).
-        without_timestamps=False,
-        clip_timestamps=spans,
-        batch_size=len(windows),
-    )
     words: list[list[TimedWord]] = [[] for _ in windows]
-    for number, segment in enumerate(segments):
-        k = int(segment.start // _STRIDE_S)
-        base_s = k * _STRIDE_S
-        words[k] += [
-            TimedWord(w.start - base_s, w.end - base_s, w.word, number) for w in segment.words or []
-        ]
+    try:
+        segments, info = BatchedInferencePipeline(model).transcribe(
+            audio,
+            language=language,
+            beam_size=beam_size,
+            word_timestamps=True,
+            # Timestamp tokens end a segment at each silence, so a clip's words are timed
+            # inside its own segment (without them, a last word stretches into the gap after it).
+            without_timestamps=False,
+            clip_timestamps=spans,
+            batch_size=len(windows),
+        )
+        for number, segment in enumerate(segments):
+            k = int(segment.start // _STRIDE_S)
+            base_s = k * _STRIDE_S
+            words[k] += [
+                TimedWord(w.start - base_s, w.end - base_s, w.word, number)
+                for w in segment.words or []
+            ]
+    except Exception:  # whatever broke the shared windows, each clip gets its own try
+        return [None] * len(clips)
     return clip_results(windows, words, [len(c) / SAMPLE_RATE for c in clips], info.language)
 
 
