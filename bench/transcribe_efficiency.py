@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -60,8 +61,14 @@ def _env(threads: int) -> dict[str, str]:
     return env
 
 
-def run_side(side: Side, files: list[Path], work: Path) -> tuple[float, dict[str, str]]:
-    """Run one side as subprocesses; return its wall seconds and {file name: text}."""
+def _children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_side(side: Side, files: list[Path], work: Path) -> tuple[float, float, dict[str, str]]:
+    """Run one side as subprocesses; return its wall seconds, the CPU seconds of its process
+    tree (steadier than wall time on a shared machine) and {file name: text}."""
     out = work / f"out-{side.workers}x{side.threads}x{side.processes}"
     shutil.rmtree(out, ignore_errors=True)
     if side.workers == 0:
@@ -76,13 +83,13 @@ def run_side(side: Side, files: list[Path], work: Path) -> tuple[float, dict[str
             sys.executable, "-m", "spotq.cli", "run", str(APP), *map(str, files),
             "--out", str(out), "--max-workers", str(side.workers),
         ]]  # fmt: skip
-    started = time.perf_counter()
+    started, cpu_before = time.perf_counter(), _children_cpu_s()
     running = [
         subprocess.Popen(c, env=_env(side.threads), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         for c in commands
     ]
     outputs = [process.communicate() for process in running]
-    elapsed = time.perf_counter() - started
+    elapsed, cpu_s = time.perf_counter() - started, _children_cpu_s() - cpu_before
     for process, (stdout, stderr) in zip(running, outputs, strict=True):
         if process.returncode != 0:
             sys.exit(f"{side.label} failed ({process.returncode}):\n{stdout!r}\n{stderr!r}")
@@ -93,7 +100,7 @@ def run_side(side: Side, files: list[Path], work: Path) -> tuple[float, dict[str
     else:
         for f in files:
             texts[f.name] = json.loads((out / f"{f.name}.json").read_text())["text"]
-    return elapsed, texts
+    return elapsed, cpu_s, texts
 
 
 def _disagreements(reference: dict[str, str], texts: dict[str, str]) -> list[str]:
@@ -126,14 +133,16 @@ def main() -> None:
         workload = build(args.workload, copies, args.clips, work / "audio")
         times: dict[Side, list[float]] = {side: [] for side in sides}
         errors: dict[Side, list[float]] = {side: [] for side in sides}
+        cpu: dict[Side, list[float]] = {side: [] for side in sides}
         reference: dict[str, str] | None = None
         for n in range(rounds):
             order = sides if n % 2 == 0 else sides[::-1]
             for side in order:
-                elapsed, texts = run_side(side, workload.files, work)
+                elapsed, cpu_s, texts = run_side(side, workload.files, work)
                 times[side].append(elapsed)
+                cpu[side].append(cpu_s)
                 errors[side].append(word_error_rate(workload.texts, texts))
-                print(f"  round {n + 1}: {side.label:42s} {elapsed:6.1f} s  "
+                print(f"  round {n + 1}: {side.label:42s} {elapsed:6.1f} s  CPU {cpu_s:6.1f} s  "
                       f"WER {errors[side][-1]:.3f}", flush=True)  # fmt: skip
                 reference = reference or texts
                 wrong = _disagreements(reference, texts)
@@ -144,6 +153,7 @@ def main() -> None:
         print(f"\nworkload {args.workload}: {files} files, {audio_s:.0f} audio-seconds, "
               f"{rounds} round(s), sides alternating;")  # fmt: skip
         _report(sides, times, errors, workload.audio_s)
+        _report_cpu(sides, cpu, workload.audio_s)
 
 
 def _report(
@@ -170,6 +180,17 @@ def _report(
     spotq_b = min(min(times[side]) for side in sides if side.workers)
     plain_b = min(min(times[side]) for side in sides if not side.workers)
     print(f"the same on best rounds: {plain_b / spotq_b:.2f}")
+
+
+def _report_cpu(sides: list[Side], cpu: dict[Side, list[float]], audio_s: float) -> None:
+    """CPU seconds of each side's whole process tree: what a worker-second buys, and steadier
+    than wall time when other people's work shares the cores."""
+    print(f"\n{'side':44s} {'CPU s':>7s} {'audio-s per CPU-s':>18s} {'/ plain':>8s}")
+    plain = audio_s / statistics.median(cpu[sides[0]])
+    for side in sides:
+        rate = audio_s / statistics.median(cpu[side])
+        print(f"{side.label:44s} {statistics.median(cpu[side]):7.1f} {rate:18.2f} "
+              f"{rate / plain:8.2f}")  # fmt: skip
 
 
 if __name__ == "__main__":
