@@ -1,13 +1,17 @@
 """Transcription efficiency: audio-seconds per wall-second of `spotq run examples/transcribe.py`
 beside a plain loop calling faster-whisper directly, with the same total CPU threads, on the same
-files, in one run (issue 3, benchmark b).
+files, in one run (issue 3, benchmark b; issue 15).
 
-The workload is samples/*.wav copied COPIES times into a temporary directory. Each side runs as a
-fresh subprocess and is timed from spawn to exit, so both pay interpreter start, imports and
-model load (spotq also pays its embedded stack, worker processes, uploads and result files).
-Sides alternate over ROUNDS rounds; the table shows the best and the median round per side.
+The workload (bench/transcribe_workloads.py) is samples/*.wav copied COPIES times (`samples`,
+the default), CLIPS short espeak-ng clips (`short`: where spotq packs clips into shared windows)
+or COPIES files of ~40 s (`long`: never packed). Each side runs as a fresh subprocess and is timed
+from spawn to exit, so both pay interpreter start, imports and model load (spotq also pays its
+embedded stack, worker processes, uploads and result files). Sides alternate over ROUNDS rounds;
+the table shows the best and the median round per side, and each side's word error rate.
 
     .venv/bin/python bench/transcribe_efficiency.py [--copies N] [--rounds R] [--threads T]
+    .venv/bin/python bench/transcribe_efficiency.py --workload short [--clips 120]
+    .venv/bin/python bench/transcribe_efficiency.py --workload long --copies 8
     .venv/bin/python bench/transcribe_efficiency.py --quick
 """
 
@@ -16,15 +20,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import wave
 from dataclasses import dataclass
 from pathlib import Path
+
+from transcribe_workloads import build, word_error_rate
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAIN = ROOT / "bench" / "transcribe_plain.py"
@@ -49,28 +55,20 @@ class Side:
         return f"spotq run, {self.workers} worker(s) x {self.threads} thread(s)"
 
 
-def build_workload(copies: int, into: Path) -> tuple[list[Path], float]:
-    """samples/*.wav copied `copies` times; return the files and their total audio seconds."""
-    files, audio_s = [], 0.0
-    for sample in sorted((ROOT / "samples").glob("*.wav")):
-        with wave.open(str(sample)) as wav:
-            seconds = wav.getnframes() / wav.getframerate()
-        for n in range(copies):
-            target = into / f"c{n:03d}-{sample.name}"
-            shutil.copyfile(sample, target)
-            files.append(target)
-            audio_s += seconds
-    return files, audio_s
-
-
 def _env(threads: int) -> dict[str, str]:
     env = {**os.environ, "SPOTQ_WHISPER_THREADS": str(threads), "HF_HUB_OFFLINE": "1"}
     env.pop("OMP_NUM_THREADS", None)  # the same (unset) for both sides
     return env
 
 
-def run_side(side: Side, files: list[Path], work: Path) -> tuple[float, dict[str, str]]:
-    """Run one side as subprocesses; return its wall seconds and {file name: text}."""
+def _children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_side(side: Side, files: list[Path], work: Path) -> tuple[float, float, dict[str, str]]:
+    """Run one side as subprocesses; return its wall seconds, the CPU seconds of its process
+    tree (steadier than wall time on a shared machine) and {file name: text}."""
     out = work / f"out-{side.workers}x{side.threads}x{side.processes}"
     shutil.rmtree(out, ignore_errors=True)
     if side.workers == 0:
@@ -85,13 +83,13 @@ def run_side(side: Side, files: list[Path], work: Path) -> tuple[float, dict[str
             sys.executable, "-m", "spotq.cli", "run", str(APP), *map(str, files),
             "--out", str(out), "--max-workers", str(side.workers),
         ]]  # fmt: skip
-    started = time.perf_counter()
+    started, cpu_before = time.perf_counter(), _children_cpu_s()
     running = [
         subprocess.Popen(c, env=_env(side.threads), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         for c in commands
     ]
     outputs = [process.communicate() for process in running]
-    elapsed = time.perf_counter() - started
+    elapsed, cpu_s = time.perf_counter() - started, _children_cpu_s() - cpu_before
     for process, (stdout, stderr) in zip(running, outputs, strict=True):
         if process.returncode != 0:
             sys.exit(f"{side.label} failed ({process.returncode}):\n{stdout!r}\n{stderr!r}")
@@ -102,61 +100,97 @@ def run_side(side: Side, files: list[Path], work: Path) -> tuple[float, dict[str
     else:
         for f in files:
             texts[f.name] = json.loads((out / f"{f.name}.json").read_text())["text"]
-    return elapsed, texts
+    return elapsed, cpu_s, texts
 
 
 def _disagreements(reference: dict[str, str], texts: dict[str, str]) -> list[str]:
     return [name for name, text in reference.items() if texts.get(name) != text]
 
 
-def main() -> None:
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--copies", type=int, default=12, help="copies of each sample")
+    parser.add_argument("--workload", choices=("samples", "short", "long"), default="samples")
+    parser.add_argument("--copies", type=int, default=12, help="copies (samples, long)")
+    parser.add_argument("--clips", type=int, default=120, help="clips (short)")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--threads", type=int, default=2, help="total CPU threads per side")
+    parser.add_argument("--no-spotq-1-worker", action="store_true", help="skip spotq 1 x T")
     parser.add_argument("--quick", action="store_true", help="2 copies, 1 round")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = _arguments()
     copies, rounds = (2, 1) if args.quick else (args.copies, args.rounds)
     total = args.threads
     sides = [Side(0, total), Side(total, 1)]
     if total > 1:
-        sides += [Side(1, total), Side(0, 1, processes=total)]
+        sides += [] if args.no_spotq_1_worker else [Side(1, total)]
+        sides += [Side(0, 1, processes=total)]
     with tempfile.TemporaryDirectory(prefix="spotq-bench-transcribe-") as tmp:
         work = Path(tmp)
         (work / "audio").mkdir()
-        files, audio_s = build_workload(copies, work / "audio")
+        workload = build(args.workload, copies, args.clips, work / "audio")
         times: dict[Side, list[float]] = {side: [] for side in sides}
+        errors: dict[Side, list[float]] = {side: [] for side in sides}
+        cpu: dict[Side, list[float]] = {side: [] for side in sides}
         reference: dict[str, str] | None = None
         for n in range(rounds):
             order = sides if n % 2 == 0 else sides[::-1]
             for side in order:
-                elapsed, texts = run_side(side, files, work)
+                elapsed, cpu_s, texts = run_side(side, workload.files, work)
                 times[side].append(elapsed)
-                print(f"  round {n + 1}: {side.label:42s} {elapsed:6.1f} s", flush=True)
+                cpu[side].append(cpu_s)
+                errors[side].append(word_error_rate(workload.texts, texts))
+                print(f"  round {n + 1}: {side.label:42s} {elapsed:6.1f} s  CPU {cpu_s:6.1f} s  "
+                      f"WER {errors[side][-1]:.3f}", flush=True)  # fmt: skip
                 reference = reference or texts
                 wrong = _disagreements(reference, texts)
                 if wrong:
                     print(f"    texts differ from the first side's for {len(wrong)} files: "
                           f"{wrong[:3]}")  # fmt: skip
-        _report(sides, times, len(files), audio_s, rounds)
+        files, audio_s = len(workload.files), workload.audio_s
+        print(f"\nworkload {args.workload}: {files} files, {audio_s:.0f} audio-seconds, "
+              f"{rounds} round(s), sides alternating;")  # fmt: skip
+        _report(sides, times, errors, workload.audio_s)
+        _report_cpu(sides, cpu, workload.audio_s)
 
 
 def _report(
-    sides: list[Side], times: dict[Side, list[float]], jobs: int, audio_s: float, rounds: int
+    sides: list[Side],
+    times: dict[Side, list[float]],
+    errors: dict[Side, list[float]],
+    audio_s: float,
 ) -> None:
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"\n{jobs} files, {audio_s:.0f} audio-seconds, {rounds} round(s), sides alternating;")
     print("wall time from spawn to exit (imports, model load, stack start-up included);")
-    print(f"load average at the end {load} (the machine is shared: compare best rounds)")
-    print(f"{'side':44s} {'best s':>7s} {'median s':>9s} {'audio-s/s':>10s} {'/ plain':>8s}")
-    plain_rate = audio_s / min(times[sides[0]])
+    print(f"load average at the end {load} (the machine is shared: rates use the median round)")
+    print(f"{'side':44s} {'best s':>7s} {'median s':>9s} {'audio-s/s':>10s} {'/ plain':>8s} "
+          f"{'WER':>6s}")  # fmt: skip
+    plain_rate = audio_s / statistics.median(times[sides[0]])
     for side in sides:
         best, median = min(times[side]), statistics.median(times[side])
-        rate = audio_s / best
-        print(f"{side.label:44s} {best:7.1f} {median:9.1f} {rate:10.1f} {rate / plain_rate:8.2f}")
-    spotq_s = min(min(times[side]) for side in sides if side.workers)
-    plain_s = min(min(times[side]) for side in sides if not side.workers)
-    print(f"best spotq run / best plain loop (any split of the threads): {plain_s / spotq_s:.2f}")
+        rate = audio_s / median
+        print(f"{side.label:44s} {best:7.1f} {median:9.1f} {rate:10.1f} {rate / plain_rate:8.2f} "
+              f"{statistics.median(errors[side]):6.3f}")  # fmt: skip
+    spotq_s = min(statistics.median(times[side]) for side in sides if side.workers)
+    plain_s = min(statistics.median(times[side]) for side in sides if not side.workers)
+    print(f"best spotq run / best plain loop (any split of the threads), medians: "
+          f"{plain_s / spotq_s:.2f}")  # fmt: skip
+    spotq_b = min(min(times[side]) for side in sides if side.workers)
+    plain_b = min(min(times[side]) for side in sides if not side.workers)
+    print(f"the same on best rounds: {plain_b / spotq_b:.2f}")
+
+
+def _report_cpu(sides: list[Side], cpu: dict[Side, list[float]], audio_s: float) -> None:
+    """CPU seconds of each side's whole process tree: what a worker-second buys, and steadier
+    than wall time when other people's work shares the cores."""
+    print(f"\n{'side':44s} {'CPU s':>7s} {'audio-s per CPU-s':>18s} {'/ plain':>8s}")
+    plain = audio_s / statistics.median(cpu[sides[0]])
+    for side in sides:
+        rate = audio_s / statistics.median(cpu[side])
+        print(f"{side.label:44s} {statistics.median(cpu[side]):7.1f} {rate:18.2f} "
+              f"{rate / plain:8.2f}")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -67,6 +67,18 @@ def _erf(x: np.ndarray) -> np.ndarray:
     return sign * (1.0 - poly * np.exp(-x * x))
 
 
+def _length_groups(lengths: list[int], most_padding: float = 2.0) -> list[list[int]]:
+    """Indices grouped by length, shortest first; a group's longest is at most `most_padding`
+    times its shortest, so padding at most doubles the work of a pass."""
+    groups: list[list[int]] = []
+    for n in sorted(range(len(lengths)), key=lengths.__getitem__):
+        if groups and lengths[n] <= most_padding * lengths[groups[-1][0]]:
+            groups[-1].append(n)
+        else:
+            groups.append([n])
+    return groups
+
+
 @dataclass
 class MiniLM:
     """all-MiniLM-L6-v2: BERT encoder, mean pooling over real tokens, L2 normalisation."""
@@ -80,13 +92,27 @@ class MiniLM:
 
         tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         tokenizer.enable_truncation(MAX_TOKENS)
-        tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # to the longest in the batch
+        tokenizer.no_padding()  # encode() pads each pass itself, to that pass's longest
         return cls(read_safetensors(model_dir / "model.safetensors"), tokenizer)
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        encodings = self.tokenizer.encode_batch(texts)
-        ids = np.array([e.ids for e in encodings])
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.float32)
+        """Unit vectors, one row per text. Texts of similar token length share a forward pass
+        (padded to the longest, padding masked out), so a batch costs a few passes, not one per
+        text, and a long text does not make every short one pay for its padding."""
+        ids = [encoding.ids for encoding in self.tokenizer.encode_batch(texts)]
+        width = self.weights["embeddings.word_embeddings.weight"].shape[1]
+        vectors = np.empty((len(texts), width), dtype=np.float32)
+        for group in _length_groups([len(row) for row in ids]):
+            vectors[group] = self._forward([ids[n] for n in group])
+        return vectors
+
+    def _forward(self, rows: list[list[int]]) -> np.ndarray:
+        length = max(len(row) for row in rows)
+        ids = np.zeros((len(rows), length), dtype=np.int64)  # [PAD] is id 0
+        mask = np.zeros((len(rows), length), dtype=np.float32)
+        for n, row in enumerate(rows):
+            ids[n, : len(row)] = row
+            mask[n, : len(row)] = 1.0
         x = self._embed(ids)
         bias = (1.0 - mask)[:, None, None, :] * np.float32(-1e9)  # padding gets no attention
         for n in range(LAYERS):
@@ -167,21 +193,18 @@ def load() -> Categorizer:
 
 @app.handler
 def handle(model: Categorizer, jobs: list[spotq.Job]) -> list[Any]:
-    # One encoder call for every job's names: batching jobs (`spotq serve`, a worker's receive)
-    # then batches the matrix products too, which is where the time goes.
+    """Every job's names are encoded together (one encode for the batch), then split back."""
+    results: list[Any] = [None] * len(jobs)
     names: list[str] = []
-    spans: list[tuple[int, int] | None] = []
-    for job in jobs:
+    owners: list[tuple[int, int, int]] = []  # (job number, first name, end) in `names`
+    for n, job in enumerate(jobs):
         tests = job.input.get("tests")
         if not isinstance(tests, list) or not all(isinstance(t, str) and t for t in tests):
-            spans.append(None)
+            results[n] = spotq.JobFailed('labs: input must be {"tests": [names]}', retry=False)
             continue
-        spans.append((len(names), len(names) + len(tests)))
-        names.extend(tests)
-    rows = model.categorize(names)
-    return [
-        spotq.JobFailed('labs: input must be {"tests": [names]}', retry=False)
-        if span is None
-        else {"results": rows[span[0] : span[1]]}
-        for span in spans
-    ]
+        owners.append((n, len(names), len(names) + len(tests)))
+        names += tests
+    found = model.categorize(names)
+    for n, start, end in owners:
+        results[n] = {"results": found[start:end]}
+    return results

@@ -8,25 +8,37 @@ decode: WAV, MP3, M4A, ...); its optional JSON input may set {"language": "en", 
 
 Threads: each worker process uses SPOTQ_WHISPER_THREADS CPU threads (default 1, read when the
 model loads), so N workers on N cores do not fight over the same cores.
+
+Short clips are packed: whisper pads every input to a 30 s window, so a batch's clips of up to
+PACK_MAX_S seconds share windows (1 s of silence apart, spotq.audio.packing), the windows go
+through the model together (one batched encode and decode), and each clip's words come back by
+time. A clip whose words cannot be told apart from a neighbour's, or that gets no words, is
+transcribed again alone. Longer files take the normal path, one at a time.
 """
 
 from __future__ import annotations
 
 import io
 import os
+from collections import defaultdict
 from typing import Any
 
 import spotq
+from spotq.audio.packing import WINDOW_S, TimedWord, Window, pack, split
 
 app = spotq.App(
     "transcribe",
-    batch_size=2,
+    batch_size=10,
     visibility_timeout_s=120,
     job_timeout_s=300,
     max_receives=3,
     vcpu=1,
     memory_gib=1,
 )
+
+SAMPLE_RATE = 16_000  # what faster-whisper decodes to
+PACK_MAX_S = 20.0  # longer clips gain little from sharing a window and take the normal path
+PACK_MIN_S = 0.2  # too short to be worth a place (and an empty clip has nothing to time)
 
 
 @app.loader
@@ -42,34 +54,148 @@ def load() -> Any:
 
 @app.handler
 def handle(model: Any, jobs: list[spotq.Job]) -> list[Any]:
-    return [_transcribe(model, job) for job in jobs]
+    results: list[Any] = [None] * len(jobs)
+    short: dict[tuple[str, int], list[tuple[int, Any]]] = defaultdict(list)
+    for n, job in enumerate(jobs):
+        audio = _decode(job)
+        if isinstance(audio, spotq.JobFailed):
+            results[n] = audio
+        elif PACK_MIN_S <= len(audio) / SAMPLE_RATE <= PACK_MAX_S:
+            short[_options(job)].append((n, audio))
+        else:  # transcribed now, so that at most one long file is held decoded
+            results[n] = _transcribe(model, job, audio)
+    for (language, beam_size), clips in short.items():
+        packed = _transcribe_packed(model, [a for _, a in clips], language, beam_size)
+        for (n, audio), result in zip(clips, packed, strict=True):
+            results[n] = result if result is not None else _transcribe(model, jobs[n], audio)
+    return results
 
 
-def _transcribe(model: Any, job: spotq.Job) -> Any:
+def _options(job: spotq.Job) -> tuple[str, int]:
+    return str(job.input.get("language", "en")), int(job.input.get("beam_size", 1))
+
+
+def _decode(job: spotq.Job) -> Any:
+    """The job's audio as 16 kHz mono float32 samples, or a JobFailed."""
+    from faster_whisper import decode_audio
+
     if job.data is None:
         return spotq.JobFailed(
             "transcribe: submit an audio file (no file in this job)", retry=False
         )
-    beam_size = int(job.input.get("beam_size", 1))
+    try:
+        return decode_audio(io.BytesIO(job.data), sampling_rate=SAMPLE_RATE)
+    except Exception as exc:  # undecodable audio will not decode on a retry either
+        return spotq.JobFailed(f"transcribe: cannot decode {job.filename!r}: {exc}", retry=False)
+
+
+def _transcribe(model: Any, job: spotq.Job, audio: Any) -> Any:
+    language, beam_size = _options(job)
     try:
         segments, info = model.transcribe(
-            io.BytesIO(job.data),
-            language=job.input.get("language", "en"),
-            beam_size=beam_size,
-            vad_filter=False,
+            audio, language=language, beam_size=beam_size, vad_filter=False
         )
         parts = [
             {"start": round(s.start, 3), "end": round(s.end, 3), "text": s.text.strip()}
             for s in segments
         ]
-    except Exception as exc:  # undecodable audio will not decode on a retry either
-        return spotq.JobFailed(f"transcribe: cannot decode {job.filename!r}: {exc}", retry=False)
+    except Exception as exc:
+        return spotq.JobFailed(f"transcribe: {job.filename!r}: {exc}", retry=False)
+    return _result(parts, info.language, info.duration)
+
+
+def _result(parts: list[dict[str, Any]], language: str, duration_s: float) -> dict[str, Any]:
     return {
         "text": " ".join(part["text"] for part in parts).strip(),
-        "language": info.language,
-        "duration_s": round(info.duration, 3),
+        "language": language,
+        "duration_s": round(duration_s, 3),
         "segments": parts,
     }
+
+
+def _transcribe_packed(
+    model: Any, clips: list[Any], language: str, beam_size: int
+) -> list[dict[str, Any] | None]:
+    """One result per clip, or None where the clip must be transcribed alone."""
+    from faster_whisper import BatchedInferencePipeline
+
+    windows = pack([len(clip) / SAMPLE_RATE for clip in clips])
+    audio, spans = _lay_out(windows, clips)
+    words: list[list[TimedWord]] = [[] for _ in windows]
+    try:
+        segments, info = BatchedInferencePipeline(model).transcribe(
+            audio,
+            language=language,
+            beam_size=beam_size,
+            word_timestamps=True,
+            # Timestamp tokens end a segment at each silence, so a clip's words are timed
+            # inside its own segment (without them, a last word stretches into the gap after it).
+            without_timestamps=False,
+            clip_timestamps=spans,
+            batch_size=len(windows),
+        )
+        for number, segment in enumerate(segments):
+            k = int(segment.start // _STRIDE_S)
+            base_s = k * _STRIDE_S
+            words[k] += [
+                TimedWord(w.start - base_s, w.end - base_s, w.word, number)
+                for w in segment.words or []
+            ]
+    except Exception:  # whatever broke the shared windows, each clip gets its own try
+        return [None] * len(clips)
+    return clip_results(windows, words, [len(c) / SAMPLE_RATE for c in clips], info.language)
+
+
+def clip_results(
+    windows: list[Window], words: list[list[TimedWord]], durations_s: list[float], language: str
+) -> list[dict[str, Any] | None]:
+    """Each window's words split back into one result per clip; None where a clip's words mix
+    with a neighbour's or it got none (it is then transcribed alone)."""
+    results: list[dict[str, Any] | None] = [None] * len(durations_s)
+    for window, window_words in zip(windows, words, strict=True):
+        parted = split(window, window_words)
+        for index, clip_words in parted.words.items():
+            if clip_words and index not in parted.mixed:
+                results[index] = _result(_segments(clip_words), language, durations_s[index])
+    return results
+
+
+_STRIDE_S = WINDOW_S + 1.0  # windows laid end to end with room between, so times map back
+
+
+def _lay_out(windows: list[Window], clips: list[Any]) -> tuple[Any, list[dict[str, float]]]:
+    """All windows in one array, window k from k * _STRIDE_S; with the span of each."""
+    import numpy as np
+
+    stride = int(_STRIDE_S * SAMPLE_RATE)
+    audio = np.zeros(stride * len(windows), dtype=np.float32)
+    spans = []
+    for k, window in enumerate(windows):
+        end = k * stride
+        for place in window.placements:
+            start = k * stride + round(place.offset_s * SAMPLE_RATE)
+            end = start + len(clips[place.index])
+            audio[start:end] = clips[place.index]
+        spans.append({"start": k * _STRIDE_S, "end": end / SAMPLE_RATE})
+    return audio, spans
+
+
+def _segments(words: list[TimedWord]) -> list[dict[str, Any]]:
+    """A clip's words regrouped by the model's segment they came from."""
+    groups: list[list[TimedWord]] = []
+    for word in words:
+        if groups and groups[-1][-1].segment == word.segment:
+            groups[-1].append(word)
+        else:
+            groups.append([word])
+    return [
+        {
+            "start": round(float(group[0].start_s), 3),
+            "end": round(float(group[-1].end_s), 3),
+            "text": "".join(w.text for w in group).strip(),
+        }
+        for group in groups
+    ]
 
 
 @app.stream_handler

@@ -29,6 +29,7 @@ _COMMANDS: dict[str, str] = {
     "dockerfile": "spotq.aws.cli:dockerfile",
     "serve": "spotq.serve.cli:serve",
     "stream": "spotq.serve.cli:stream",
+    "bench": "spotq.bench.cli:bench",
 }
 
 

@@ -133,3 +133,19 @@ def test_cli_bad_scenario_is_a_clear_error_not_a_traceback(tmp_path: Path) -> No
     missing = CliRunner().invoke(cli, ["plan", str(tmp_path / "absent.yaml")])
     assert missing.exit_code == 1
     assert "cannot read it" in missing.output
+
+
+def test_job_s_per_batch_size_prices_the_batched_cost_and_the_call_latency(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "s.yaml"
+    base = "name: s\nworkload: {jobs_per_day: 1000, job_s: JOB_S}\n"
+    base += "task: {vcpu: 1, memory_gib: 2}\noptions: [fargate]\nlatency_target_s: 1.5\n"
+    rows = {}
+    for label, job_s in (("one", "0.9"), ("batched", "{batch: {1: 0.9, 8: 0.25}}")):
+        path.write_text(base.replace("JOB_S", job_s))
+        rows[label] = plan_scenario(load_scenario(path), load_prices()).options[0]
+    one, batched = rows["one"], rows["batched"]
+    assert batched.compute_usd_per_month == pytest.approx(one.compute_usd_per_month * 0.25 / 0.9)
+    assert batched.latency_s is not None and batched.latency_s >= 8 * 0.25
+    assert one.latency_ok and not batched.latency_ok  # a batch of 8 takes 2 s > 1.5 s

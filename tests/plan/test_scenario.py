@@ -216,3 +216,30 @@ def test_trace_without_durations_needs_job_s(tmp_path: Path) -> None:
     text = MINIMAL.replace("jobs_per_day: 100", "trace_csv: t.csv").replace("  job_s: 30\n", "")
     with pytest.raises(ConfigError, match=r"workload\.job_s: required, because t\.csv"):
         load_scenario(_write(tmp_path, text))
+
+
+def test_job_s_measured_per_batch_size(tmp_path: Path) -> None:
+    text = MINIMAL.replace("job_s: 30", "job_s: {batch: {1: 0.9, 4: 0.4, 8: 0.25}}")
+    workload = load_scenario(_write(tmp_path, text)).workload
+    assert workload.job_s_for(parse_option("fargate")) == 0.25  # the cheapest size by default
+    assert workload.batch_wait_s() == pytest.approx(0.25 * 8 - 0.25)
+    text = MINIMAL.replace("job_s: 30", "job_s: {batch: {1: 0.9, 4: 0.4}, batch_size: 1}")
+    workload = load_scenario(_write(tmp_path, text)).workload
+    assert workload.job_s_for(parse_option("fargate")) == 0.9
+    assert workload.batch_wait_s() == 0.0
+
+
+@pytest.mark.parametrize(
+    ("job_s", "message"),
+    [
+        ("{batch: {1: 0.9}, batch_size: 4}", r"batch_size 4 was not measured \(batch has 1\)"),
+        ("{batch: {0: 0.9}}", r"workload\.job_s: batch\.0\.\[key\]: .*greater than or equal to 1"),
+        ("{batch: {11: 0.9}}", r"workload\.job_s: batch\.11\.\[key\]: .*less than or equal to 10"),
+        ("{batch: {2: -1}}", r"workload\.job_s: batch\.2: .*greater than 0"),
+        ("{batch: {}}", r"workload\.job_s: batch: .*at least 1 item"),
+        ("{batch: {2: 1}, fargate: 3}", r"workload\.job_s: fargate: Extra inputs"),
+    ],
+)
+def test_job_s_per_batch_size_errors_name_the_key(tmp_path: Path, job_s: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_scenario(_write(tmp_path, MINIMAL.replace("job_s: 30", f"job_s: {job_s}")))

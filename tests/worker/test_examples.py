@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import skimage.data
 
-from spotq.app import load_app
+from spotq.app import Job, JobFailed, load_app
 from spotq.jobs import JobState
 from spotq.storage.base import input_key
 
@@ -72,3 +73,36 @@ def test_labs_categorizes_unseen_names(env: WorkerEnv) -> None:
     assert all(0 < r["score"] <= 1 for r in results)
     bad = env.jobs.get("bad")
     assert bad is not None and bad.state is JobState.FAILED
+
+
+def test_labs_one_encode_per_batch_matches_one_name_at_a_time() -> None:
+    app = load_app(str(EXAMPLES / "labs.py"))
+    model = app.load_model()
+    names = [
+        "TSH",
+        "Serum creatinine",
+        "Free thyroxine (FT4) in serum by chemiluminescent immunoassay",
+        "Hb",
+        "25-OH Vitamin D, total, by liquid chromatography and mass spectrometry",
+        "Blood glucose fasting",
+    ]
+    together = model.encoder.encode(names)
+    alone = np.stack([model.encoder.encode([name])[0] for name in names])
+    assert np.max(1.0 - np.sum(together * alone, axis=1)) < 1e-5
+    jobs = [
+        Job(id="a", input={"tests": names[:2]}),
+        Job(id="bad", input={"tests": ["", "TSH"]}),
+        Job(id="b", input={"tests": names[2:5]}),
+        Job(id="empty", input={"tests": []}),
+        Job(id="c", input={"tests": names[5:]}),
+    ]
+    batched = app.handle(model, jobs)
+    assert isinstance(batched[1], JobFailed) and batched[3] == {"results": []}
+    for n in (0, 2, 4):
+        (single,) = app.handle(model, [jobs[n]])
+        assert [r["name"] for r in batched[n]["results"]] == jobs[n].input["tests"]
+        assert [r["category"] for r in batched[n]["results"]] == [
+            r["category"] for r in single["results"]
+        ]
+        for got, want in zip(batched[n]["results"], single["results"], strict=True):
+            assert abs(got["score"] - want["score"]) <= 1e-4

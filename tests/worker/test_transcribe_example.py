@@ -1,13 +1,20 @@
 """examples/transcribe.py through a real worker process: the real whisper tiny.en model on the
-shipped samples, checked for word accuracy."""
+shipped samples (packed into one window) and a long file made of them (the normal path), checked
+for word accuracy; and the rule that sends a packed clip back to be transcribed alone."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import wave
 from pathlib import Path
+from typing import Any
 
-from spotq.app import load_app
+import pytest
+
+from spotq.app import Job, load_app
+from spotq.audio.packing import TimedWord, pack
 from spotq.jobs import JobState
 from spotq.storage.base import input_key
 
@@ -41,6 +48,22 @@ def test_word_accuracy_measure() -> None:
     assert word_accuracy("a b c d", "a x c") == 0.5
 
 
+def _long_wav(names: list[str], pause_s: float) -> bytes:
+    """The samples one after another with `pause_s` of silence between: one long file."""
+    frames, rate = b"", 16_000
+    for name in names:
+        with wave.open(str(SAMPLES / name)) as wav:
+            rate = wav.getframerate()
+            frames += wav.readframes(wav.getnframes()) + b"\x00\x00" * int(pause_s * rate)
+    out = io.BytesIO()
+    with wave.open(out, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(frames)
+    return out.getvalue()
+
+
 def test_transcribe_example_on_the_shipped_samples(env: WorkerEnv) -> None:
     texts: dict[str, str] = json.loads((SAMPLES / "texts.json").read_text())
     assert len(texts) >= 3
@@ -50,8 +73,10 @@ def test_transcribe_example_on_the_shipped_samples(env: WorkerEnv) -> None:
         env.send(app, f"s{n}", {}, input_ref=input_key(f"s{n}"), filename=name)
     env.blobs.put(input_key("junk"), b"this is not audio")
     env.send(app, "junk", {}, input_ref=input_key("junk"), filename="junk.wav")
+    env.blobs.put(input_key("long"), _long_wav(sorted(texts), pause_s=2.0))  # ~26 s: not packed
+    env.send(app, "long", {}, input_ref=input_key("long"), filename="long.wav")
     proc = env.spawn(app, str(APP), "--max-idle-s", "2")
-    assert proc.wait(180) == 0
+    assert proc.wait(240) == 0
     for n, name in enumerate(sorted(texts)):
         record = env.jobs.get(f"s{n}")
         assert record is not None and record.state is JobState.SUCCEEDED, record
@@ -59,8 +84,56 @@ def test_transcribe_example_on_the_shipped_samples(env: WorkerEnv) -> None:
         assert result["language"] == "en"
         assert 3.0 <= result["duration_s"] <= 8.0
         assert result["segments"] and {"start", "end", "text"} <= result["segments"][0].keys()
+        # times are the clip's own, not the packed window's
+        assert all(0 <= s["start"] <= s["end"] <= result["duration_s"] for s in result["segments"])
         accuracy = word_accuracy(texts[name], result["text"])
         assert accuracy >= 0.8, (name, result["text"], accuracy)
     junk = env.jobs.get("junk")
     assert junk is not None and junk.state is JobState.FAILED
     assert junk.last_error is not None and "cannot decode" in junk.last_error
+    long = env.result("long")
+    assert 24.0 <= long["duration_s"] <= 30.0
+    assert long["segments"][-1]["end"] > 20.0
+    everything = " ".join(texts[name] for name in sorted(texts))
+    assert word_accuracy(everything, long["text"]) >= 0.8, long["text"]
+
+
+def _example() -> dict[str, Any]:
+    """The example module's namespace (load_app imports it under a name of its own)."""
+    handler = load_app(str(APP)).handle_fn
+    assert handler is not None
+    return handler.__globals__
+
+
+def test_a_clip_whose_words_cross_a_gap_or_that_got_none_is_sent_back() -> None:
+    clip_results = _example()["clip_results"]
+    windows = pack([2.0, 2.0, 2.0, 2.0], gap_s=1.0)  # one window: clips at 0, 3, 6 and 9 s
+    words = [
+        TimedWord(0.1, 0.9, " Turn", 0),
+        TimedWord(1.0, 1.8, " left.", 0),
+        TimedWord(3.2, 3.9, " Call", 1),
+        TimedWord(4.0, 6.4, " home.", 1),  # runs from clip 1 into clip 2
+        TimedWord(6.5, 7.5, " Stop.", 2),
+    ]  # and clip 3 got no words at all
+    results = clip_results(windows, [words], [2.0] * 4, "en")
+    assert results[1:] == [None, None, None]
+    assert results[0] == {
+        "text": "Turn left.",
+        "language": "en",
+        "duration_s": 2.0,
+        "segments": [{"start": 0.1, "end": 1.8, "text": "Turn left."}],
+    }
+
+
+def test_clips_sent_back_are_transcribed_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    app = load_app(str(APP))
+    assert app.handle_fn is not None
+    namespace = app.handle_fn.__globals__
+    monkeypatch.setitem(namespace, "clip_results", lambda w, x, durations_s, lang: [None] * 2)
+    names = ["report.wav", "train.wav"]
+    texts: dict[str, str] = json.loads((SAMPLES / "texts.json").read_text())
+    jobs = [Job(id=n, input={}, filename=n, data=(SAMPLES / n).read_bytes()) for n in names]
+    results = app.handle(app.load_model(), jobs)
+    for name, result in zip(names, results, strict=True):
+        assert word_accuracy(texts[name], result["text"]) >= 0.8, result
+        assert result["segments"][0]["start"] == 0.0  # whisper's own segment times: per file

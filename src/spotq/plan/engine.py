@@ -147,6 +147,11 @@ def _batch_option(
         return OptionPlan(option.text, excluded=reason, job_s=job_s)
     pricing = _pricing(option, scenario, prices)
     tasks, latency_s, latency_ok = _batch_peak(option, demand, job_s, scenario.latency_target_s)
+    if option.kind != "lambda" and scenario.workload.batch_wait_s() > 0:
+        # a job measured per batch size waits for its whole handler call, not just its share
+        latency_s += scenario.workload.batch_wait_s()
+        target_s = scenario.latency_target_s
+        latency_ok = target_s is None or latency_s <= target_s
     busy_hours = demand.jobs_per_month * job_s / SECONDS_PER_HOUR
     compute = busy_hours * pricing.task_usd_per_hour
     if option.kind == "lambda":

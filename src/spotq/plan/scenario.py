@@ -21,6 +21,7 @@ from pydantic import (
 
 from spotq.errors import ConfigError
 from spotq.plan.arrivals import ArrivalSpec
+from spotq.plan.batching import BatchJobS, parse_batch_job_s
 from spotq.plan.options import CapacityOption, parse_option, parse_option_syntax
 from spotq.plan.prices import Prices, load_prices, read_yaml_mapping
 from spotq.plan.simulate_section import SimulateSection
@@ -68,6 +69,8 @@ def _to_job_s(value: Any) -> Any:
         return None
     if not isinstance(value, dict):
         return _seconds(value, "")
+    if "batch" in value:  # measured per batch size: spotq.plan.batching
+        return parse_batch_job_s(value)
     checked: dict[str, float] = {}
     for key, seconds in value.items():
         if key != "default":
@@ -82,7 +85,9 @@ class Workload(_Strict):
     jobs_per_day: NonNeg | None = None
     arrival: ArrivalSpec | None = None
     trace_csv: Path | None = None
-    job_s: Annotated[Positive | dict[str, Positive] | None, BeforeValidator(_to_job_s)] = None
+    job_s: Annotated[
+        Positive | dict[str, Positive] | BatchJobS | None, BeforeValidator(_to_job_s)
+    ] = None
     rps_per_task: Positive | None = None
     peak_rps: NonNeg | None = None
     baseline_rps: NonNeg | None = None
@@ -112,8 +117,16 @@ class Workload(_Strict):
     def is_realtime(self) -> bool:
         return self.rps_per_task is not None
 
+    def batch_wait_s(self) -> float:
+        """Seconds a job waits for the rest of its batch (0 unless job_s is per batch size)."""
+        if isinstance(self.job_s, BatchJobS):
+            return self.job_s.call_s() - self.job_s.per_job_s()
+        return 0.0
+
     def job_s_for(self, option: CapacityOption) -> float | None:
         """Seconds one job takes on `option`, or None when the scenario does not say."""
+        if isinstance(self.job_s, BatchJobS):
+            return self.job_s.per_job_s()
         if self.job_s is None or isinstance(self.job_s, float | int):
             return None if self.job_s is None else float(self.job_s)
         if option.text in self.job_s:

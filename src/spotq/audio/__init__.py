@@ -1,0 +1,1 @@
+"""Audio helpers for speech apps: packing short clips into one model window and back."""
