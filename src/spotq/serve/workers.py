@@ -30,7 +30,10 @@ def run_workers(
     print(json.dumps({"event": "listening", "url": f"http://{_url_host(host)}:{port}",
                       "workers": workers}), flush=True)  # fmt: skip
 
+    forwarded: set[int] = set()
+
     def forward(signum: int, _frame: FrameType | None) -> None:
+        forwarded.add(signum)
         for child in children:
             if child.poll() is None:
                 child.send_signal(signum)
@@ -39,6 +42,9 @@ def run_workers(
     signal.signal(signal.SIGINT, forward)
     codes = [child.wait() for child in children]
     sock.close()
+    # A child still loading its model has no drain handler yet: the signal we forwarded ends it
+    # with nothing in flight, which is a clean drain, not a failure.
+    codes = [0 if -code in forwarded else code for code in codes]
     return max((abs(code) for code in codes), default=0)
 
 
