@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 import yaml
 
+from spotq.aws.synth import ids
+
 Json = dict[str, Any]
 Format = Literal["json", "yaml"]
 
@@ -57,3 +59,15 @@ def render(template: Json, fmt: Format) -> str:
 class _NoAliasDumper(yaml.SafeDumper):
     def ignore_aliases(self, data: Any) -> bool:
         return True
+
+
+def log_group(name: str, no_kms_why: str, retention_why: str) -> Json:
+    """A log group named `name`, kept for the LogRetentionDays parameter and deleted with the
+    stack; the two checkov skips (no customer managed key, parameterised retention) say why."""
+    return {
+        "Type": "AWS::Logs::LogGroup",
+        "DeletionPolicy": "Delete",
+        "UpdateReplacePolicy": "Delete",
+        "Metadata": checkov_skips(("CKV_AWS_158", no_kms_why), ("CKV_AWS_338", retention_why)),
+        "Properties": {"LogGroupName": name, "RetentionInDays": ref(ids.P_LOG_RETENTION)},
+    }

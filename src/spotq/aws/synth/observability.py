@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from spotq.aws.synth import ids
-from spotq.aws.synth.cfn import NO_VALUE, Json, checkov_skips, get_att, if_, ref
+from spotq.aws.synth.cfn import NO_VALUE, Json, get_att, if_, log_group, ref
 from spotq.aws.synth.context import Context
 
 
@@ -30,27 +30,13 @@ def observability(ctx: Context) -> Json:
 
 
 def _log_group(ctx: Context) -> Json:
-    return {
-        "Type": "AWS::Logs::LogGroup",
-        "DeletionPolicy": "Delete",
-        "UpdateReplacePolicy": "Delete",
-        "Metadata": checkov_skips(
-            (
-                "CKV_AWS_158",
-                "CloudWatch Logs encrypts every log group at rest; a customer managed KMS key "
-                "adds cost and key-policy upkeep for worker logs that hold no job payloads.",
-            ),
-            (
-                "CKV_AWS_338",
-                "Retention is the LogRetentionDays parameter (30 days by default, any value "
-                "up to 10 years); worker logs are operational, not an audit trail.",
-            ),
-        ),
-        "Properties": {
-            "LogGroupName": f"/spotq/{ctx.app}/worker",
-            "RetentionInDays": ref(ids.P_LOG_RETENTION),
-        },
-    }
+    return log_group(
+        f"/spotq/{ctx.app}/worker",
+        "CloudWatch Logs encrypts every log group at rest; a customer managed KMS key "
+        "adds cost and key-policy upkeep for worker logs that hold no job payloads.",
+        "Retention is the LogRetentionDays parameter (30 days by default, any value "
+        "up to 10 years); worker logs are operational, not an audit trail.",
+    )
 
 
 def _queue_alarm(

@@ -4,7 +4,7 @@ its API key from Secrets Manager), the ECS service behind the target group, logs
 from __future__ import annotations
 
 from spotq.aws.synth import realtime_ids as ids
-from spotq.aws.synth.cfn import NO_VALUE, Json, arn, checkov_skips, if_, ref, tags
+from spotq.aws.synth.cfn import NO_VALUE, Json, arn, checkov_skips, if_, log_group, ref, tags
 from spotq.aws.synth.realtime_context import CONTAINER_NAME, CONTAINER_PORT
 from spotq.aws.synth.realtime_context import RealtimeContext as Ctx
 from spotq.aws.synth.sizing import container_cpu_units, container_memory_mib, fargate_size
@@ -40,27 +40,13 @@ def _cluster(ctx: Ctx) -> Json:
 
 
 def _log_group(ctx: Ctx) -> Json:
-    return {
-        "Type": "AWS::Logs::LogGroup",
-        "DeletionPolicy": "Delete",
-        "UpdateReplacePolicy": "Delete",
-        "Metadata": checkov_skips(
-            (
-                "CKV_AWS_158",
-                "CloudWatch Logs encrypts every log group at rest; a customer managed KMS key "
-                "adds cost and key-policy upkeep for server logs that hold no request bodies.",
-            ),
-            (
-                "CKV_AWS_338",
-                "Retention is the LogRetentionDays parameter (30 days by default); server logs "
-                "are operational, not an audit trail.",
-            ),
-        ),
-        "Properties": {
-            "LogGroupName": f"/spotq/{ctx.app}/serve",
-            "RetentionInDays": ref(ids.P_LOG_RETENTION),
-        },
-    }
+    return log_group(
+        f"/spotq/{ctx.app}/serve",
+        "CloudWatch Logs encrypts every log group at rest; a customer managed KMS key "
+        "adds cost and key-policy upkeep for server logs that hold no request bodies.",
+        "Retention is the LogRetentionDays parameter (30 days by default); server logs "
+        "are operational, not an audit trail.",
+    )
 
 
 def _api_key(ctx: Ctx) -> Json:

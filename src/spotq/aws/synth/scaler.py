@@ -16,7 +16,7 @@ from spotq.aws import dynamo_schema
 from spotq.aws.scaler import package
 from spotq.aws.scaler.config import ENV_VAR
 from spotq.aws.synth import ids
-from spotq.aws.synth.cfn import Json, arn, checkov_skips, ref, sub
+from spotq.aws.synth.cfn import Json, arn, checkov_skips, log_group, ref, sub
 from spotq.aws.synth.context import Context
 from spotq.aws.synth.observability import alarm_actions
 
@@ -52,26 +52,12 @@ def config_json(ctx: Context) -> Json:
 
 
 def _log_group(ctx: Context) -> Json:
-    return {
-        "Type": "AWS::Logs::LogGroup",
-        "DeletionPolicy": "Delete",
-        "UpdateReplacePolicy": "Delete",
-        "Metadata": checkov_skips(
-            (
-                "CKV_AWS_158",
-                "CloudWatch Logs encrypts every log group at rest; the scaler's decision lines "
-                "hold queue counts only, not worth a customer managed KMS key.",
-            ),
-            (
-                "CKV_AWS_338",
-                "Retention is the LogRetentionDays parameter; decision logs are operational.",
-            ),
-        ),
-        "Properties": {
-            "LogGroupName": f"/spotq/{ctx.app}/scaler",
-            "RetentionInDays": ref(ids.P_LOG_RETENTION),
-        },
-    }
+    return log_group(
+        f"/spotq/{ctx.app}/scaler",
+        "CloudWatch Logs encrypts every log group at rest; the scaler's decision lines "
+        "hold queue counts only, not worth a customer managed KMS key.",
+        "Retention is the LogRetentionDays parameter; decision logs are operational.",
+    )
 
 
 def _role(ctx: Context) -> Json:
