@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from spotq.storage import sqlite_tx
 from spotq.storage.errors import storage_error
 from spotq.storage.private import private_dir, private_file
 
@@ -61,15 +62,8 @@ class Outbox:
             try:
                 if not transaction:
                     return work(self._db)
-                self._db.execute("BEGIN")
-                try:
-                    result = work(self._db)
-                    self._db.execute("COMMIT")
-                except BaseException:
-                    if self._db.in_transaction:
-                        self._db.execute("ROLLBACK")
-                    raise
-                return result
+                with sqlite_tx.transaction(self._db):
+                    return work(self._db)
             except sqlite3.Error as exc:
                 raise storage_error(f"outbox {str(self._path)!r}", exc) from None
 

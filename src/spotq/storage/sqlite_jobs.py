@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from spotq.errors import StorageError
 from spotq.jobs import JobRecord, JobState, Priority
+from spotq.storage import sqlite_tx
 from spotq.storage.base import check_page
 from spotq.storage.errors import storage_error
 from spotq.storage.private import private_dir, private_file
@@ -103,16 +104,8 @@ class SqliteJobStore:
         raises); SQLite errors become StorageError."""
         with self._lock:
             try:
-                self._db.execute("BEGIN IMMEDIATE")
-                try:
+                with sqlite_tx.transaction(self._db, "BEGIN IMMEDIATE"):
                     result = work(self._db)
-                    self._db.execute("COMMIT")
-                except BaseException:
-                    # SQLite may have rolled back already (a full disk does); a transaction left
-                    # open would make every later BEGIN fail, so end it whatever happened.
-                    if self._db.in_transaction:
-                        self._db.execute("ROLLBACK")
-                    raise
             except sqlite3.Error as exc:
                 raise storage_error(f"job store {self._path!r}", exc) from None
         return result
