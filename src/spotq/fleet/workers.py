@@ -47,9 +47,8 @@ class Worker:
     def state(self) -> str:
         if self.process.poll() is not None:
             return STOPPED
-        try:
-            state = str(json.loads(self.status_path.read_text())["state"])
-        except (OSError, ValueError, KeyError, TypeError):
+        state = self._written_state()
+        if state is None:
             return STARTING  # not written yet, or caught mid-rename
         if state in (IDLE, BUSY):
             self.ready_seen = True
@@ -58,12 +57,15 @@ class Worker:
     def note_last_status(self) -> None:
         """After exit: a worker that crashed right after it became ready may never have been
         seen ready; its status file still says so (idle, busy or draining)."""
-        try:
-            state = str(json.loads(self.status_path.read_text())["state"])
-        except (OSError, ValueError, KeyError, TypeError):
-            return
-        if state in (IDLE, BUSY, DRAINING):
+        if self._written_state() in (IDLE, BUSY, DRAINING):
             self.ready_seen = True
+
+    def _written_state(self) -> str | None:
+        """The state in the worker's status file (None: not written yet, or caught mid-rename)."""
+        try:
+            return str(json.loads(self.status_path.read_text())["state"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
 
     def exit_error(self) -> str | None:
         """The error the worker printed before exiting (`error: ...`, see spotq.worker.cli), or
