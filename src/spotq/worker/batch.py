@@ -221,12 +221,15 @@ class BatchProcessor:
         """A job waiting behind another one that runs alone, on its last allowed receive: if that
         one kills the worker, this one would go to the dead-letter queue without having run. Send
         it again as a new message instead (its runs are counted in the job record)."""
-        last = self._app.options.max_receives
-        if item.delivery.receive_count < last or item.job.attempt > last:
+        if item.job.attempt > self._app.options.max_receives:
             return False
-        return self._renew(item.delivery, 0)
+        return self._renew_if_last(item.delivery, 0)
 
-    def _renew(self, delivery: Delivery, delay_s: int) -> bool:
+    def _renew_if_last(self, delivery: Delivery, delay_s: int) -> bool:
+        """On its last allowed receive, send the message again as a new one (visible after
+        `delay_s`) and delete this one; True if that was done."""
+        if delivery.receive_count < self._app.options.max_receives:
+            return False
         errors = renew(self._sqs, delivery, delay_s)
         self._report("renew", errors)
         return not errors
@@ -389,8 +392,7 @@ class BatchProcessor:
             self._report("delete", delete(self._sqs, [delivery]))
         else:
             backoff_s = self._backoff_s(attempt) if state is JobState.QUEUED else 0
-            last_receive = delivery.receive_count >= self._app.options.max_receives
-            if not (state is JobState.QUEUED and last_receive and self._renew(delivery, backoff_s)):
+            if not (state is JobState.QUEUED and self._renew_if_last(delivery, backoff_s)):
                 self._report("visibility", set_visibility(self._sqs, [delivery], backoff_s))
         self._hooks.on_job_failed(job_id, attempt, failure.error, outcome)
 
@@ -403,9 +405,7 @@ class BatchProcessor:
         _fail); their jobs go back to queued with `error`."""
         if not prepared:
             return
-        last = self._app.options.max_receives
-        kept = [p for p in prepared if not (p.delivery.receive_count >= last and
-                                            self._renew(p.delivery, 0))]  # fmt: skip
+        kept = [p for p in prepared if not self._renew_if_last(p.delivery, 0)]
         self._report("release", set_visibility(self._sqs, [p.delivery for p in kept], 0))
         for item in prepared:
             try:
