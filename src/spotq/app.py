@@ -63,6 +63,10 @@ class AppOptions:
     them. Sizes describe one worker task."""
 
     batch_size: int = 1
+    # Messages a worker receives per ReceiveMessage call and feeds to the handler batch_size at a
+    # time (batch_size..10). None: sized by the worker from its handler call time, so the
+    # messages it holds wait at most about a second for their call (spotq.worker.prefetch).
+    prefetch: int | None = None
     visibility_timeout_s: int = 60
     max_receives: int = 3
     job_timeout_s: float = 600.0
@@ -82,6 +86,10 @@ class AppOptions:
 
     def __post_init__(self) -> None:
         _check(1 <= self.batch_size <= 10, "batch_size must be 1..10 (an SQS receive)")
+        _check(
+            self.prefetch is None or self.batch_size <= self.prefetch <= 10,
+            "prefetch must be batch_size..10 (messages per SQS receive), or None for automatic",
+        )
         _check(1 <= self.visibility_timeout_s <= 43_200, "visibility_timeout_s must be 1..43200")
         _check(1 <= self.max_receives <= 1000, "max_receives must be 1..1000")
         _check(self.job_timeout_s > 0, "job_timeout_s must be > 0")

@@ -6,6 +6,10 @@ Inputs: a message with `filename` set carries an uploaded file, fetched from `in
 `Job.data` (with `input` as its JSON options); a message with `input_ref` and no filename carries a
 claim-checked JSON input, fetched and decoded into `Job.input`.
 
+Deletes are sent 10 at a time, or at most _DELETE_HOLD_S after the job's result was recorded (or
+when the worker runs out of held messages): with prefetch and batch_size 1 that is one delete call
+per receive rather than one per job.
+
 Results: a small one is kept in the job record by a store that can (spotq.storage.results), so
 "stored" and "marked succeeded" are one update; others are written to the blob store first.
 
@@ -52,6 +56,8 @@ from spotq.worker.outcomes import (
 )
 
 _MAX_VISIBILITY_S = 43_200
+_DELETE_BATCH = 10  # one DeleteMessageBatch call's most
+_DELETE_HOLD_S = 0.5  # a finished job's message is deleted at most this long after
 _DIED_LAST_RUN = "the worker running it stopped without finishing (killed?) on its last run"
 
 
@@ -109,6 +115,8 @@ class BatchProcessor:
         self._max_backoff_s = max_backoff_s
         self._guard = memory_guard  # its hard limit is checked while a handler runs
         self._stop: str | None = None
+        self._to_delete: list[Delivery] = []
+        self._to_delete_since_s = 0.0
         self._handler = HandlerThread()
         self._heartbeat = Heartbeat(
             sqs,
@@ -117,18 +125,42 @@ class BatchProcessor:
         )
 
     def close(self) -> None:
-        """Stop the heartbeat thread (the handler thread is a daemon and ends with the process)."""
+        """Delete what is left to delete, stop the heartbeat thread (the handler thread is a
+        daemon and ends with the process)."""
+        self.flush()
         self._heartbeat.close()
 
+    def hold(self, deliveries: Sequence[Delivery]) -> None:
+        """Keep received messages invisible (heartbeat) until processed or released."""
+        self._heartbeat.add(deliveries)
+
     def process(self, deliveries: Sequence[Delivery], abandon: Callable[[], bool]) -> BatchResult:
-        """Run one received batch; `abandon()` turning True (drain grace over) releases
-        unfinished jobs."""
+        """Run one batch of held messages; `abandon()` turning True (drain grace over) releases
+        unfinished jobs. Deletes of finished jobs may wait for `flush` (see _finish)."""
         self._stop = None
-        self._heartbeat.track(deliveries)
         try:
             return self._process(deliveries, abandon)
         finally:
-            self._heartbeat.untrack()
+            waiting = {d.receipt_handle for d in self._to_delete}
+            self._heartbeat.drop([d for d in deliveries if d.receipt_handle not in waiting])
+            waited_s = self._clock.monotonic() - self._to_delete_since_s
+            if self._to_delete and waited_s >= _DELETE_HOLD_S:
+                self.flush()
+
+    def flush(self) -> None:
+        """Delete the messages of jobs already recorded as succeeded."""
+        if self._to_delete:
+            done, self._to_delete = self._to_delete, []
+            self._heartbeat.drop(done)
+            self._report("delete", delete(self._sqs, done))
+
+    def release_unstarted(self, deliveries: Sequence[Delivery]) -> None:
+        """Give back received messages whose jobs have not started (prefetched, or received as a
+        drain began): visible again at once, renewed on their last allowed receive so the
+        redrive policy does not count a receive that never ran them."""
+        self._heartbeat.drop(deliveries)
+        kept = [d for d in deliveries if not self._renew_if_last(d, 0)]
+        self._report("release", set_visibility(self._sqs, kept, 0))
 
     def _process(self, deliveries: Sequence[Delivery], abandon: Callable[[], bool]) -> BatchResult:
         groups = self._prepare(deliveries)
@@ -342,11 +374,21 @@ class BatchProcessor:
                 continue
             in_blobs.append((item, data, self._clock.monotonic() - started))
         done = self._mark_succeeded(inline, True) + self._mark_succeeded(in_blobs, False)
-        self._report("delete", delete(self._sqs, [item.delivery for item, _ in done]))
+        self._finish([item.delivery for item, _ in done])
         for item, store_s in done:
             wait_s = max(0.0, item.delivery.received_at_s - item.job.submitted_at_s)
             timings = JobTimings(wait_s, item.fetch_s, handle_s, store_s, len(prepared))
             self._hooks.on_job_done(item.job.id, item.job.attempt, timings)
+
+    def _finish(self, deliveries: list[Delivery]) -> None:
+        """Queue the deletes of succeeded jobs' messages, sent 10 at a time (or by `flush`). A
+        crash before the delete repeats no work: a redelivered message of a succeeded job is
+        deleted unrun (_is_live)."""
+        if deliveries and not self._to_delete:
+            self._to_delete_since_s = self._clock.monotonic()
+        self._to_delete.extend(deliveries)
+        if len(self._to_delete) >= _DELETE_BATCH:
+            self.flush()
 
     def _mark_succeeded(
         self, stored: list[tuple[_Prepared, bytes, float]], inline: bool
@@ -388,6 +430,7 @@ class BatchProcessor:
             self._jobs.mark_error(job_id, failure.error, state, self._clock.now())
         except StorageError as exc:
             self._hooks.on_job_failed(job_id, attempt, str(exc), "state_not_recorded")
+        self._heartbeat.drop([delivery])
         if state is JobState.FAILED:
             self._report("delete", delete(self._sqs, [delivery]))
         else:
@@ -405,8 +448,7 @@ class BatchProcessor:
         _fail); their jobs go back to queued with `error`."""
         if not prepared:
             return
-        kept = [p for p in prepared if not self._renew_if_last(p.delivery, 0)]
-        self._report("release", set_visibility(self._sqs, [p.delivery for p in kept], 0))
+        self.release_unstarted([p.delivery for p in prepared])
         for item in prepared:
             try:
                 self._jobs.mark_error(item.job.id, error, JobState.QUEUED, self._clock.now())

@@ -53,17 +53,25 @@ def receive(
     return deliveries
 
 
-def _by_queue(deliveries: Sequence[Delivery]) -> dict[str, list[Delivery]]:
+_MAX_BATCH_ENTRIES = 10  # SQS's limit on entries per *Batch call
+
+
+def _by_queue(deliveries: Sequence[Delivery]) -> list[tuple[str, list[Delivery]]]:
+    """Deliveries grouped per queue, in groups of at most one batch call's entries."""
     groups: dict[str, list[Delivery]] = defaultdict(list)
     for delivery in deliveries:
         groups[delivery.queue_url].append(delivery)
-    return groups
+    return [
+        (url, group[i : i + _MAX_BATCH_ENTRIES])
+        for url, group in groups.items()
+        for i in range(0, len(group), _MAX_BATCH_ENTRIES)
+    ]
 
 
 def delete(sqs: Any, deliveries: Sequence[Delivery]) -> list[str]:
-    """Delete messages (≤10 per queue); return error strings for any that failed."""
+    """Delete messages (any number, 10 per call); return error strings for any that failed."""
     errors: list[str] = []
-    for queue_url, group in _by_queue(deliveries).items():
+    for queue_url, group in _by_queue(deliveries):
         entries = [{"Id": str(i), "ReceiptHandle": d.receipt_handle} for i, d in enumerate(group)]
         errors.extend(_batch_call(sqs.delete_message_batch, queue_url, entries))
     return errors
@@ -72,7 +80,7 @@ def delete(sqs: Any, deliveries: Sequence[Delivery]) -> list[str]:
 def set_visibility(sqs: Any, deliveries: Sequence[Delivery], timeout_s: int) -> list[str]:
     """Change visibility (0 = visible again at once); return error strings for failures."""
     errors: list[str] = []
-    for queue_url, group in _by_queue(deliveries).items():
+    for queue_url, group in _by_queue(deliveries):
         entries = [
             {"Id": str(i), "ReceiptHandle": d.receipt_handle, "VisibilityTimeout": timeout_s}
             for i, d in enumerate(group)

@@ -1,8 +1,10 @@
 """The worker loop: load the model once, then receive → process until drained or idle too long.
 
-Receiving serves the high-priority queue first: a non-waiting receive there, then a short long-poll
-(`poll_wait_s`) on the normal queue, so a high-priority job never waits behind a long poll (nor
-more than 0.1 s behind a stream of normal batches) and a drain is noticed within `poll_wait_s`.
+Receiving serves the high-priority queue first: a non-waiting receive there, then prefetched
+messages (spotq.worker.prefetch), then a short long-poll (`poll_wait_s`) on the normal queue, so a
+high-priority job never waits behind a long poll, nor more than one handler call (or 0.1 s, the
+re-check interval, when calls are quicker) behind normal batches, and a drain is noticed within
+`poll_wait_s`.
 Everything else (logging, status file, task protection) happens in hooks.
 """
 
@@ -23,9 +25,10 @@ from spotq.queues import QueueUrls, open_queues
 from spotq.stack import StackConfig
 from spotq.storage.base import BlobStore, JobStore
 from spotq.worker.batch import MEMORY, TIMED_OUT, BatchProcessor
-from spotq.worker.delivery import Delivery, receive, set_visibility
+from spotq.worker.delivery import Delivery, receive
 from spotq.worker.hooks import Hooks, WorkerHooks
 from spotq.worker.memory import MemoryGuard, resolve_limit_bytes
+from spotq.worker.prefetch import PrefetchBuffer
 
 EXIT_OK = 0
 EXIT_HANDLER_TIMEOUT = 3  # a handler overran: its thread cannot be stopped, so the process ends
@@ -90,6 +93,8 @@ class Worker:
         self._exit_code = EXIT_OK
         self._high_checked_s = float("-inf")
         self._receive_errors = 0
+        self._buffer = PrefetchBuffer(app.options.batch_size, app.options.prefetch)
+        self._processor: BatchProcessor | None = None
 
     def request_drain(self, reason: str) -> None:
         """Stop receiving now, finish in-flight work within the grace period, release the rest.
@@ -124,10 +129,12 @@ class Worker:
             max_backoff_s=self._config.max_backoff_s,
             memory_guard=self._guard,
         )
+        self._processor = processor
         self._hooks.on_ready()
         try:
             reason = self._loop(processor, urls)
         finally:
+            processor.release_unstarted(self._buffer.take_all())
             processor.close()
         self._hooks.on_stop(reason, self._exit_code)
         return self._exit_code
@@ -136,9 +143,9 @@ class Worker:
         idle_since_s = self._clock.monotonic()
         busy = False
         while not self._notice_drain():
-            deliveries = [] if self._memory_paused() else self._receive(urls)
+            deliveries = self._next_batch(processor, urls)
             if self._notice_drain():
-                self._release(deliveries)
+                processor.release_unstarted(deliveries)
                 break
             if not deliveries:
                 if busy:
@@ -151,7 +158,9 @@ class Worker:
                 busy = True
                 self._hooks.on_busy()
             self._hooks.on_batch_received(len(deliveries), deliveries[0].queue_url)
+            started_s = self._clock.monotonic()
             stop = processor.process(deliveries, self._abandon).stop
+            self._buffer.note_call(self._clock.monotonic() - started_s)
             if stop is not None:
                 self._exit_code = _EXIT_FOR_STOP[stop]
                 self.request_drain(stop)
@@ -171,18 +180,29 @@ class Worker:
         return True
 
     def _abandon(self) -> bool:
-        """Called while a handler runs: True once a drain's grace period is over."""
+        """Called while a handler runs: True once a drain's grace period is over. A drain gives
+        back the prefetched messages at once, not after the running call."""
         if not self._notice_drain():
             return False
+        if len(self._buffer) and self._processor is not None:
+            self._processor.release_unstarted(self._buffer.take_all())
         return self._force or self._clock.monotonic() >= self._drain_deadline_s
 
-    def _receive(self, urls: QueueUrls) -> list[Delivery]:
-        n = self._app.options.batch_size
+    def _next_batch(self, processor: BatchProcessor, urls: QueueUrls) -> list[Delivery]:
+        """The next handler batch: high-priority messages first, then prefetched ones, then a
+        fresh receive on the normal queue (its surplus kept for later calls)."""
+        if self._memory_paused():
+            processor.release_unstarted(self._buffer.take_all())  # others may have room
+            return []
+        if self.draining:
+            return []
         try:
-            deliveries = self._receive_high(urls.high, n)
-            if not deliveries and not self.draining:
-                deliveries = receive(
-                    self._sqs, urls.normal, n, self._config.poll_wait_s, self._clock.now
+            received = self._receive_high(urls.high, self._app.options.batch_size)
+            if not received and not len(self._buffer):
+                processor.flush()  # a long poll may follow: delete what is done first
+                size = self._buffer.receive_size
+                received = receive(
+                    self._sqs, urls.normal, size, self._config.poll_wait_s, self._clock.now
                 )
         except (BotoCoreError, ClientError) as exc:
             self._receive_failed(str(exc))
@@ -191,7 +211,10 @@ class Worker:
             self._hooks.on_error("receive", f"recovered after {self._receive_errors} failed "
                                  "receives")  # fmt: skip
             self._receive_errors = 0
-        return deliveries
+        processor.hold(received)
+        if received and received[0].queue_url == urls.high:
+            return received
+        return self._buffer.split(received) if received else self._buffer.take()
 
     def _receive_failed(self, error: str) -> None:
         """Log the first failure of a run of them, then one line per back-off doubling; wait
@@ -211,11 +234,6 @@ class Worker:
         deliveries = receive(self._sqs, url, n, 0, self._clock.now)
         self._high_checked_s = float("-inf") if deliveries else now_s
         return deliveries
-
-    def _release(self, deliveries: list[Delivery]) -> None:
-        if deliveries:
-            for error in set_visibility(self._sqs, deliveries, 0):
-                self._hooks.on_error("release", error)
 
     def _memory_paused(self) -> bool:
         over = self._guard.over()

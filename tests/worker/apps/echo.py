@@ -19,7 +19,11 @@ def _load() -> dict[str, Any]:
 
 def _handle(model: dict[str, Any], jobs: list[spotq.Job]) -> list[Any]:
     results: list[Any] = []
+    runs_file = os.environ.get("SPOTQ_TEST_RUNS_FILE")  # set by tests that count handler runs
     for job in jobs:
+        if runs_file:
+            with open(runs_file, "a") as runs:
+                runs.write(job.id + "\n")
         time.sleep(float(job.input.get("sleep_s", 0)))
         fail = job.input.get("fail")
         if fail == "error":
@@ -76,5 +80,14 @@ one_at_a_time = spotq.App(
     handler=_handle,
     batch_size=1,
     visibility_timeout_s=30,
+    retry_backoff_s=0.2,
+)
+prefetched = spotq.App(
+    "echo-prefetch",
+    load=_load,
+    handler=_handle,
+    batch_size=1,
+    prefetch=10,
+    visibility_timeout_s=4,
     retry_backoff_s=0.2,
 )
