@@ -23,10 +23,13 @@ from botocore.exceptions import (
 from spotq.aws.session import AwsConfig, make_client
 from spotq.aws.status import alarms, capacity, discover, logs, queues, service
 from spotq.aws.status.model import (
+    AlarmStatus,
     CapacityStatus,
     Host,
     LogLine,
+    QueueStatus,
     ScalingDecision,
+    ServiceStatus,
     StackParts,
     StackStatus,
 )
@@ -70,9 +73,11 @@ class Clients:
 
 
 class _Sections:
-    """Reads one section at a time; a failure becomes a note and the section's empty value."""
+    """Reads the sections one by one; a failure becomes a note and the section's empty value."""
 
-    def __init__(self) -> None:
+    def __init__(self, clients: Clients, now_s: float, options: StatusOptions) -> None:
+        self.clients, self.now_s, self.options = clients, now_s, options
+        self.since_s = now_s - options.window_s
         self.notes: list[str] = []
 
     def read(self, label: str, default: T, fn: Callable[..., T], *args: Any) -> T:
@@ -82,106 +87,108 @@ class _Sections:
             self.notes.append(f"{label}: {describe_error(exc)}")
             return default
 
+    def queues(self, parts: StackParts) -> tuple[QueueStatus, ...]:
+        c = self.clients
+        found = [
+            self.read(
+                f"queue {ref.name}", None, queues.read_queue, c.sqs, c.cloudwatch, ref, self.now_s
+            )
+            for ref in parts.queues
+        ]
+        return tuple(q for q in found if q is not None)
+
+    def service(self, parts: StackParts) -> ServiceStatus | None:
+        if not (parts.cluster and parts.service):
+            return None
+        return self.read(
+            "service", None, service.read_service, self.clients.ecs, parts.cluster, parts.service
+        )
+
+    def decisions(self, parts: StackParts) -> tuple[ScalingDecision, ...]:
+        if not parts.scaler_log_group:
+            return ()
+        found: list[ScalingDecision] = self.read(
+            "scaler decisions",
+            [],
+            service.scaler_decisions,
+            self.clients.logs,
+            parts.scaler_log_group,
+            self.since_s,
+            self.now_s,
+            self.options.decisions,
+        )
+        return tuple(found)
+
+    def errors(self, parts: StackParts) -> tuple[LogLine, ...]:
+        if not parts.worker_log_group:
+            return ()
+        found: list[LogLine] = self.read(
+            "worker errors",
+            [],
+            logs.error_lines,
+            self.clients.logs,
+            parts.worker_log_group,
+            self.since_s,
+            self.now_s,
+            self.options.errors,
+        )
+        return tuple(found)
+
+    def alarms(self, parts: StackParts, svc: ServiceStatus | None) -> tuple[AlarmStatus, ...]:
+        watched = _watched(parts, svc.name if svc else None)
+        found: list[AlarmStatus] = self.read(
+            "alarms", [], alarms.firing, self.clients.cloudwatch, parts.alarms, watched
+        )
+        return tuple(found)
+
+    def capacity(self, parts: StackParts, svc: ServiceStatus | None) -> CapacityStatus:
+        c, read = self.clients, self.read
+        no_hosts: tuple[Host, ...] = ()
+        hosts = read("hosts", no_hosts, capacity.hosts, c.autoscaling, parts.auto_scaling_groups)
+        registered = stopped = interrupted = None
+        if parts.cluster:
+            registered = read(
+                "container instances", None, capacity.container_instances, c.ecs, parts.cluster
+            )
+            stopped = read(
+                "stopped tasks",
+                None,
+                capacity.spot_stopped_tasks,
+                c.ecs,
+                parts.cluster,
+                svc.name if svc else None,
+            )
+        if parts.app:
+            interrupted = read(
+                "spot interruptions",
+                None,
+                capacity.interruptions_24h,
+                c.cloudwatch,
+                parts.app,
+                self.now_s,
+            )
+        return CapacityStatus(hosts, registered, interrupted, stopped)
+
 
 def gather(clients: Clients, stack: str, now_s: float, options: StatusOptions) -> StackStatus:
     """Everything `spotq status --stack` shows, read at `now_s` (epoch seconds)."""
     parts = _discover(clients, stack)
-    sections = _Sections()
-    read = sections.read
-    since_s = now_s - options.window_s
-    found = [
-        read(
-            f"queue {ref.name}",
-            None,
-            queues.read_queue,
-            clients.sqs,
-            clients.cloudwatch,
-            ref,
-            now_s,
-        )
-        for ref in parts.queues
-    ]
-    svc = None
-    if parts.cluster and parts.service:
-        svc = read("service", None, service.read_service, clients.ecs, parts.cluster, parts.service)
-    decisions: list[ScalingDecision] = []
-    if parts.scaler_log_group:
-        decisions = read(
-            "scaler decisions",
-            [],
-            service.scaler_decisions,
-            clients.logs,
-            parts.scaler_log_group,
-            since_s,
-            now_s,
-            options.decisions,
-        )
-    errors: list[LogLine] = []
-    if parts.worker_log_group:
-        errors = read(
-            "worker errors",
-            [],
-            logs.error_lines,
-            clients.logs,
-            parts.worker_log_group,
-            since_s,
-            now_s,
-            options.errors,
-        )
-    watched = _watched(parts, svc.name if svc else None)
+    sections = _Sections(clients, now_s, options)
+    svc = sections.service(parts)
     return StackStatus(
         stack=parts.stack,
         stack_status=parts.stack_status,
         app=parts.app,
         region=clients.region,
         at_s=now_s,
-        queues=tuple(q for q in found if q is not None),
+        queues=sections.queues(parts),
         service=svc,
-        decisions=tuple(decisions),
-        capacity=_capacity(clients, parts, svc.name if svc else None, now_s, sections),
+        decisions=sections.decisions(parts),
+        capacity=sections.capacity(parts, svc),
         alarms_watched=len(parts.alarms),
-        alarms_firing=tuple(
-            read("alarms", [], alarms.firing, clients.cloudwatch, parts.alarms, watched)
-        ),
-        errors=tuple(errors),
+        alarms_firing=sections.alarms(parts, svc),
+        errors=sections.errors(parts),
         notes=tuple(sections.notes),
-    )
-
-
-def _capacity(
-    clients: Clients, parts: StackParts, service_name: str | None, now_s: float, sections: _Sections
-) -> CapacityStatus:
-    read = sections.read
-    no_hosts: tuple[Host, ...] = ()
-    hosts = read("hosts", no_hosts, capacity.hosts, clients.autoscaling, parts.auto_scaling_groups)
-    registered = stopped = None
-    if parts.cluster:
-        registered = read(
-            "container instances", None, capacity.container_instances, clients.ecs, parts.cluster
-        )
-        stopped = read(
-            "stopped tasks",
-            None,
-            capacity.spot_stopped_tasks,
-            clients.ecs,
-            parts.cluster,
-            service_name,
-        )
-    interrupted = None
-    if parts.app:
-        interrupted = read(
-            "spot interruptions",
-            None,
-            capacity.interruptions_24h,
-            clients.cloudwatch,
-            parts.app,
-            now_s,
-        )
-    return CapacityStatus(
-        hosts=hosts,
-        container_instances=registered,
-        spot_interruptions_24h=interrupted,
-        spot_stopped_tasks=stopped,
     )
 
 
