@@ -221,6 +221,16 @@ def test_status_shows_queues_service_capacity_alarms_and_errors(
         assert expected in text, f"{expected!r} not in:\n{text}"
     assert "plain progress line" not in text
 
+    # A section that cannot be read is a note; the rest still shows.
+    aws.logs.delete_log_group(logGroupName=stack.outputs["ScalerLogGroupName"])
+    partial = runner.invoke(cli, [*args, "--json"], catch_exceptions=False)
+    assert partial.exit_code == 0, partial.output
+    status = json.loads(partial.output)
+    assert status["decisions"] == []
+    assert [n.split(":")[0] for n in status["notes"]] == ["scaler decisions"]
+    assert "ResourceNotFoundException" in status["notes"][0]
+    assert len(status["errors"]) == 1
+
 
 def test_status_of_a_missing_stack_is_one_line(aws_env: AwsConfig, moto_server: str) -> None:
     result = CliRunner().invoke(

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from rich.console import Console
 
 from spotq.aws.status import alarms, capacity, discover, logs, render, service
@@ -21,6 +22,7 @@ from spotq.aws.status.model import (
     ServiceStatus,
     StackStatus,
 )
+from spotq.cli import cli
 
 
 @pytest.mark.parametrize(
@@ -338,3 +340,13 @@ def test_json_is_the_whole_status() -> None:
     }
     assert doc["alarms_firing"][0]["name"] == "Stack-Dead-1"
     assert doc["notes"] == ["worker errors: AccessDeniedException: not allowed"]
+
+
+def test_stack_options_do_not_mix_with_the_local_status() -> None:
+    runner = CliRunner()
+    with_job = runner.invoke(cli, ["status", "job-1", "--stack", "prod"])
+    assert with_job.exit_code == 2
+    assert "--stack shows a whole stack: leave out JOB_ID and --state" in with_job.output
+    json_alone = runner.invoke(cli, ["status", "--json"])
+    assert json_alone.exit_code == 2
+    assert "--json goes with --stack" in json_alone.output
