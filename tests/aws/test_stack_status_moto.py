@@ -142,6 +142,14 @@ def _fill(aws: Aws, stack: Stack) -> str:
             }
         ],
     )
+    # What CloudWatch publishes for SQS on its own (moto publishes nothing): the queue's age.
+    queue_name = stack.outputs["QueueUrl"].rsplit("/", 1)[-1]
+    cloudwatch.put_metric_data(
+        Namespace="AWS/SQS",
+        MetricData=[{"MetricName": "ApproximateAgeOfOldestMessage", "Value": 125.0,
+                     "Unit": "Seconds",
+                     "Dimensions": [{"Name": "QueueName", "Value": queue_name}]}],
+    )  # fmt: skip
     dlq_name = stack.outputs["DeadLetterQueueUrl"].rsplit("/", 1)[-1]
     alarm = f"{stack.name}-dead-letters"
     cloudwatch.put_metric_alarm(
@@ -189,7 +197,9 @@ def test_status_shows_queues_service_capacity_alarms_and_errors(
     queues = {q["role"]: q for q in status["queues"]}
     assert set(queues) == {"normal", "high", "dlq"}
     assert (queues["normal"]["visible"], queues["normal"]["in_flight"]) == (2, 1)
+    assert queues["normal"]["oldest_age_s"] == 125.0
     assert queues["high"]["visible"] == 1
+    assert queues["high"]["oldest_age_s"] is None
     assert queues["dlq"]["visible"] == 1
     assert status["service"]["name"] == stack.outputs["ServiceName"].rsplit("/", 1)[-1]
     assert status["service"]["desired"] == 0
@@ -210,6 +220,7 @@ def test_status_shows_queues_service_capacity_alarms_and_errors(
     for expected in (
         stack.outputs["QueueUrl"].rsplit("/", 1)[-1],
         "0 → 1  from-zero (applied)",
+        "2m 05s",
         "stay at 1  steady",
         "1 hosts",
         "spot interruptions last 24 h: 2",
