@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 from rich.console import Console
 
+from spotq.app import App
 from spotq.aws.status import alarms, capacity, discover, logs, render, service
 from spotq.aws.status.model import (
     AlarmStatus,
@@ -22,6 +23,7 @@ from spotq.aws.status.model import (
     ServiceStatus,
     StackStatus,
 )
+from spotq.aws.synth import ScalingEngine, SynthSettings, Target, synth
 from spotq.cli import cli
 
 
@@ -350,3 +352,37 @@ def test_stack_options_do_not_mix_with_the_local_status() -> None:
     json_alone = runner.invoke(cli, ["status", "--json"])
     assert json_alone.exit_code == 2
     assert "--json goes with --stack" in json_alone.output
+
+
+def _as_deployed(template: dict[str, Any]) -> FakeCfn:
+    """The template's resources as CloudFormation would list them, with made-up physical IDs
+    (queue URLs for queues) that no name rule could predict."""
+    resources = [
+        (
+            logical,
+            res["Type"],
+            f"https://sqs/1/q-{i}" if res["Type"] == "AWS::SQS::Queue" else f"p-{i}",
+        )
+        for i, (logical, res) in enumerate(sorted(template["Resources"].items()))
+    ]
+    return FakeCfn(resources, {})
+
+
+@pytest.mark.parametrize(
+    ("target", "engine"),
+    [(t, e) for t in Target for e in ScalingEngine],
+    ids=lambda v: str(v.value),
+)
+def test_discovery_finds_every_part_spotq_synthesizes(
+    target: Target, engine: ScalingEngine
+) -> None:
+    template = synth(App("demo", gpus=int(target is Target.GPU)), target,
+                     SynthSettings(scaling_engine=engine))  # fmt: skip
+    parts = discover.describe(_as_deployed(template), "prod")
+    assert [q.role for q in parts.queues] == ["normal", "high", "dlq"]
+    assert parts.cluster and parts.service and parts.worker_log_group
+    kinds = [r["Type"] for r in template["Resources"].values()]
+    assert len(parts.alarms) == kinds.count("AWS::CloudWatch::Alarm") >= 2
+    assert bool(parts.auto_scaling_groups) is target.is_ec2
+    assert bool(parts.scaler_log_group) is (engine is ScalingEngine.SPOTQ)
+    assert parts.worker_log_group != parts.scaler_log_group
