@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from rich.console import Console
 
 from spotq.app import App
-from spotq.aws.status import alarms, capacity, discover, logs, render, service
+from spotq.aws.status import activities, alarms, capacity, discover, logs, render, service
 from spotq.aws.status.model import (
     AlarmStatus,
     CapacityStatus,
@@ -385,4 +385,35 @@ def test_discovery_finds_every_part_spotq_synthesizes(
     assert len(parts.alarms) == kinds.count("AWS::CloudWatch::Alarm") >= 2
     assert bool(parts.auto_scaling_groups) is target.is_ec2
     assert bool(parts.scaler_log_group) is (engine is ScalingEngine.SPOTQ)
+    assert parts.scalable_target is (engine is ScalingEngine.AWS_TARGET_TRACKING)
     assert parts.worker_log_group != parts.scaler_log_group
+
+
+class FakeApplicationAutoScaling:
+    def __init__(self) -> None:
+        self.kwargs: dict[str, Any] = {}
+
+    def describe_scaling_activities(self, **kwargs: Any) -> dict[str, Any]:
+        self.kwargs = kwargs
+        at = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+        return {"ScalingActivities": [
+            {"StartTime": at, "StatusCode": "Successful",
+             "Description": "Setting desired count to 2.",
+             "Cause": "monitor alarm BacklogPerTask-AlarmHigh in state ALARM triggered policy"},
+            {"StartTime": at, "StatusCode": "Failed", "Description": "Setting desired count to 9.",
+             "Cause": "monitor alarm x", "StatusMessage": "Service limit"},
+        ]}  # fmt: skip
+
+
+def test_target_tracking_decisions_are_the_scaling_activities() -> None:
+    client = FakeApplicationAutoScaling()
+    made = activities.scaling_activities(client, "arn:aws:ecs:r:1:cluster/c1", "workers", 5)
+    assert client.kwargs["ResourceId"] == "service/c1/workers"
+    assert client.kwargs["ScalableDimension"] == "ecs:service:DesiredCount"
+    texts = [render.decision_text(d) for d in made]
+    assert texts == [
+        "activity: Setting desired count to 2 (monitor alarm BacklogPerTask-AlarmHigh in state "
+        "ALARM triggered policy)",
+        "activity: Setting desired count to 9 (monitor alarm x) (failed: Service limit)",
+    ]
+    assert [(d.applied, d.error) for d in made] == [(True, None), (False, "Service limit")]

@@ -52,6 +52,7 @@ def describe(cfn: Any, stack: str) -> StackParts:
         alarms=tuple(sorted(p for _, p in by_type.get("AWS::CloudWatch::Alarm", []))),
         worker_log_group=_worker_log_group(logs) or outputs.get("LogGroupName"),
         scaler_log_group=logs.get(ids.SCALER_LOG_GROUP) or outputs.get("ScalerLogGroupName"),
+        scalable_target="AWS::ApplicationAutoScaling::ScalableTarget" in by_type,
     )
 
 

@@ -21,7 +21,7 @@ from botocore.exceptions import (
 )
 
 from spotq.aws.session import AwsConfig, make_client
-from spotq.aws.status import alarms, capacity, discover, logs, queues, service
+from spotq.aws.status import activities, alarms, capacity, discover, logs, queues, service
 from spotq.aws.status.model import (
     AlarmStatus,
     CapacityStatus,
@@ -39,6 +39,10 @@ T = TypeVar("T")
 _SECTION_ERRORS = (ClientError, BotoCoreError, KeyError, ValueError, TypeError)
 # A person is waiting: one retry, not four, before an unreachable endpoint is reported.
 _MAX_ATTEMPTS = 2
+
+
+_SERVICES = ("cloudformation", "sqs", "ecs", "cloudwatch", "logs", "autoscaling",
+             "application-autoscaling")  # fmt: skip
 
 
 class StackStatusError(SpotqError):
@@ -61,13 +65,16 @@ class Clients:
     cloudwatch: Any
     logs: Any
     autoscaling: Any
+    application_autoscaling: Any
 
     @classmethod
     def connect(cls, aws: AwsConfig) -> Clients:
         session = boto3.session.Session(region_name=aws.region)  # one thread: shared is safe
         made = {
-            name: make_client(name, aws, max_attempts=_MAX_ATTEMPTS, session=session)
-            for name in ("cloudformation", "sqs", "ecs", "cloudwatch", "logs", "autoscaling")
+            name.replace("-", "_"): make_client(
+                name, aws, max_attempts=_MAX_ATTEMPTS, session=session
+            )
+            for name in _SERVICES
         }
         return cls(region=str(made["cloudformation"].meta.region_name), **made)
 
@@ -104,7 +111,16 @@ class _Sections:
             "service", None, service.read_service, self.clients.ecs, parts.cluster, parts.service
         )
 
-    def decisions(self, parts: StackParts) -> tuple[ScalingDecision, ...]:
+    def decisions(
+        self, parts: StackParts, svc: ServiceStatus | None
+    ) -> tuple[ScalingDecision, ...]:
+        if parts.scalable_target and parts.cluster and svc is not None:
+            made: list[ScalingDecision] = self.read(
+                "scaling activities", [], activities.scaling_activities,
+                self.clients.application_autoscaling, parts.cluster, svc.name,
+                self.options.decisions,
+            )  # fmt: skip
+            return tuple(made)
         if not parts.scaler_log_group:
             return ()
         found: list[ScalingDecision] = self.read(
@@ -183,7 +199,7 @@ def gather(clients: Clients, stack: str, now_s: float, options: StatusOptions) -
         at_s=now_s,
         queues=sections.queues(parts),
         service=svc,
-        decisions=sections.decisions(parts),
+        decisions=sections.decisions(parts, svc),
         capacity=sections.capacity(parts, svc),
         alarms_watched=len(parts.alarms),
         alarms_firing=sections.alarms(parts, svc),

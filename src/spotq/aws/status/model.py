@@ -33,6 +33,7 @@ class StackParts:
     alarms: tuple[str, ...] = ()
     worker_log_group: str | None = None
     scaler_log_group: str | None = None
+    scalable_target: bool = False  # Application Auto Scaling scales the service (target tracking)
 
 
 @dataclass(frozen=True)

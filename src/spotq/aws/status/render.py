@@ -84,14 +84,15 @@ def _service(svc: ServiceStatus | None) -> Iterator[RenderableType]:
 def _decisions(decisions: tuple[ScalingDecision, ...]) -> Iterator[RenderableType]:
     if not decisions:
         return
-    yield Text("scaling decisions (spotq scaler, newest first)")
+    yield Text("scaling decisions, newest first")
     for d in decisions:
         yield Text(f"  {clock(d.at_s)}  {decision_text(d)}")
 
 
 def decision_text(d: ScalingDecision) -> str:
     if d.event != "decision":
-        return f"{d.event}: {one_line(d.reason)}"
+        failed = f" (failed: {one_line(d.error)})" if d.error else ""
+        return f"{d.event}: {one_line(d.reason)}{failed}"
     change = f"{d.previous} → {d.desired}" if d.previous != d.desired else f"stay at {d.desired}"
     outcome = ""
     if d.applied is not None:
