@@ -417,3 +417,29 @@ def test_target_tracking_decisions_are_the_scaling_activities() -> None:
         "activity: Setting desired count to 9 (monitor alarm x) (failed: Service limit)",
     ]
     assert [(d.applied, d.error) for d in made] == [(True, None), (False, "Service limit")]
+
+
+@pytest.mark.parametrize(
+    ("env", "args", "expected"),
+    [
+        (
+            {"AWS_PROFILE": "no-such-profile"},
+            [],
+            "Error: cannot set up AWS clients: The config "
+            "profile (no-such-profile) could not be found",
+        ),
+        ({}, ["--endpoint-url", "not a url"], "Error: cannot set up AWS clients: Invalid endpoint"),
+    ],
+)
+def test_a_bad_profile_or_endpoint_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], args: list[str], expected: str
+) -> None:
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/dev/null")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    result = CliRunner().invoke(cli, ["status", "--stack", "prod", *args])
+    assert result.exit_code == 1
+    assert result.output.startswith(expected), result.output
+    assert len(result.output.strip().splitlines()) == 1

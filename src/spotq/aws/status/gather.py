@@ -69,6 +69,14 @@ class Clients:
 
     @classmethod
     def connect(cls, aws: AwsConfig) -> Clients:
+        """Clients for every service the status reads; a bad profile or endpoint is one line."""
+        try:
+            return cls._connect(aws)
+        except (BotoCoreError, ValueError) as exc:  # ProfileNotFound, an invalid endpoint URL
+            raise StackStatusError(f"cannot set up AWS clients: {describe_error(exc)}") from None
+
+    @classmethod
+    def _connect(cls, aws: AwsConfig) -> Clients:
         session = boto3.session.Session(region_name=aws.region)  # one thread: shared is safe
         made = {
             name.replace("-", "_"): make_client(
@@ -136,7 +144,7 @@ class _Sections:
         return tuple(found)
 
     def errors(self, parts: StackParts) -> tuple[LogLine, ...]:
-        if not parts.worker_log_group:
+        if not parts.worker_log_group or self.options.errors <= 0:
             return ()
         found: list[LogLine] = self.read(
             "worker errors",
