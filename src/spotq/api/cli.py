@@ -99,6 +99,28 @@ def submit(
     click.echo(json.dumps(job, indent=2))
 
 
+def _stack_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """`spotq status --stack NAME`: a deployed AWS stack instead of the local job API."""
+    for option in reversed(
+        [
+            click.option("--stack", default=None, metavar="NAME",
+                         help="A deployed stack (CloudFormation stack name) to show."),
+            click.option("--region", default=None, help="AWS region (with --stack)."),
+            click.option("--endpoint-url", default=None,
+                         help="One AWS endpoint for every service (with --stack; emulators)."),
+            click.option("--json", "as_json", is_flag=True,
+                         help="With --stack: print the status as JSON."),
+            click.option("--errors", type=click.IntRange(0, 200), default=10, show_default=True,
+                         help="With --stack: how many of the workers' last error lines."),
+            click.option("--window-min", type=click.IntRange(1, 24 * 60), default=60,
+                         show_default=True,
+                         help="With --stack: how far back the logs are read, in minutes."),
+        ]
+    ):  # fmt: skip
+        fn = option(fn)
+    return fn
+
+
 def _wide_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--wide", is_flag=True, help="Every column, however wide the table.")(fn)
 
@@ -110,6 +132,7 @@ def _wide_option(fn: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
 @_wide_option
 @_api_options
+@_stack_options
 @_clean_errors
 def status(
     job_id: str | None,
@@ -119,8 +142,27 @@ def status(
     api_url: str | None,
     api_key: str | None,
     data_dir: Path,
+    stack: str | None,
+    region: str | None,
+    endpoint_url: str | None,
+    as_json: bool,
+    errors: int,
+    window_min: int,
 ) -> None:
-    """Show one job, or a table of the newest jobs ("N of M")."""
+    """Show one job, or a table of the newest jobs ("N of M"); with --stack, a deployed stack:
+    queues, service, scaling decisions, capacity, alarms and the workers' last errors."""
+    if stack is not None:
+        if job_id is not None or state is not None:
+            raise click.UsageError("--stack shows a whole stack: leave out JOB_ID and --state")
+        from spotq.aws.status.cli import show_stack
+        from spotq.aws.status.gather import StatusOptions
+
+        options = StatusOptions(errors=errors, window_s=window_min * 60.0)
+        show_stack(stack, region=region, endpoint_url=endpoint_url, as_json=as_json,
+                   options=options)  # fmt: skip
+        return
+    if as_json:
+        raise click.UsageError("--json goes with --stack")
     client = _client(api_url, api_key, data_dir)
     if job_id is not None:
         click.echo(json.dumps(client.job(job_id), indent=2))

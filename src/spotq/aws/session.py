@@ -41,21 +41,32 @@ class AwsConfig:
         return specific if specific is not None else self.endpoint_url
 
 
-def make_client(service: str, aws: AwsConfig | None = None, *, max_pool: int = 10) -> Any:
-    """A botocore client for `service` ("s3", "dynamodb", "sqs", ...); thread-safe once built."""
+def make_client(
+    service: str,
+    aws: AwsConfig | None = None,
+    *,
+    max_pool: int = 10,
+    max_attempts: int = 5,
+    session: Any = None,
+) -> Any:
+    """A botocore client for `service` ("s3", "dynamodb", "sqs", ...); thread-safe once built.
+    `max_attempts` counts the first call (a command a person waits on wants fewer retries).
+    `session`: a boto3 Session to build it from, for one thread making several clients (they
+    then share its loaded service models); by default a fresh one."""
     aws = aws or AwsConfig()
     endpoint = aws.endpoint_for(service)
     options: dict[str, Any] = {
         "connect_timeout": _CONNECT_TIMEOUT_S,
         "read_timeout": _READ_TIMEOUT_S,
-        "retries": {"mode": "standard", "max_attempts": 5},
+        "retries": {"mode": "standard", "max_attempts": max_attempts},
         "max_pool_connections": max_pool,
     }
     if service == "s3" and endpoint is not None:
         # Emulators on an IP address cannot serve virtual-hosted bucket names.
         options["s3"] = {"addressing_style": "path"}
     # A fresh Session per client: boto3's default session is not safe to share across threads.
-    session: Any = boto3.session.Session(region_name=aws.region)
+    if session is None:
+        session = boto3.session.Session(region_name=aws.region)
     try:
         return session.client(service, endpoint_url=endpoint, config=Config(**options))
     except NoRegionError:
