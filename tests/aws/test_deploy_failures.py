@@ -66,6 +66,9 @@ class ScriptedCloudFormation:
             events.append(_event(4, "s", "ROLLBACK_COMPLETE"))
         return {"StackEvents": list(reversed(events))}  # newest first, as AWS returns them
 
+    def get_template(self, **kwargs: Any) -> dict[str, Any]:
+        return {"TemplateBody": {"Metadata": {"spotq": {"app": "a", "stage": "default"}}}}
+
     def create_change_set(self, **kwargs: Any) -> dict[str, Any]:
         return {"Id": "cs"}
 

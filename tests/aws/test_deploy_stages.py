@@ -59,7 +59,6 @@ def _deploy_stage(aws: AwsConfig, app: App, stage: str) -> None:
         stack_name(app.name, stage),
         template,
         {"ContainerImage": "img:1", "VpcId": vpc, "SubnetIds": subnet},
-        tags={"spotq:app": app.name, "spotq:stage": stage},
     )
     assert result.status == "CREATE_COMPLETE"
 
@@ -104,8 +103,6 @@ def test_two_stages_live_side_by_side_and_destroying_one_spares_the_other(
     families = set(ecs.list_task_definition_families(familyPrefix=f"spotq-{app}")["families"])
     assert families == {task_family(app, "default"), task_family(app, "staging")}
     cfn = make_client("cloudformation", aws_env)
-    staging_stack = cfn.describe_stacks(StackName=stack_name(app, "staging"))["Stacks"][0]
-    assert {"Key": "spotq:stage", "Value": "staging"} in staging_stack["Tags"]
     cluster, service = _service_of(aws_env, stack_name(app, "default"))
 
     result = CliRunner().invoke(
@@ -129,7 +126,7 @@ def test_a_stack_of_another_app_or_stage_is_not_updated(
     aws_env: AwsConfig, moto_server: str, app_file: tuple[Path, str]
 ) -> None:
     """Derived stack names of two apps can meet (app `a-b` stage `c`, app `a` stage `b-c`): the
-    stack's spotq tags decide, and a mismatch is refused before any change set."""
+    deployed template's Metadata.spotq decides, and a mismatch is refused before any change set."""
     path, app = app_file
     _deploy(moto_server, aws_env, path, "blue")
     other = path.with_name("other_app.py")
@@ -142,7 +139,7 @@ def test_a_stack_of_another_app_or_stage_is_not_updated(
     assert stack_name(prefix, f"{rest}-blue") == stack_name(app, "blue")
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 1
-    assert f"belongs to spotq:app={app}" in result.output
+    assert f"belongs to spotq app={app}, stage=blue" in result.output
     assert "Traceback" not in result.output
 
 

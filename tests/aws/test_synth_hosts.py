@@ -154,3 +154,7 @@ def test_realtime_targets_take_the_stage_and_protect_hosts() -> None:
     assert provider["ManagedTerminationProtection"] == "ENABLED"
     assert _props(template, "AWS::AutoScaling::AutoScalingGroup")[
         "NewInstancesProtectedFromScaleIn"] is True  # fmt: skip
+    # Room for one new task beside a full fleet: the rollout keeps every serving task.
+    assert template["Parameters"]["MaxInstances"]["Default"] == RealtimeSettings().max_tasks + 1
+    config = _props(template, "AWS::ECS::Service")["DeploymentConfiguration"]
+    assert (config["MinimumHealthyPercent"], config["MaximumPercent"]) == (100, 200)

@@ -262,7 +262,6 @@ def deploy(
             parameters,
             confirm=confirm,
             keep_previous=missing,
-            tags={"spotq:app": app.name, "spotq:stage": synth_opts["stage"]},
         )
     for key, value in sorted(result.outputs.items()):
         click.echo(f"{key} = {value}")

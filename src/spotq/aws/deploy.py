@@ -95,12 +95,11 @@ class Deployer:
         parameters: dict[str, str],
         confirm: Callable[[], bool] | None = None,
         keep_previous: Sequence[str] = (),
-        tags: dict[str, str] | None = None,
     ) -> DeployResult:
         """Create or update `stack` (see `_deploy`); an AWS error ends in one DeployError that
         names the step, the stack's status and the next step."""
         with self._explained(stack, "deploy"):
-            return self._deploy(stack, template, parameters, confirm, keep_previous, tags)
+            return self._deploy(stack, template, parameters, confirm, keep_previous)
 
     @contextlib.contextmanager
     def _explained(self, stack: str, action: str) -> Iterator[None]:
@@ -121,14 +120,12 @@ class Deployer:
         parameters: dict[str, str],
         confirm: Callable[[], bool] | None = None,
         keep_previous: Sequence[str] = (),
-        tags: dict[str, str] | None = None,
     ) -> DeployResult:
         """Create or update `stack`; returns when it is complete, raises when it rolled back.
 
         `keep_previous` names parameters not given this time: an update keeps their current
-        values; a first create cannot, and fails before anything is sent. `tags` go on the stack
-        (and so on every resource that takes tags); an existing stack tagged with other values
-        for those keys belongs to another app or stage, and is refused."""
+        values; a first create cannot, and fails before anything is sent. An existing stack whose
+        template names another spotq app or stage (Metadata.spotq) is refused."""
         body = json.dumps(template, sort_keys=True, separators=(",", ":"))
         if len(body.encode()) > TEMPLATE_BODY_MAX_BYTES:
             raise DeployError(
@@ -136,7 +133,8 @@ class Deployer:
                 f"{TEMPLATE_BODY_MAX_BYTES} inline"
             )
         description = self._describe(stack)
-        check_owner(stack, description, tags or {})
+        if description is not None:
+            check_owner(stack, self._deployed_template(stack), template)
         change_type = change_set_type(stack, description)
         if change_type == "CREATE" and keep_previous:
             raise DeployError(
@@ -150,7 +148,6 @@ class Deployer:
             body,
             {**parameters, **kept},
             [k for k in keep_previous if k not in kept],
-            tags or {},
         )
         changes = self._wait_change_set(stack, name)
         if changes is None:
@@ -183,7 +180,6 @@ class Deployer:
         body: str,
         parameters: dict[str, str],
         keep_previous: Sequence[str],
-        tags: dict[str, str],
     ) -> str:
         values: list[dict[str, Any]] = [
             {"ParameterKey": k, "ParameterValue": v} for k, v in sorted(parameters.items())
@@ -198,7 +194,6 @@ class Deployer:
             TemplateBody=body,
             Parameters=values,
             Capabilities=_CAPABILITIES,
-            Tags=[{"Key": k, "Value": v} for k, v in sorted(tags.items())],
         )
         # Later calls name the change set by its ARN: unambiguous whatever else is pending.
         try:
@@ -243,6 +238,18 @@ class Deployer:
         return f"resources left: {', '.join(left) or 'none listed'}; " + next_step(
             stack_id, "DELETE_FAILED", "destroy"
         )
+
+    def _deployed_template(self, stack: str) -> dict[str, Any]:
+        """The stack's current template as a dict ({} when it is not JSON, e.g. YAML)."""
+        body = self._call("read the stack's template", self._cf.get_template, StackName=stack)
+        text = body.get("TemplateBody", {})
+        if isinstance(text, dict):
+            return text
+        try:
+            parsed = json.loads(str(text))
+        except ValueError:
+            return {}
+        return parsed if isinstance(parsed, dict) else {}
 
     def _resource_count(self, stack: str, status: str) -> int:
         """For the progress bar only: a stack in any state can be deleted, even one whose

@@ -55,19 +55,26 @@ def change_set_type(stack: str, description: dict[str, Any] | None) -> str:
     return "UPDATE"
 
 
-def check_owner(stack: str, description: dict[str, Any] | None, tags: dict[str, str]) -> None:
-    """Refuse to update a stack that another app or stage deployed (derived stack names of two
-    apps can meet: app `a-b` stage `c` and app `a` stage `b-c` are both `spotq-a-b-c`)."""
-    if description is None:
-        return
-    current = {str(t.get("Key")): str(t.get("Value")) for t in description.get("Tags") or []}
-    clashes = [
-        f"{key}={current[key]}"
-        for key in sorted(tags)
-        if key in current and current[key] != tags[key]
-    ]
+def check_owner(stack: str, deployed: dict[str, Any], template: dict[str, Any]) -> None:
+    """Refuse to update a stack that another spotq app or stage deployed: derived stack names of
+    two apps can meet (app `a-b` stage `c` and app `a` stage `b-c` are both `spotq-a-b-c`).
+    The owner is the template's Metadata.spotq; a stack from before stages has no stage (it is
+    `default`), and a stack spotq did not make has no owner to compare."""
+    new = _owner(template)
+    current = _owner(deployed)
+    if current and "app" in current and "stage" not in current:
+        current["stage"] = "default"
+    clashes = [f"{k}={current[k]}" for k in sorted(new) if k in current and current[k] != new[k]]
     if clashes:
         raise DeployError(
-            f"stack {stack!r} belongs to {', '.join(clashes)}, not to this app and stage; "
+            f"stack {stack!r} belongs to spotq {', '.join(clashes)}, not to this app and stage; "
             "pass --stack with another name"
         )
+
+
+def _owner(template: dict[str, Any]) -> dict[str, str]:
+    meta = template.get("Metadata", {})
+    spotq = meta.get("spotq", {}) if isinstance(meta, dict) else {}
+    if not isinstance(spotq, dict):
+        return {}
+    return {k: str(spotq[k]) for k in ("app", "stage") if k in spotq}
