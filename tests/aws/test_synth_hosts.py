@@ -87,6 +87,11 @@ def test_session_manager_is_a_parameter_off_by_default() -> None:
     on, off = role["ManagedPolicyArns"]["Fn::If"][1:]
     assert {"Fn::Sub": SSM_INSTANCE_POLICY} in on
     assert {"Fn::Sub": SSM_INSTANCE_POLICY} not in off
+    user_data = template["Resources"]["LaunchTemplate"]["Properties"]["LaunchTemplateData"][
+        "UserData"]["Fn::Base64"]["Fn::Join"][1]  # fmt: skip
+    condition, install, nothing = user_data[1]["Fn::If"]
+    assert (condition, nothing) == ("SessionManagerEnabled", "")
+    assert "systemctl enable --now amazon-ssm-agent" in install
     assert template["Conditions"]["SessionManagerEnabled"] == {
         "Fn::Equals": [{"Ref": "SessionManagerAccess"}, "true"]
     }

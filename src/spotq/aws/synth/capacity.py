@@ -55,7 +55,14 @@ def _user_data(ctx: Context) -> Json:
     if ctx.target is Target.GPU:
         lines.append("ECS_ENABLE_GPU_SUPPORT=true")
     lines.append("EOF")
-    return {"Fn::Base64": sub("\n".join(lines) + "\n")}
+    # Session Manager needs the SSM agent; the ECS-optimized AMIs are built from AL2023 minimal,
+    # so install it from the distribution's repository when the host has none.
+    ssm_agent = (
+        "rpm -q amazon-ssm-agent >/dev/null || dnf install -y amazon-ssm-agent\n"
+        "systemctl enable --now amazon-ssm-agent\n"
+    )
+    body = sub("\n".join(lines) + "\n")
+    return {"Fn::Base64": {"Fn::Join": ["", [body, if_(ids.C_SSM_ACCESS, ssm_agent, "")]]}}
 
 
 def _launch_template(ctx: Context) -> Json:
