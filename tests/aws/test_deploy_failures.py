@@ -302,3 +302,18 @@ def test_cli_ends_an_aws_error_in_one_line_without_a_traceback(
         "Error: could not delete the stack: AccessDenied: not authorized; stack 's' is "
         "UPDATE_COMPLETE (unchanged); fix the cause and run the command again"
     ], result.output
+
+
+class ReviewThenCreate(ScriptedCloudFormation):
+    """A stack left in REVIEW_IN_PROGRESS: GetTemplate has nothing to return."""
+
+    def get_template(self, **kwargs: Any) -> dict[str, Any]:
+        raise ClientError({"Error": {"Code": "ValidationError", "Message": "no"}}, "GetTemplate")
+
+
+def test_deploy_over_review_in_progress_creates_without_reading_a_template() -> None:
+    client = ReviewThenCreate("REVIEW_IN_PROGRESS")
+    deployer, _ = _deployer(client, Console(file=io.StringIO()))
+    with pytest.raises(StackFailedError, match="ROLLBACK_COMPLETE"):  # the scripted create fails
+        deployer.deploy("s", {"Resources": {}}, {})
+    assert client.executed

@@ -30,6 +30,8 @@ from spotq.aws.deploy_model import (
     StackEvent,
     StackFailedError,
     StackNotFoundError,
+    change_from_aws,
+    event_from_aws,
     failed,
     terminal,
 )
@@ -133,7 +135,9 @@ class Deployer:
                 f"{TEMPLATE_BODY_MAX_BYTES} inline"
             )
         description = self._describe(stack)
-        if description is not None:
+        # A stack in REVIEW_IN_PROGRESS has no deployed template (its first change set was never
+        # executed), so there is no owner to compare.
+        if description is not None and description.get("StackStatus") != "REVIEW_IN_PROGRESS":
             check_owner(stack, self._deployed_template(stack), template)
         change_type = change_set_type(stack, description)
         if change_type == "CREATE" and keep_previous:
@@ -272,7 +276,7 @@ class Deployer:
             pages = self._change_set_pages(stack, name)
             status = str(pages[0].get("Status", ""))
             if status == "CREATE_COMPLETE":
-                return [_change(c) for page in pages for c in page.get("Changes", [])]
+                return [change_from_aws(c) for page in pages for c in page.get("Changes", [])]
             if status == "FAILED":
                 reason = str(pages[0].get("StatusReason", ""))
                 if "didn't contain changes" in reason or "No updates" in reason:
@@ -350,7 +354,7 @@ class Deployer:
     def _events(self, stack: str) -> list[StackEvent]:
         try:
             raw = self._cf.describe_stack_events(StackName=stack)["StackEvents"]
-            return [_event(e) for e in raw]
+            return [event_from_aws(e) for e in raw]
         except ClientError as exc:
             if _is_missing(exc):
                 return []
@@ -386,25 +390,3 @@ def _unexpected(exc: Exception) -> str:
     if isinstance(exc, KeyError | TypeError | ValueError):
         return f"unexpected reply from AWS ({type(exc).__name__}: {exc})"
     return f"{exc} (check the region, credentials and network, then run the command again)"
-
-
-def _change(raw: dict[str, Any]) -> Change:
-    rc = raw.get("ResourceChange", {})
-    return Change(
-        action=str(rc.get("Action", "")),
-        logical_id=str(rc.get("LogicalResourceId", "")),
-        resource_type=str(rc.get("ResourceType", "")),
-        replacement=str(rc.get("Replacement", "")),
-    )
-
-
-def _event(raw: dict[str, Any]) -> StackEvent:
-    return StackEvent(
-        event_id=str(raw["EventId"]),
-        timestamp=raw["Timestamp"],
-        logical_id=str(raw.get("LogicalResourceId", "")),
-        resource_type=str(raw.get("ResourceType", "")),
-        status=str(raw.get("ResourceStatus", "")),
-        reason=str(raw.get("ResourceStatusReason", "") or ""),
-        physical_id=str(raw.get("PhysicalResourceId", "") or ""),
-    )

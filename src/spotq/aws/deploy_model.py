@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from spotq.errors import SpotqError
 
@@ -82,3 +82,25 @@ def failed(status: str) -> bool:
 
 class DeployCancelledError(DeployError):
     """The user declined the change set; it was deleted and nothing changed."""
+
+
+def change_from_aws(raw: dict[str, Any]) -> Change:
+    rc = raw.get("ResourceChange", {})
+    return Change(
+        action=str(rc.get("Action", "")),
+        logical_id=str(rc.get("LogicalResourceId", "")),
+        resource_type=str(rc.get("ResourceType", "")),
+        replacement=str(rc.get("Replacement", "")),
+    )
+
+
+def event_from_aws(raw: dict[str, Any]) -> StackEvent:
+    return StackEvent(
+        event_id=str(raw["EventId"]),
+        timestamp=raw["Timestamp"],
+        logical_id=str(raw.get("LogicalResourceId", "")),
+        resource_type=str(raw.get("ResourceType", "")),
+        status=str(raw.get("ResourceStatus", "")),
+        reason=str(raw.get("ResourceStatusReason", "") or ""),
+        physical_id=str(raw.get("PhysicalResourceId", "") or ""),
+    )
