@@ -32,6 +32,7 @@ SKIPS: dict[str, str] = {
     "test_transcribe_example.py (a real worker over the same samples)",
     r"^(aws ecr|docker )": "needs an AWS account and a Docker daemon (there is none here)",
     r"spotq deploy ": "needs AWS: tests/aws/test_deploy_moto.py deploys the same templates to moto",
+    r"spotq destroy ": "needs AWS: tests/aws/test_deploy_stages.py destroys one stage on moto",
     r"spotq (serve|stream) |:8080/v1/": "tests/serve/ runs spotq serve over the same apps and "
     "streams the samples through it (test_predict.py, test_stream.py, test_drain.py)",
     r"spotq bench ": "tests/bench/ runs spotq bench through the CLI; timing the real models is "

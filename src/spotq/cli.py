@@ -26,7 +26,7 @@ _COMMANDS: dict[str, str] = {
     "synth": "spotq.aws.cli:synth",
     "deploy": "spotq.aws.cli:deploy",
     "destroy": "spotq.aws.cli:destroy",
-    "dockerfile": "spotq.aws.cli:dockerfile",
+    "dockerfile": "spotq.aws.dockerfile_cli:dockerfile",
     "serve": "spotq.serve.cli:serve",
     "stream": "spotq.serve.cli:stream",
     "bench": "spotq.bench.cli:bench",

@@ -7,6 +7,7 @@ import json
 from dataclasses import asdict, dataclass
 
 from spotq.errors import ConfigError
+from spotq.naming import DEFAULT_STAGE, queue_name
 
 
 @dataclass(frozen=True)
@@ -23,18 +24,20 @@ class StackConfig:
     # False for spotq's embedded SQS server (loopback, no credentials: it checks no signatures),
     # whose clients then skip SigV4 signing, a quarter of botocore's CPU per call.
     sqs_signed: bool = True
+    # Which copy of the app's AWS stack (spotq.naming): it is part of the queue names.
+    stage: str = DEFAULT_STAGE
 
     @property
     def queue_name(self) -> str:
-        return f"{self.queue_prefix}{self.app}"
+        return queue_name(self.app, self.stage, "", self.queue_prefix)
 
     @property
     def high_queue_name(self) -> str:
-        return f"{self.queue_prefix}{self.app}-high"
+        return queue_name(self.app, self.stage, "high", self.queue_prefix)
 
     @property
     def dlq_name(self) -> str:
-        return f"{self.queue_prefix}{self.app}-dlq"
+        return queue_name(self.app, self.stage, "dlq", self.queue_prefix)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)

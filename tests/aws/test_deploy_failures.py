@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, EndpointConnectionError
 from rich.console import Console
 
 from spotq.aws.deploy import Deployer, DeployError, PollSettings, StackFailedError
@@ -65,6 +65,9 @@ class ScriptedCloudFormation:
         if self.polls >= 2:
             events.append(_event(4, "s", "ROLLBACK_COMPLETE"))
         return {"StackEvents": list(reversed(events))}  # newest first, as AWS returns them
+
+    def get_template(self, **kwargs: Any) -> dict[str, Any]:
+        return {"TemplateBody": {"Metadata": {"spotq": {"app": "a", "stage": "default"}}}}
 
     def create_change_set(self, **kwargs: Any) -> dict[str, Any]:
         return {"Id": "cs"}
@@ -195,3 +198,122 @@ def test_destroy_works_on_a_stack_stuck_in_review_in_progress() -> None:
     deployer, _ = _deployer(client, Console(file=io.StringIO()))
     assert deployer.destroy("s") == "DELETE_COMPLETE"
     assert client.deleted
+
+
+class UpdateRefused(ScriptedCloudFormation):
+    """An existing stack whose change set AWS refuses (e.g. missing permissions)."""
+
+    def create_change_set(self, **kwargs: Any) -> dict[str, Any]:
+        raise ClientError(
+            {"Error": {"Code": "AccessDenied", "Message": "not authorized"}}, "CreateChangeSet"
+        )
+
+
+def test_an_aws_error_names_the_step_the_stack_status_and_the_next_step() -> None:
+    deployer, _ = _deployer(UpdateRefused("UPDATE_COMPLETE"), Console(file=io.StringIO()))
+    with pytest.raises(DeployError) as caught:
+        deployer.deploy("s", {"Resources": {}}, {})
+    assert str(caught.value) == (
+        "could not create the change set: AccessDenied: not authorized; stack 's' is "
+        "UPDATE_COMPLETE (unchanged); fix the cause and run the command again"
+    )
+
+
+class Unreachable:
+    def describe_stacks(self, **kwargs: Any) -> dict[str, Any]:
+        raise EndpointConnectionError(endpoint_url="https://cloudformation.example")
+
+
+def test_an_unreachable_endpoint_is_one_line_with_an_unknown_status() -> None:
+    deployer, _ = _deployer(Unreachable(), Console(file=io.StringIO()))
+    for run in (lambda: deployer.deploy("s", {"Resources": {}}, {}), lambda: deployer.destroy("s")):
+        with pytest.raises(DeployError, match=r"Could not connect.*status unknown; check"):
+            run()
+
+
+class DeleteFailed:
+    """A stack that failed to delete before and fails again: a bucket that is not empty."""
+
+    def __init__(self) -> None:
+        self.deletes = 0
+
+    def describe_stacks(self, StackName: str) -> dict[str, Any]:
+        status = "DELETE_FAILED" if self.deletes in (0, 2) else "DELETE_IN_PROGRESS"
+        if self.deletes == 1:
+            self.deletes = 2
+        return {"Stacks": [{"StackId": "id", "StackStatus": status}]}
+
+    def describe_stack_events(self, StackName: str) -> dict[str, Any]:
+        if not self.deletes:
+            return {"StackEvents": []}
+        return {"StackEvents": [_event(9, "Blobs", "DELETE_FAILED", "The bucket is not empty")]}
+
+    def list_stack_resources(self, **kwargs: Any) -> dict[str, Any]:
+        return {
+            "StackResourceSummaries": [
+                {"LogicalResourceId": "Jobs", "ResourceType": "AWS::SQS::Queue",
+                 "ResourceStatus": "DELETE_COMPLETE"},
+                {"LogicalResourceId": "Blobs", "ResourceType": "AWS::S3::Bucket",
+                 "ResourceStatus": "DELETE_FAILED"},
+            ]
+        }  # fmt: skip
+
+    def delete_stack(self, **kwargs: Any) -> None:
+        self.deletes += 1
+
+
+def test_destroy_retries_a_delete_failed_stack_and_names_what_remains() -> None:
+    client = DeleteFailed()
+    deployer, _ = _deployer(client, Console(file=io.StringIO()))
+    with pytest.raises(StackFailedError) as caught:
+        deployer.destroy("s")
+    assert client.deletes == 2  # delete_stack was called again
+    message = str(caught.value)
+    assert "Blobs: The bucket is not empty" in message
+    assert "resources left: Blobs (AWS::S3::Bucket);" in message
+    assert "Jobs" not in message.split("resources left")[1]
+    assert "run `spotq destroy --stack" in message
+
+
+class DeleteRefused(ScriptedCloudFormation):
+    def list_stack_resources(self, **kwargs: Any) -> dict[str, Any]:
+        return {"StackResourceSummaries": []}
+
+    def delete_stack(self, **kwargs: Any) -> None:
+        raise ClientError(
+            {"Error": {"Code": "AccessDenied", "Message": "not authorized"}}, "DeleteStack"
+        )
+
+
+def test_cli_ends_an_aws_error_in_one_line_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from click.testing import CliRunner
+
+    from spotq.aws import cli as aws_cli
+    from spotq.cli import cli
+
+    monkeypatch.setattr(aws_cli, "_client", lambda *args: DeleteRefused("UPDATE_COMPLETE"))
+    result = CliRunner().invoke(cli, ["destroy", "--stack", "s", "--yes"])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    error_lines = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert error_lines == [
+        "Error: could not delete the stack: AccessDenied: not authorized; stack 's' is "
+        "UPDATE_COMPLETE (unchanged); fix the cause and run the command again"
+    ], result.output
+
+
+class ReviewThenCreate(ScriptedCloudFormation):
+    """A stack left in REVIEW_IN_PROGRESS: GetTemplate has nothing to return."""
+
+    def get_template(self, **kwargs: Any) -> dict[str, Any]:
+        raise ClientError({"Error": {"Code": "ValidationError", "Message": "no"}}, "GetTemplate")
+
+
+def test_deploy_over_review_in_progress_creates_without_reading_a_template() -> None:
+    client = ReviewThenCreate("REVIEW_IN_PROGRESS")
+    deployer, _ = _deployer(client, Console(file=io.StringIO()))
+    with pytest.raises(StackFailedError, match="ROLLBACK_COMPLETE"):  # the scripted create fails
+        deployer.deploy("s", {"Resources": {}}, {})
+    assert client.executed

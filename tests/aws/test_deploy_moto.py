@@ -98,6 +98,7 @@ def test_cli_deploys_and_destroys_the_synthesized_stack(
     assert stack["StackStatus"] == "CREATE_COMPLETE"
     params = {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}
     assert params["ContainerImage"] == image
+    subnets_before = params["SubnetIds"]  # moto shows a List value as a Python list
     assert params["ImageRepositoryArn"] == (
         "arn:aws:ecr:us-east-1:123456789012:repository/workers/demo"
     )
@@ -107,16 +108,17 @@ def test_cli_deploys_and_destroys_the_synthesized_stack(
     attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["All"])
     assert attributes["Attributes"]["VisibilityTimeout"] == "45"
 
-    # An update passes only what changes; VpcId keeps its value. (SubnetIds is passed again:
-    # moto cannot reuse a previous List parameter value, AWS can.)
-    update = [*args[:7], "--image", f"{image}-2", "-p", f"SubnetIds={subnet}", "--yes",
-              "--endpoint-url", moto_server]  # fmt: skip
+    # An update passes only what changes; VpcId and the List parameter SubnetIds keep their
+    # values (re-sent from the stack: moto cannot reuse a previous List value, AWS can).
+    update = [*args[:7], "--image", f"{image}-2", "--yes", "--endpoint-url", moto_server]
     result = runner.invoke(cli, update, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert _last_line(result.output) == f"{unique_name}: UPDATE_COMPLETE"
     stack = cfn.describe_stacks(StackName=unique_name)["Stacks"][0]
     params = {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}
     assert (params["ContainerImage"], params["VpcId"]) == (f"{image}-2", vpc)
+    assert params["SubnetIds"] == subnets_before
+    assert subnet in subnets_before
 
     result = runner.invoke(
         cli, ["destroy", "--stack", unique_name, "--yes", "--endpoint-url", moto_server]

@@ -61,8 +61,10 @@ ASSET_CALLS = ["s3:CreateBucket", "s3:PutBucketPublicAccessBlock", "s3:PutEncryp
 # The CloudFormation API calls spotq.aws.deploy makes.
 DEPLOY_CALLS = [
     "CreateChangeSet", "DescribeChangeSet", "ExecuteChangeSet", "DeleteChangeSet",
-    "DescribeStacks", "DescribeStackEvents", "ListStackResources", "DeleteStack",
+    "DescribeStacks", "DescribeStackEvents", "ListStackResources", "DeleteStack", "GetTemplate",
 ]  # fmt: skip
+# What `spotq destroy` calls to lift scale-in protection from an EC2 target's hosts.
+DESTROY_CALLS = ["autoscaling:DescribeAutoScalingGroups", "autoscaling:SetInstanceProtection"]
 
 
 @pytest.fixture(scope="module")
@@ -92,6 +94,7 @@ def test_policy_covers_the_deploy_calls(allowed: list[str]) -> None:
     assert [c for c in DEPLOY_CALLS if not _covered(f"cloudformation:{c}", allowed)] == []
     assert _covered("ssm:GetParameters", allowed)  # resolving the public AMI parameter
     assert [c for c in ASSET_CALLS if not _covered(c, allowed)] == []
+    assert [c for c in DESTROY_CALLS if not _covered(c, allowed)] == []
 
 
 @pytest.mark.parametrize("engine", list(ScalingEngine), ids=lambda e: e.value)

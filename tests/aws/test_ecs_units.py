@@ -163,8 +163,16 @@ def test_hooks_fit_the_launch_type() -> None:
     relay: list[str] = []
     fargate = ecs_hooks(EcsEnvironment("http://agent", None, "FARGATE"), options, relay.append)
     ec2 = ecs_hooks(EcsEnvironment("http://agent", None, "EC2"), options, relay.append)
+    watched = ecs_hooks(
+        EcsEnvironment("http://agent", None, "EC2"),
+        options,
+        relay.append,
+        settings=EcsSettings(imds_watch_on_ec2=True),
+    )
     bare = ecs_hooks(EcsEnvironment(), options, relay.append, settings=EcsSettings())
     assert [type(h).__name__ for h in fargate] == ["TaskProtectionHooks"]
-    assert [type(h).__name__ for h in ec2] == ["TaskProtectionHooks", "SpotInterruptionWatcher"]
+    # The synthesized hosts keep IMDS from containers (hop limit 1): SIGTERM is the notice.
+    assert [type(h).__name__ for h in ec2] == ["TaskProtectionHooks"]
+    assert [type(h).__name__ for h in watched] == ["TaskProtectionHooks", "SpotInterruptionWatcher"]
     assert [type(h).__name__ for h in bare] == ["SpotInterruptionWatcher"]
     assert threading.active_count() >= 1

@@ -135,7 +135,7 @@ def test_spot_notice_stops_receiving_and_releases_held_messages(
     recorder = Recorder()
     with fake_imds() as (imds_url, imds):
         relay = DrainRelay()
-        settings = EcsSettings(imds_url=imds_url, spot_interval_s=0.05)
+        settings = EcsSettings(imds_url=imds_url, spot_interval_s=0.05, imds_watch_on_ec2=True)
         hooks = ecs_hooks(
             EcsEnvironment(launch_type="EC2"), harness.app.options, relay, settings=settings
         )

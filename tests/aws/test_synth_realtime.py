@@ -123,6 +123,10 @@ def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("realtime")
     for target in RealtimeTarget:
         (directory / f"{target.value}.json").write_text(json.dumps(_template(target), indent=2))
+        staged = synth_realtime(
+            APPS[target], target, RealtimeSettings(max_tasks=6, stage="qa"), "apps/speech.py"
+        )
+        (directory / f"{target.value}-stage-qa.json").write_text(json.dumps(staged, indent=2))
     return directory
 
 

@@ -1,4 +1,5 @@
-"""The synthesized templates, every target with each scaling engine: byte-for-byte golden files,
+"""The synthesized templates, every target with each scaling engine (and each target in a named
+stage): byte-for-byte golden files,
 cfn-lint clean (no errors, no warnings) and checkov clean (no failed check; every skip carries a
 written reason).
 
@@ -49,6 +50,10 @@ def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for target, engine in CASES:
         (directory / f"{_name(target, engine)}.json").write_text(_rendered(target, engine=engine))
     (directory / "gpu.yaml").write_text(_rendered(Target.GPU, "yaml"))
+    for target in Target:  # a named stage changes names and tags, nothing a check reads
+        staged = replace(GOLDEN_SETTINGS, stage="staging-2")
+        text = render(synth(APPS[target], target, staged), "json")
+        (directory / f"{target.value}-stage-staging-2.json").write_text(text)
     return directory
 
 

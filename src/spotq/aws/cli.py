@@ -1,5 +1,5 @@
-"""`spotq synth`, `spotq deploy`, `spotq destroy`, `spotq dockerfile`: thin commands over
-spotq.aws.synth, spotq.aws.deploy and spotq.aws.dockerfile."""
+"""`spotq synth`, `spotq deploy`, `spotq destroy`: thin commands over spotq.aws.synth and
+spotq.aws.deploy (`spotq dockerfile` is in spotq.aws.dockerfile_cli)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from rich.console import Console
 
 from spotq.app import App, load_app
 from spotq.errors import ConfigError, SpotqError
+from spotq.naming import DEFAULT_STAGE, check_stage, stack_name
 
 F = TypeVar("F", bound=Callable[..., Any])
 _TARGETS = ["fargate-spot", "ec2-spot", "gpu", "realtime-fargate", "realtime-gpu"]
@@ -22,6 +23,15 @@ _ENGINES = ["spotq", "aws-target-tracking"]
 _ECR_IMAGE = re.compile(
     r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/"
     r"(?P<repo>[a-z0-9._/-]+?)(?::[\w.-]+|@sha256:[0-9a-f]{64})?$"
+)
+
+
+_stage_option = click.option(
+    "--stage",
+    default=DEFAULT_STAGE,
+    show_default=True,
+    help="Which copy of the app's stack (prod, staging, ...): part of the stack, queue and log "
+    "group names, so stages live side by side.",
 )
 
 
@@ -66,6 +76,7 @@ def _synth_options(fn: F) -> F:
                 default="",
                 help="Comma-separated spot pool for EC2 targets (default: fit the app).",
             ),
+            _stage_option,
         ]
     ):
         fn = option(fn)
@@ -79,6 +90,7 @@ def _settings(
     scaling: tuple[str, ...],
     stop_timeout_s: int,
     scaling_engine: str,
+    stage: str,
 ) -> Any:
     """SynthSettings from the shared synth options."""
     from spotq.aws.synth import ScalingEngine, SynthSettings
@@ -101,6 +113,7 @@ def _settings(
         instance_types=types,
         policy_params=tuple(policy),
         scaling_engine=ScalingEngine(scaling_engine),
+        stage=stage,
     )
 
 
@@ -123,7 +136,9 @@ def _realtime_template(
     if for_emulator:
         raise ConfigError("--for-emulator: the realtime targets have no emulator subset yet")
     settings = RealtimeSettings(
-        max_tasks=synth_opts["max_workers"], log_retention_days=synth_opts["log_retention_days"]
+        max_tasks=synth_opts["max_workers"],
+        log_retention_days=synth_opts["log_retention_days"],
+        stage=synth_opts["stage"],
     )
     return synth_realtime(app, RealtimeTarget(target), settings, app_ref)
 
@@ -171,7 +186,8 @@ def synth(
         output.write_text(render(template, "yaml" if chosen == "yaml" else "json"))
     click.echo(
         f"wrote {output} ({len(template['Resources'])} resources, {target}); "
-        f"review it, then `spotq deploy {app_ref} --target {target} --stack NAME ...`"
+        f"review it, then `spotq deploy {app_ref} --target {target} "
+        f"--stage {synth_opts['stage']} ...`"
     )
     if scaler_zip is not None:
         asset = package.build()
@@ -184,7 +200,12 @@ def synth(
 
 @click.command()
 @_synth_options
-@click.option("--stack", "stack_name", required=True, help="CloudFormation stack name.")
+@click.option(
+    "--stack",
+    "stack_override",
+    default=None,
+    help="CloudFormation stack name [default: spotq-APP-STAGE].",
+)
 @click.option(
     "--parameters",
     "-p",
@@ -207,7 +228,7 @@ def synth(
 def deploy(
     app_ref: str,
     target: str,
-    stack_name: str,
+    stack_override: str | None,
     params: tuple[str, ...],
     image: str | None,
     asset_bucket: str | None,
@@ -224,6 +245,7 @@ def deploy(
     with _errors():
         app = load_app(app_ref)
         template = _template(app, target, for_emulator, app_ref, **synth_opts)
+        stack = stack_override or stack_name(app.name, synth_opts["stage"])
         parameters = stack_parameters(template, params, image)
         if "ScalerCodeKey" in template["Parameters"] and "ScalerCodeKey" not in parameters:
             parameters.update(_upload_scaler(asset_bucket, region, endpoint_url))
@@ -235,82 +257,63 @@ def deploy(
         deployer = Deployer(_cloudformation(region, endpoint_url), _view(console))
         confirm = None if yes else _ask_to_apply
         result = deployer.deploy(
-            stack_name, template, parameters, confirm=confirm, keep_previous=missing
+            stack,
+            template,
+            parameters,
+            confirm=confirm,
+            keep_previous=missing,
         )
     for key, value in sorted(result.outputs.items()):
         click.echo(f"{key} = {value}")
 
 
 @click.command()
-@click.option("--stack", "stack_name", required=True, help="CloudFormation stack name.")
+@click.argument("app_ref", metavar="[APP]", required=False)
+@_stage_option
+@click.option(
+    "--stack",
+    "stack_override",
+    default=None,
+    help="CloudFormation stack name [default: spotq-APP-STAGE; give APP or --stack].",
+)
 @click.option("--yes", is_flag=True, help="Delete without asking.")
 @click.option("--region", default=None)
 @click.option("--endpoint-url", default=None, help="CloudFormation endpoint (tests, emulators).")
-def destroy(stack_name: str, yes: bool, region: str | None, endpoint_url: str | None) -> None:
-    """Delete the stack (the blob bucket and job table are kept, with their data)."""
+def destroy(
+    app_ref: str | None,
+    stage: str,
+    stack_override: str | None,
+    yes: bool,
+    region: str | None,
+    endpoint_url: str | None,
+) -> None:
+    """Delete the stack of APP's stage, or --stack (the blob bucket and job table are kept,
+    with their data)."""
+    from spotq.aws.asg_release import ProtectionReleaser
     from spotq.aws.deploy import Deployer
 
+    with _errors():
+        stack = _destroy_target(app_ref, stage, stack_override)
     if not yes:
-        click.confirm(f"Delete stack {stack_name!r}?", default=False, abort=True)
+        click.confirm(f"Delete stack {stack!r}?", default=False, abort=True)
+    console = Console()
     with _errors():
-        Deployer(_cloudformation(region, endpoint_url), _view(Console())).destroy(stack_name)
-
-
-@click.command()
-@click.argument("app_ref", metavar="APP")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("Dockerfile"),
-    show_default=True,
-    help="Its directory is the build context and must contain the app file.",
-)
-@click.option(
-    "--model-from",
-    default=None,
-    metavar="s3://BUCKET/KEY",
-    help="Fetch the model at start instead of baking it in.",
-)
-@click.option("--extra", "extras", multiple=True, help="spotq extra to install (repeatable).")
-@click.option("--base-image", default="python:3.11-slim", show_default=True)
-@click.option("--spotq-requirement", default="",
-              help="pip requirement for spotq [default: a wheel of this spotq].")  # fmt: skip
-@click.option("--force", is_flag=True, help="Overwrite an existing file.")
-def dockerfile(
-    app_ref: str,
-    output: Path,
-    model_from: str | None,
-    extras: tuple[str, ...],
-    base_image: str,
-    spotq_requirement: str,
-    force: bool,
-) -> None:
-    """Write a Dockerfile for APP's worker image."""
-    from spotq.aws.dockerfile import WHEELS_DIR, make_spec, render
-    from spotq.aws.wheel import build_wheel
-
-    with _errors():
-        if output.exists() and not force:
-            raise ConfigError(f"{output} exists; pass --force to overwrite it")
-        app = load_app(app_ref)
-        context = output.resolve().parent
-        wheel = None if spotq_requirement else build_wheel(context / WHEELS_DIR)
-        spec = make_spec(
-            app,
-            app_ref,
-            context,
-            extras=extras or None,
-            model_from=model_from,
-            base_image=base_image,
-            spotq_requirement=spotq_requirement,
-            wheel=wheel,
+        releaser = ProtectionReleaser(
+            _client("autoscaling", region, endpoint_url),
+            lambda line: console.print(line, markup=False, highlight=False),
         )
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(render(spec))
-    if wheel is not None:
-        click.echo(f"wrote {wheel.relative_to(context)} (this spotq, installed by the image)")
-    click.echo(f"wrote {output}; build it with `docker build -t IMAGE {output.parent}`")
+        Deployer(_cloudformation(region, endpoint_url), _view(console)).destroy(
+            stack, on_event=releaser
+        )
+
+
+def _destroy_target(app_ref: str | None, stage: str, stack_override: str | None) -> str:
+    if stack_override is not None:
+        return stack_override
+    if app_ref is None:
+        raise ConfigError("destroy: give the APP (with --stage) or --stack NAME")
+    check_stage(stage)
+    return stack_name(load_app(app_ref).name, stage)
 
 
 def _ask_to_apply() -> bool:
@@ -369,9 +372,13 @@ def _upload_scaler(
 
 
 def _cloudformation(region: str | None, endpoint_url: str | None) -> Any:
+    return _client("cloudformation", region, endpoint_url)
+
+
+def _client(service: str, region: str | None, endpoint_url: str | None) -> Any:
     from spotq.aws.session import AwsConfig, make_client
 
-    return make_client("cloudformation", AwsConfig(region=region, endpoint_url=endpoint_url))
+    return make_client(service, AwsConfig(region=region, endpoint_url=endpoint_url))
 
 
 def _view(console: Console) -> Any:
@@ -382,8 +389,25 @@ def _view(console: Console) -> Any:
 
 @contextmanager
 def _errors() -> Iterator[None]:
-    """Turn spotq's own errors into a one-line CLI error (exit 1), never a traceback."""
+    """Turn spotq's own errors, and any AWS error the deploy steps did not explain (the asset
+    upload's, a missing region), into a one-line CLI error (exit 1), never a traceback."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
     try:
         yield
     except SpotqError as exc:
         raise click.ClickException(str(exc)) from None
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        raise click.ClickException(
+            f"AWS refused {exc.operation_name}: {error.get('Code', '?')}: "
+            f"{error.get('Message', exc)} (check the credentials' permissions and the region, "
+            "then run the command again)"
+        ) from None
+    except BotoCoreError as exc:
+        raise click.ClickException(
+            f"AWS: {exc} (check the region, credentials and network, then run the command again)"
+        ) from None
+
+
+cli_errors = _errors  # the same one-line error handling for the other AWS commands

@@ -12,16 +12,31 @@ import contextlib
 import json
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, NoReturn, Protocol
+from typing import Any, NoReturn
 
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
+from spotq.aws.deploy_advice import change_set_type, check_owner, next_step
+from spotq.aws.deploy_model import (
+    AwsCallError,
+    Change,
+    DeployCancelledError,
+    DeployError,
+    DeployResult,
+    DeployView,
+    StackEvent,
+    StackFailedError,
+    StackNotFoundError,
+    change_from_aws,
+    event_from_aws,
+    failed,
+    terminal,
+)
+from spotq.aws.deploy_params import previous_lists
 from spotq.clock import Clock, SystemClock
-from spotq.errors import SpotqError
 
 TEMPLATE_BODY_MAX_BYTES = 51_200  # CloudFormation's limit for an inline template
 # No answer, one that could not be parsed (ResponseParserError is not a BotoCoreError), or one
@@ -29,62 +44,21 @@ TEMPLATE_BODY_MAX_BYTES = 51_200  # CloudFormation's limit for an inline templat
 # traceback.
 _NO_ANSWER = (BotoCoreError, ResponseParserError, KeyError, TypeError, ValueError)
 _CAPABILITIES = ["CAPABILITY_IAM"]
-
-
-class DeployError(SpotqError):
-    """A deployment could not start, or the stack did not reach its goal."""
-
-
-class StackNotFoundError(DeployError):
-    """The named stack does not exist."""
-
-
-class StackFailedError(DeployError):
-    """The stack settled in a failed or rolled-back state; `reasons` come from its events."""
-
-    def __init__(self, stack: str, status: str, reasons: Sequence[str]) -> None:
-        detail = "; ".join(reasons) or "no failure reason in the stack events"
-        super().__init__(f"stack {stack!r} ended in {status}: {detail}")
-        self.status = status
-        self.reasons = list(reasons)
-
-
-@dataclass(frozen=True)
-class Change:
-    action: str  # Add | Modify | Remove | Import | Dynamic
-    logical_id: str
-    resource_type: str
-    replacement: str  # True | False | Conditional | "" (for Add and Remove)
-
-
-@dataclass(frozen=True)
-class StackEvent:
-    event_id: str
-    timestamp: datetime
-    logical_id: str
-    resource_type: str
-    status: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class DeployResult:
-    stack: str
-    status: str
-    changes: tuple[Change, ...]
-    outputs: dict[str, str]
-
-
-class DeployView(Protocol):
-    """What the user sees while a stack changes."""
-
-    def changes(self, stack: str, changes: Sequence[Change]) -> None: ...
-
-    def start(self, stack: str, action: str, total: int) -> None: ...
-
-    def event(self, event: StackEvent) -> None: ...
-
-    def finish(self, stack: str, status: str, ok: bool) -> None: ...
+__all__ = [
+    "AwsCallError",
+    "Change",
+    "DeployCancelledError",
+    "DeployError",
+    "DeployResult",
+    "DeployView",
+    "Deployer",
+    "PollSettings",
+    "StackEvent",
+    "StackFailedError",
+    "StackNotFoundError",
+    "failed",
+    "terminal",
+]
 
 
 @dataclass(frozen=True)
@@ -96,18 +70,6 @@ class PollSettings:
 def _is_missing(exc: ClientError) -> bool:
     message = str(exc.response.get("Error", {}).get("Message", ""))
     return "does not exist" in message
-
-
-def terminal(status: str) -> bool:
-    return status.endswith("_COMPLETE") or status.endswith("_FAILED")
-
-
-def failed(status: str) -> bool:
-    return "ROLLBACK" in status or status.endswith("_FAILED")
-
-
-class DeployCancelledError(DeployError):
-    """The user declined the change set; it was deleted and nothing changed."""
 
 
 class Deployer:
@@ -136,23 +98,61 @@ class Deployer:
         confirm: Callable[[], bool] | None = None,
         keep_previous: Sequence[str] = (),
     ) -> DeployResult:
+        """Create or update `stack` (see `_deploy`); an AWS error ends in one DeployError that
+        names the step, the stack's status and the next step."""
+        with self._explained(stack, "deploy"):
+            return self._deploy(stack, template, parameters, confirm, keep_previous)
+
+    @contextlib.contextmanager
+    def _explained(self, stack: str, action: str) -> Iterator[None]:
+        try:
+            yield
+        except AwsCallError as exc:
+            try:
+                found = self._describe(stack)
+                status = None if found is None else str(found.get("StackStatus", "UNKNOWN"))
+            except DeployError:
+                status = "UNKNOWN"
+            raise AwsCallError(f"{exc}; {next_step(stack, status, action)}") from None
+
+    def _deploy(
+        self,
+        stack: str,
+        template: dict[str, Any],
+        parameters: dict[str, str],
+        confirm: Callable[[], bool] | None = None,
+        keep_previous: Sequence[str] = (),
+    ) -> DeployResult:
         """Create or update `stack`; returns when it is complete, raises when it rolled back.
 
         `keep_previous` names parameters not given this time: an update keeps their current
-        values; a first create cannot, and fails before anything is sent."""
+        values; a first create cannot, and fails before anything is sent. An existing stack whose
+        template names another spotq app or stage (Metadata.spotq) is refused."""
         body = json.dumps(template, sort_keys=True, separators=(",", ":"))
         if len(body.encode()) > TEMPLATE_BODY_MAX_BYTES:
             raise DeployError(
                 f"template is {len(body.encode())} bytes; CloudFormation takes at most "
                 f"{TEMPLATE_BODY_MAX_BYTES} inline"
             )
-        change_type = self._change_set_type(stack)
+        description = self._describe(stack)
+        # A stack in REVIEW_IN_PROGRESS has no deployed template (its first change set was never
+        # executed), so there is no owner to compare.
+        if description is not None and description.get("StackStatus") != "REVIEW_IN_PROGRESS":
+            check_owner(stack, self._deployed_template(stack), template)
+        change_type = change_set_type(stack, description)
         if change_type == "CREATE" and keep_previous:
             raise DeployError(
                 f"parameters {', '.join(sorted(keep_previous))}: required to create {stack!r} "
                 "(pass --image for ContainerImage and -p KEY=VALUE for the others)"
             )
-        name = self._create_change_set(stack, change_type, body, parameters, keep_previous)
+        kept = previous_lists(template, description, keep_previous)
+        name = self._create_change_set(
+            stack,
+            change_type,
+            body,
+            {**parameters, **kept},
+            [k for k in keep_previous if k not in kept],
+        )
         changes = self._wait_change_set(stack, name)
         if changes is None:
             self._view.finish(stack, "NO_CHANGES", ok=True)
@@ -205,17 +205,55 @@ class Deployer:
         except (KeyError, TypeError) as exc:
             raise DeployError(f"could not create the change set: {_unexpected(exc)}") from None
 
-    def destroy(self, stack: str) -> str:
-        """Delete `stack` and follow it until it is gone; returns the final status."""
-        description = self._describe(stack)
-        if description is None:
-            raise StackNotFoundError(f"stack {stack!r} does not exist")
-        stack_id = str(description.get("StackId") or stack)
-        seen = {e.event_id for e in self._events(stack_id)}
-        total = self._resource_count(stack, str(description.get("StackStatus", "")))
-        self._call("delete the stack", self._cf.delete_stack, StackName=stack)
-        self._view.start(stack, "DELETE", total)
-        return self._follow(stack, stack_id, seen)
+    def destroy(self, stack: str, on_event: Callable[[StackEvent], None] | None = None) -> str:
+        """Delete `stack` in whatever state it is and follow it until it is gone; returns the
+        final status. `on_event` sees each new stack event (e.g. to unprotect hosts). A stack
+        left in DELETE_FAILED is an error naming the resources that remain."""
+        with self._explained(stack, "destroy"):
+            description = self._describe(stack)
+            if description is None:
+                raise StackNotFoundError(f"stack {stack!r} does not exist")
+            stack_id = str(description.get("StackId") or stack)
+            seen = {e.event_id for e in self._events(stack_id)}
+            total = self._resource_count(stack, str(description.get("StackStatus", "")))
+            # A stack that failed to delete before is deleted again: CloudFormation retries
+            # the resources that remain.
+            self._call("delete the stack", self._cf.delete_stack, StackName=stack)
+            self._view.start(stack, "DELETE", total)
+            try:
+                return self._follow(stack, stack_id, seen, on_event)
+            except StackFailedError as exc:
+                raise StackFailedError(
+                    stack, exc.status, [*exc.reasons, self._remaining(stack_id)]
+                ) from None
+
+    def _remaining(self, stack_id: str) -> str:
+        try:
+            listing = self._call(
+                "list the stack's resources", self._cf.list_stack_resources, StackName=stack_id
+            )
+        except DeployError:
+            return "could not list the resources that remain"
+        left = [
+            f"{r.get('LogicalResourceId')} ({r.get('ResourceType')})"
+            for r in listing.get("StackResourceSummaries", [])
+            if r.get("ResourceStatus") != "DELETE_COMPLETE"
+        ]
+        return f"resources left: {', '.join(left) or 'none listed'}; " + next_step(
+            stack_id, "DELETE_FAILED", "destroy"
+        )
+
+    def _deployed_template(self, stack: str) -> dict[str, Any]:
+        """The stack's current template as a dict ({} when it is not JSON, e.g. YAML)."""
+        body = self._call("read the stack's template", self._cf.get_template, StackName=stack)
+        text = body.get("TemplateBody", {})
+        if isinstance(text, dict):
+            return text
+        try:
+            parsed = json.loads(str(text))
+        except ValueError:
+            return {}
+        return parsed if isinstance(parsed, dict) else {}
 
     def _resource_count(self, stack: str, status: str) -> int:
         """For the progress bar only: a stack in any state can be deleted, even one whose
@@ -231,20 +269,6 @@ class Deployer:
             return 0
         return len(listing.get("StackResourceSummaries", []))
 
-    def _change_set_type(self, stack: str) -> str:
-        description = self._describe(stack)
-        if description is None or description["StackStatus"] == "REVIEW_IN_PROGRESS":
-            return "CREATE"
-        status = str(description["StackStatus"])
-        if status in ("ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "DELETE_FAILED"):
-            raise DeployError(
-                f"stack {stack!r} is in {status} and cannot be updated; run "
-                f"`spotq destroy --stack {stack}` and deploy again"
-            )
-        if status.endswith("_IN_PROGRESS"):
-            raise DeployError(f"stack {stack!r} is busy ({status}); wait for it to settle")
-        return "UPDATE"
-
     def _wait_change_set(self, stack: str, name: str) -> list[Change] | None:
         """The change set's changes once it is ready; None when it holds no changes."""
         deadline = self._clock.monotonic() + self._poll.timeout_s
@@ -252,7 +276,7 @@ class Deployer:
             pages = self._change_set_pages(stack, name)
             status = str(pages[0].get("Status", ""))
             if status == "CREATE_COMPLETE":
-                return [_change(c) for page in pages for c in page.get("Changes", [])]
+                return [change_from_aws(c) for page in pages for c in page.get("Changes", [])]
             if status == "FAILED":
                 reason = str(pages[0].get("StatusReason", ""))
                 if "didn't contain changes" in reason or "No updates" in reason:
@@ -286,13 +310,21 @@ class Deployer:
                 return pages
             kwargs["NextToken"] = str(page["NextToken"])
 
-    def _follow(self, stack: str, stack_ref: str, seen: set[str]) -> str:
+    def _follow(
+        self,
+        stack: str,
+        stack_ref: str,
+        seen: set[str],
+        on_event: Callable[[StackEvent], None] | None = None,
+    ) -> str:
         deadline = self._clock.monotonic() + self._poll.timeout_s
         while True:
             new = [e for e in self._events(stack_ref) if e.event_id not in seen]
             for event in sorted(new, key=lambda e: e.timestamp):
                 seen.add(event.event_id)
                 self._view.event(event)
+                if on_event is not None:
+                    on_event(event)
             description = self._describe(stack_ref)
             status = "DELETE_COMPLETE" if description is None else str(description["StackStatus"])
             if terminal(status) and not status.endswith("_IN_PROGRESS"):
@@ -305,7 +337,7 @@ class Deployer:
 
     def _wait(self, deadline: float, what: str) -> None:
         if self._clock.monotonic() >= deadline:
-            raise DeployError(f"gave up waiting for {what} after {self._poll.timeout_s:.0f} s")
+            raise AwsCallError(f"gave up waiting for {what} after {self._poll.timeout_s:.0f} s")
         self._sleep(self._poll.interval_s)
 
     def _describe(self, stack: str) -> dict[str, Any] | None:
@@ -314,21 +346,21 @@ class Deployer:
         except ClientError as exc:
             if _is_missing(exc):
                 return None
-            raise DeployError(f"cannot describe stack {stack!r}: {exc}") from None
+            raise AwsCallError(f"cannot describe stack {stack!r}: {exc}") from None
         except _NO_ANSWER as exc:
-            raise DeployError(f"cannot describe stack {stack!r}: {_unexpected(exc)}") from None
+            raise AwsCallError(f"cannot describe stack {stack!r}: {_unexpected(exc)}") from None
         return dict(stacks[0]) if stacks else None
 
     def _events(self, stack: str) -> list[StackEvent]:
         try:
             raw = self._cf.describe_stack_events(StackName=stack)["StackEvents"]
-            return [_event(e) for e in raw]
+            return [event_from_aws(e) for e in raw]
         except ClientError as exc:
             if _is_missing(exc):
                 return []
-            raise DeployError(f"cannot read events of {stack!r}: {exc}") from None
+            raise AwsCallError(f"cannot read events of {stack!r}: {exc}") from None
         except _NO_ANSWER as exc:
-            raise DeployError(f"cannot read events of {stack!r}: {_unexpected(exc)}") from None
+            raise AwsCallError(f"cannot read events of {stack!r}: {_unexpected(exc)}") from None
 
     def _reasons(self, stack: str) -> list[str]:
         return [
@@ -347,35 +379,14 @@ class Deployer:
             return fn(**kwargs)
         except ClientError as exc:
             error = exc.response.get("Error", {})
-            raise DeployError(
+            raise AwsCallError(
                 f"could not {what}: {error.get('Code', '?')}: {error.get('Message', exc)}"
             ) from None
         except _NO_ANSWER as exc:
-            raise DeployError(f"could not {what}: {_unexpected(exc)}") from None
+            raise AwsCallError(f"could not {what}: {_unexpected(exc)}") from None
 
 
 def _unexpected(exc: Exception) -> str:
     if isinstance(exc, KeyError | TypeError | ValueError):
         return f"unexpected reply from AWS ({type(exc).__name__}: {exc})"
     return f"{exc} (check the region, credentials and network, then run the command again)"
-
-
-def _change(raw: dict[str, Any]) -> Change:
-    rc = raw.get("ResourceChange", {})
-    return Change(
-        action=str(rc.get("Action", "")),
-        logical_id=str(rc.get("LogicalResourceId", "")),
-        resource_type=str(rc.get("ResourceType", "")),
-        replacement=str(rc.get("Replacement", "")),
-    )
-
-
-def _event(raw: dict[str, Any]) -> StackEvent:
-    return StackEvent(
-        event_id=str(raw["EventId"]),
-        timestamp=raw["Timestamp"],
-        logical_id=str(raw.get("LogicalResourceId", "")),
-        resource_type=str(raw.get("ResourceType", "")),
-        status=str(raw.get("ResourceStatus", "")),
-        reason=str(raw.get("ResourceStatusReason", "") or ""),
-    )

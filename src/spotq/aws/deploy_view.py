@@ -17,7 +17,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from spotq.aws.deploy import Change, StackEvent
+from spotq.aws.deploy_model import Change, StackEvent
 
 _DONE_SUFFIXES = ("_COMPLETE", "_FAILED", "_SKIPPED")
 

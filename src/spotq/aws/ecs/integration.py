@@ -2,9 +2,15 @@
 
 Called from the worker CLI at start-up (never at import). Detection reads the variables the ECS
 agent sets in every task container: `ECS_CONTAINER_METADATA_URI_V4` (task metadata, which names
-the launch type) and `ECS_AGENT_URI` (the agent endpoint serving task protection). On Fargate the
-Spot notice is a SIGTERM, so the IMDS watcher runs only on EC2 (or where the launch type is
-unknown, e.g. `--on-ecs` outside ECS, where an unreachable IMDS is reported once and ignored).
+the launch type) and `ECS_AGENT_URI` (the agent endpoint serving task protection).
+
+A Spot notice reaches an ECS task as SIGTERM on both launch types: Fargate Spot sends it, and on
+EC2 the agent's spot draining (ECS_ENABLE_SPOT_INSTANCE_DRAINING in the synthesized user data)
+drains the host. The synthesized hosts keep IMDS out of containers' reach (hop limit 1, so no task
+can borrow the instance role), so the IMDS watcher runs on EC2 only when asked for
+(SPOTQ_IMDS_SPOT_WATCH=1, or an explicit AWS_EC2_METADATA_SERVICE_ENDPOINT: hosts of your own with
+hop limit 2 give a few more seconds of warning and the rebalance recommendation), and where the
+launch type is unknown (`--on-ecs` outside ECS: an unreachable IMDS is reported once, ignored).
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from spotq.worker.hooks import WorkerHooks
 METADATA_ENV = "ECS_CONTAINER_METADATA_URI_V4"
 AGENT_ENV = "ECS_AGENT_URI"
 IMDS_ENDPOINT_ENV = "AWS_EC2_METADATA_SERVICE_ENDPOINT"
+IMDS_WATCH_ENV = "SPOTQ_IMDS_SPOT_WATCH"
 FARGATE = "FARGATE"
 
 Emit = Callable[..., None]
@@ -44,6 +51,7 @@ class EcsSettings:
     imds_url: str = IMDS_URL
     spot_interval_s: float = 5.0
     drain_on_rebalance: bool = True
+    imds_watch_on_ec2: bool = False  # the hosts' hop limit 1 keeps IMDS from containers
 
 
 def detect(environ: Mapping[str, str], *, on_ecs: bool | None = None) -> EcsEnvironment | None:
@@ -89,7 +97,8 @@ def ecs_hooks(
     settings: EcsSettings | None = None,
     emit: Emit | None = None,
 ) -> list[WorkerHooks]:
-    """Task protection (where the agent endpoint is known) and the Spot watcher (not on Fargate)."""
+    """Task protection (where the agent endpoint is known) and the IMDS Spot watcher (where the
+    launch type is unknown, or on EC2 when settings ask for it)."""
     settings = settings or EcsSettings()
     hooks: list[WorkerHooks] = []
     if env.agent_uri is not None:
@@ -100,7 +109,8 @@ def ecs_hooks(
                 emit=emit,
             )
         )
-    if env.launch_type != FARGATE:
+    watch = env.launch_type is None or (env.launch_type != FARGATE and settings.imds_watch_on_ec2)
+    if watch:
         hooks.append(
             SpotInterruptionWatcher(
                 request_drain,
@@ -137,7 +147,11 @@ def attach(
         return None
     relay = DrainRelay()
     # botocore's own variable for a non-default IMDS endpoint (tests point it at a fake).
-    settings = EcsSettings(imds_url=environ.get(IMDS_ENDPOINT_ENV) or IMDS_URL)
+    endpoint = environ.get(IMDS_ENDPOINT_ENV) or None
+    settings = EcsSettings(
+        imds_url=endpoint or IMDS_URL,
+        imds_watch_on_ec2=endpoint is not None or environ.get(IMDS_WATCH_ENV) == "1",
+    )
     hooks = ecs_hooks(env, options, relay, settings=settings, emit=emit)
     if emit is not None:
         names = [type(hook).__name__ for hook in hooks]

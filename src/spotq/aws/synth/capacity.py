@@ -1,9 +1,15 @@
 """EC2 capacity for the ec2-spot and gpu targets: launch template, Auto Scaling group with a
 mixed instances policy, and the ECS capacity provider that scales it.
 
-Scale-in safety comes from managed draining (ECS drains an instance's tasks before the group
-terminates it, and the workers' own ECS task scale-in protection holds a busy task) rather than
-managed termination protection, which would leave protected instances that block stack deletion.
+Scale-in safety: managed termination protection (ECS keeps ASG scale-in protection on every host
+that runs a task, and new hosts start protected) with managed draining (a host is drained before
+the group terminates it) and the workers' own ECS task scale-in protection holding a busy task.
+Protected hosts would block the group's deletion once the capacity provider is gone; `spotq
+destroy` lifts the protection when CloudFormation reaches the group (spotq.aws.deploy).
+
+Instance metadata: IMDSv2 with a hop limit of 1, so containers on the bridge network cannot reach
+the instance role's credentials; a spot interruption reaches the workers as SIGTERM from the ECS
+agent's spot draining instead of through IMDS (spotq.aws.ecs.integration).
 """
 
 from __future__ import annotations
@@ -49,7 +55,14 @@ def _user_data(ctx: Context) -> Json:
     if ctx.target is Target.GPU:
         lines.append("ECS_ENABLE_GPU_SUPPORT=true")
     lines.append("EOF")
-    return {"Fn::Base64": sub("\n".join(lines) + "\n")}
+    # Session Manager needs the SSM agent; the ECS-optimized AMIs are built from AL2023 minimal,
+    # so install it from the distribution's repository when the host has none.
+    ssm_agent = (
+        "rpm -q amazon-ssm-agent >/dev/null || dnf install -y amazon-ssm-agent\n"
+        "systemctl enable --now amazon-ssm-agent\n"
+    )
+    body = sub("\n".join(lines) + "\n")
+    return {"Fn::Base64": {"Fn::Join": ["", [body, if_(ids.C_SSM_ACCESS, ssm_agent, "")]]}}
 
 
 def _launch_template(ctx: Context) -> Json:
@@ -57,12 +70,12 @@ def _launch_template(ctx: Context) -> Json:
         "ImageId": ref(ids.P_AMI),
         "IamInstanceProfile": {"Arn": arn(ids.INSTANCE_PROFILE)},
         "SecurityGroupIds": security_group_ids(),
-        # IMDSv2 only; hop limit 2 so a container on the bridge network can read the spot
-        # interruption notice (one hop for the host, one for the docker bridge).
+        # IMDSv2 only, hop limit 1: the host's agents reach IMDS, containers (one bridge hop
+        # further) do not, so no task can act with the instance role.
         "MetadataOptions": {
             "HttpEndpoint": "enabled",
             "HttpTokens": "required",
-            "HttpPutResponseHopLimit": 2,
+            "HttpPutResponseHopLimit": 1,
         },
         "BlockDeviceMappings": [
             {
@@ -77,7 +90,7 @@ def _launch_template(ctx: Context) -> Json:
         ],
         "UserData": _user_data(ctx),
         "TagSpecifications": [
-            {"ResourceType": "instance", "Tags": tags(ctx.app, f"spotq-{ctx.app}-worker")}
+            {"ResourceType": "instance", "Tags": tags(ctx.app, ctx.stage, "worker")}
         ],
     }
     return {"Type": "AWS::EC2::LaunchTemplate", "Properties": {"LaunchTemplateData": data}}
@@ -101,6 +114,8 @@ def _auto_scaling_group(ctx: Context) -> Json:
             "MaxSize": ref(ids.P_MAX_INSTANCES),
             "VPCZoneIdentifier": ref(ids.P_SUBNETS),
             "CapacityRebalance": True,
+            # Managed termination protection needs it: ECS lifts it from hosts with no task.
+            "NewInstancesProtectedFromScaleIn": True,
             "HealthCheckType": "EC2",
             "HealthCheckGracePeriod": _INSTANCE_WARMUP_S,
             "MixedInstancesPolicy": {
@@ -119,6 +134,7 @@ def _auto_scaling_group(ctx: Context) -> Json:
             },
             "Tags": [
                 {"Key": "spotq:app", "Value": ctx.app, "PropagateAtLaunch": True},
+                {"Key": "spotq:stage", "Value": ctx.stage, "PropagateAtLaunch": True},
             ],
         },
     }
@@ -137,7 +153,7 @@ def _capacity_provider() -> Json:
                     "MaximumScalingStepSize": 10,
                     "InstanceWarmupPeriod": _INSTANCE_WARMUP_S,
                 },
-                "ManagedTerminationProtection": "DISABLED",
+                "ManagedTerminationProtection": "ENABLED",
                 "ManagedDraining": "ENABLED",
             }
         },

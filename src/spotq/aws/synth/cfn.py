@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 import yaml
 
+from spotq import naming
 from spotq.aws.synth import ids
 
 Json = dict[str, Any]
@@ -41,8 +42,12 @@ def checkov_skips(*skips: tuple[str, str]) -> Json:
     return {"checkov": {"skip": [{"id": check, "comment": why} for check, why in skips]}}
 
 
-def tags(app: str, name: str) -> list[Json]:
-    return [{"Key": "Name", "Value": name}, {"Key": "spotq:app", "Value": app}]
+def tags(app: str, stage: str, part: str = "") -> list[Json]:
+    return [
+        {"Key": "Name", "Value": naming.display_name(app, stage, part)},
+        {"Key": "spotq:app", "Value": app},
+        {"Key": "spotq:stage", "Value": stage},
+    ]
 
 
 def render(template: Json, fmt: Format) -> str:

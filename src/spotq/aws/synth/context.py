@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from spotq.app import App, AppOptions
 from spotq.errors import ConfigError
+from spotq.naming import DEFAULT_STAGE, check_stage
 from spotq.scaling.params import expected_startup_s, spotq_default_params
 from spotq.scaling.registry import make_policy
 from spotq.scaling.spotq_default import SpotqDefaultPolicy
@@ -78,8 +79,10 @@ class SynthSettings:
     # spotq-default policy parameters (as `spotq simulate` takes them), e.g. scale_in_cooldown_s
     policy_params: tuple[tuple[str, float | int], ...] = ()
     scaling_engine: ScalingEngine = ScalingEngine.SPOTQ
+    stage: str = DEFAULT_STAGE  # which copy of the app's stack (spotq.naming)
 
     def __post_init__(self) -> None:
+        check_stage(self.stage)
         if not 1 <= self.max_workers <= 1000:
             raise ConfigError(f"max_workers: expected 1..1000, got {self.max_workers}")
         if not 2 <= self.stop_timeout_s <= STOP_TIMEOUT_MAX_S:
@@ -107,7 +110,12 @@ class Context:
     stack: StackConfig = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "stack", StackConfig(app=self.app, sqs_endpoint_url=None))
+        stack = StackConfig(app=self.app, sqs_endpoint_url=None, stage=self.settings.stage)
+        object.__setattr__(self, "stack", stack)
+
+    @property
+    def stage(self) -> str:
+        return self.settings.stage
 
     @property
     def blob_prefix(self) -> str:
@@ -124,6 +132,12 @@ def make_context(app: App, target: Target, settings: SynthSettings) -> Context:
         raise ConfigError(
             f"app {app.name!r} asks for gpus={app.options.gpus}: Fargate has no GPUs; "
             "use --target gpu"
+        )
+    if target is Target.GPU and app.options.gpus == 0:
+        raise ConfigError(
+            f"app {app.name!r} asks for no GPU (gpus=0): --target gpu would pay for a GPU host "
+            "it never uses; set gpus=1 (or more) in the app's options, or use --target "
+            "ec2-spot or fargate-spot"
         )
     params = spotq_default_params(
         batch_size=app.options.batch_size,

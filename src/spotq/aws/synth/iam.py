@@ -11,6 +11,8 @@ _ECS_INSTANCE_POLICY = "arn:${AWS::Partition}:iam::aws:policy/service-role/" + (
     "AmazonEC2ContainerServiceforEC2Role"
 )
 
+SSM_INSTANCE_POLICY = "arn:${AWS::Partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"
+
 
 def iam(ctx: Context) -> Json:
     resources: Json = {
@@ -181,7 +183,12 @@ def _instance_role() -> Json:
         "Type": "AWS::IAM::Role",
         "Properties": {
             "AssumeRolePolicyDocument": _trust("ec2.amazonaws.com"),
-            # The AWS-maintained policy the ECS agent needs to register and poll; nothing else.
-            "ManagedPolicyArns": [sub(_ECS_INSTANCE_POLICY)],
+            # The AWS-maintained policy the ECS agent needs to register and poll, and, when the
+            # SessionManagerAccess parameter says so, the one the SSM agent needs for shells.
+            "ManagedPolicyArns": if_(
+                ids.C_SSM_ACCESS,
+                [sub(_ECS_INSTANCE_POLICY), sub(SSM_INSTANCE_POLICY)],
+                [sub(_ECS_INSTANCE_POLICY)],
+            ),
         },
     }

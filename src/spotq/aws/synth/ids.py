@@ -56,6 +56,7 @@ P_ON_DEMAND_PERCENT = "OnDemandPercentageAboveBase"
 P_SPOT_STRATEGY = "SpotAllocationStrategy"
 P_TARGET_CAPACITY = "TargetCapacityPercent"
 P_ROOT_VOLUME = "RootVolumeGiB"
+P_SSM_ACCESS = "SessionManagerAccess"
 P_SCALER_BUCKET = "ScalerCodeBucket"
 P_SCALER_KEY = "ScalerCodeKey"
 
@@ -65,6 +66,7 @@ C_HAS_ALARM_TOPIC = "HasAlarmTopic"
 C_HAS_REPOSITORY = "HasImageRepository"
 C_HAS_MODEL = "HasModelObjects"
 C_PUBLIC_IP = "AssignsPublicIp"
+C_SSM_ACCESS = "SessionManagerEnabled"
 
 
 def has_instance_type(index: int) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from spotq.aws.synth import ids
 from spotq.aws.synth.cfn import NO_VALUE, Json, get_att, if_, log_group, ref
 from spotq.aws.synth.context import Context
+from spotq.naming import log_group_name
 
 
 def observability(ctx: Context) -> Json:
@@ -18,20 +19,55 @@ def observability(ctx: Context) -> Json:
             "GreaterThanThreshold",
             0,
         ),
-        ids.AGE_ALARM: _queue_alarm(
-            ids.QUEUE,
-            "ApproximateAgeOfOldestMessage",
-            "The oldest queued job has waited too long: workers are not keeping up or not "
-            "starting.",
-            "GreaterThanThreshold",
-            ref(ids.P_AGE_ALARM_S),
-        ),
+        ids.AGE_ALARM: _oldest_message_alarm(),
+    }
+
+
+def _oldest_message_alarm() -> Json:
+    """The older of the two work queues' oldest jobs: a stuck high-priority queue alarms too."""
+    metrics: list[Json] = [
+        {
+            "Id": metric_id,
+            "ReturnData": False,
+            "MetricStat": {
+                "Metric": {
+                    "Namespace": "AWS/SQS",
+                    "MetricName": "ApproximateAgeOfOldestMessage",
+                    "Dimensions": [{"Name": "QueueName", "Value": get_att(queue, "QueueName")}],
+                },
+                "Period": 60,
+                "Stat": "Maximum",
+            },
+        }
+        for metric_id, queue in (("normal", ids.QUEUE), ("high", ids.HIGH_QUEUE))
+    ]
+    metrics.append(
+        {
+            "Id": "oldest",
+            "Label": "Age of the oldest job in either work queue (s)",
+            "Expression": "MAX([normal, high])",
+            "ReturnData": True,
+        }
+    )
+    return {
+        "Type": "AWS::CloudWatch::Alarm",
+        "Properties": {
+            "AlarmDescription": "The oldest queued job (normal or high priority) has waited too "
+            "long: workers are not keeping up or not starting.",
+            "Metrics": metrics,
+            "EvaluationPeriods": 1,
+            "ComparisonOperator": "GreaterThanThreshold",
+            "Threshold": ref(ids.P_AGE_ALARM_S),
+            "TreatMissingData": "notBreaching",
+            "AlarmActions": alarm_actions(),
+            "OKActions": alarm_actions(),
+        },
     }
 
 
 def _log_group(ctx: Context) -> Json:
     return log_group(
-        f"/spotq/{ctx.app}/worker",
+        log_group_name(ctx.app, ctx.stage, "worker"),
         "CloudWatch Logs encrypts every log group at rest; a customer managed KMS key "
         "adds cost and key-policy upkeep for worker logs that hold no job payloads.",
         "Retention is the LogRetentionDays parameter (30 days by default, any value "

@@ -102,7 +102,9 @@ def _ec2_parameters(ctx: Context) -> Json:
         ),
         ids.P_INSTANCE_TYPES: _p(
             "CommaDelimitedList",
-            f"1-{MAX_INSTANCE_TYPES} instance types for the spot pool, in priority order",
+            f"1-{MAX_INSTANCE_TYPES} instance types for the pool. Order is a priority only "
+            "for on-demand instances and, best effort, for spot with "
+            "capacity-optimized-prioritized; the other spot strategies ignore it",
             Default=",".join(types),
         ),
         ids.P_MAX_INSTANCES: _p(
@@ -114,7 +116,10 @@ def _ec2_parameters(ctx: Context) -> Json:
         ),
         ids.P_SPOT_STRATEGY: _p(
             "String",
-            "Spot allocation strategy",
+            "How the group picks spot pools: capacity-optimized (the pools least likely to be "
+            "interrupted, InstanceTypes order ignored), capacity-optimized-prioritized (the "
+            "same, following InstanceTypes order where capacity allows), "
+            "price-capacity-optimized (the cheapest of the least-interrupted pools)",
             Default="capacity-optimized",
             AllowedValues=[
                 "capacity-optimized",
@@ -124,6 +129,13 @@ def _ec2_parameters(ctx: Context) -> Json:
         ),
         ids.P_TARGET_CAPACITY: _p(
             "Number", "Capacity provider target utilisation (%)", Default=100, MinValue=1
+        ),
+        ids.P_SSM_ACCESS: _p(
+            "String",
+            "Let AWS Systems Manager Session Manager open shells on the hosts (adds "
+            "AmazonSSMManagedInstanceCore to the instance role; no SSH port is opened)",
+            Default="false",
+            AllowedValues=["false", "true"],
         ),
         ids.P_ROOT_VOLUME: _p(
             "Number",
@@ -148,6 +160,7 @@ def conditions(ctx: Context) -> Json:
     if ctx.target.is_ec2:
         for index in range(1, MAX_INSTANCE_TYPES):
             conds[ids.has_instance_type(index)] = {"Fn::Not": [_is_empty(instance_type_at(index))]}
+        conds[ids.C_SSM_ACCESS] = {"Fn::Equals": [ref(ids.P_SSM_ACCESS), "true"]}
     return conds
 
 

@@ -51,7 +51,7 @@ def synth_realtime(
             f"spotq app '{ctx.app}' on {target.value}: `spotq serve` behind an ALB "
             "(synthesized by `spotq synth`)"
         ),
-        "Metadata": {"spotq": {"app": ctx.app, "target": target.value}},
+        "Metadata": {"spotq": {"app": ctx.app, "stage": ctx.stage, "target": target.value}},
         "Parameters": _parameters(ctx),
         "Conditions": {
             ids.C_HAS_ALARM_TOPIC: {"Fn::Not": [{"Fn::Equals": [ref(ids.P_ALARM_TOPIC), ""]}]},
@@ -119,8 +119,13 @@ def _gpu_parameters(ctx: RealtimeContext) -> Json:
             Default=_GPU_AMI,
         ),
         ids.P_INSTANCE_TYPE: _p("String", "GPU instance type of the hosts", Default=types[0]),
+        # One host above MaxTasks: a rollout at full scale (MinimumHealthyPercent 100) starts one
+        # new task there, then stops an old one, and so on; the spare host exists only meanwhile.
         ids.P_MAX_INSTANCES: _p(
-            "Number", "Most GPU hosts", Default=ctx.settings.max_tasks, MinValue=1
+            "Number",
+            "Most GPU hosts (MaxTasks + 1: room for a rollout at full scale)",
+            Default=ctx.settings.max_tasks + 1,
+            MinValue=1,
         ),
         ids.P_ROOT_VOLUME: _p("Number", "Root volume (GiB)", Default=100, MinValue=30),
     }

@@ -9,6 +9,7 @@ from enum import StrEnum
 from spotq.app import App, AppOptions
 from spotq.aws.synth.context import LOG_RETENTION_DAYS, STOP_TIMEOUT_MAX_S
 from spotq.errors import ConfigError
+from spotq.naming import DEFAULT_STAGE, check_stage
 
 CONTAINER_NAME = "serve"
 CONTAINER_PORT = 8080
@@ -31,8 +32,10 @@ class RealtimeSettings:
     drain_s: int = 30  # `spotq serve --drain-s`; the target group waits longer than this
     target_utilisation: float = 0.7  # of rps_per_task, the headroom for bursts while scaling
     log_retention_days: int = 30
+    stage: str = DEFAULT_STAGE  # which copy of the app's stack (spotq.naming)
 
     def __post_init__(self) -> None:
+        check_stage(self.stage)
         if not 1 <= self.min_tasks <= self.max_tasks <= 1000:
             raise ConfigError("realtime: expected 1 <= min_tasks <= max_tasks <= 1000")
         if not 1 <= self.drain_s <= STOP_TIMEOUT_MAX_S - 10:
@@ -50,6 +53,10 @@ class RealtimeContext:
     target: RealtimeTarget
     settings: RealtimeSettings
     app_in_image: str  # the app reference inside the image, e.g. /app/transcribe.py
+
+    @property
+    def stage(self) -> str:
+        return self.settings.stage
 
     @property
     def is_gpu(self) -> bool:
@@ -83,5 +90,11 @@ def make_realtime_context(
         raise ConfigError(
             f"app {app.name!r} asks for gpus={app.options.gpus}: Fargate has no GPUs; "
             "use --target realtime-gpu"
+        )
+    if target is RealtimeTarget.GPU and app.options.gpus == 0:
+        raise ConfigError(
+            f"app {app.name!r} asks for no GPU (gpus=0): --target realtime-gpu would pay for a "
+            "GPU host it never uses; set gpus=1 (or more) in the app's options, or use "
+            "--target realtime-fargate"
         )
     return RealtimeContext(app.name, app.options, target, settings, app_in_image)

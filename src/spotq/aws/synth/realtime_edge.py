@@ -129,7 +129,7 @@ def _alb_security_group(ctx: Ctx) -> Json:
                 }
                 for text, port in rules
             ],
-            "Tags": tags(ctx.app, f"spotq-{ctx.app}-alb"),
+            "Tags": tags(ctx.app, ctx.stage, "alb"),
         },
     }
 
@@ -163,7 +163,7 @@ def _task_security_group(ctx: Ctx) -> Json:
                     "CidrIp": "0.0.0.0/0",
                 }
             ],
-            "Tags": tags(ctx.app, f"spotq-{ctx.app}-tasks"),
+            "Tags": tags(ctx.app, ctx.stage, "tasks"),
         },
     }
 
@@ -212,7 +212,7 @@ def _load_balancer(ctx: Ctx) -> Json:
             "Subnets": ref(ids.P_PUBLIC_SUBNETS),
             "SecurityGroups": [get_att(ids.ALB_SG, "GroupId")],
             "LoadBalancerAttributes": [{"Key": k, "Value": v} for k, v in attributes.items()],
-            "Tags": tags(ctx.app, f"spotq-{ctx.app}"),
+            "Tags": tags(ctx.app, ctx.stage),
         },
     }
 
@@ -239,7 +239,7 @@ def _target_group(ctx: Ctx) -> Json:
             "UnhealthyThresholdCount": 2,
             "Matcher": {"HttpCode": "200"},
             "TargetGroupAttributes": [{"Key": k, "Value": v} for k, v in attributes.items()],
-            "Tags": tags(ctx.app, f"spotq-{ctx.app}"),
+            "Tags": tags(ctx.app, ctx.stage),
         },
     }
 

@@ -71,7 +71,7 @@ def _host_security_group(ctx: Ctx) -> Json:
                     "CidrIp": "0.0.0.0/0",
                 }
             ],
-            "Tags": tags(ctx.app, f"spotq-{ctx.app}-hosts"),
+            "Tags": tags(ctx.app, ctx.stage, "hosts"),
         },
     }
 
@@ -112,7 +112,7 @@ def _launch_template(ctx: Ctx) -> Json:
         ],
         "UserData": {"Fn::Base64": sub(user_data)},
         "TagSpecifications": [
-            {"ResourceType": "instance", "Tags": tags(ctx.app, f"spotq-{ctx.app}-gpu-host")}
+            {"ResourceType": "instance", "Tags": tags(ctx.app, ctx.stage, "gpu-host")}
         ],
     }
     return {"Type": "AWS::EC2::LaunchTemplate", "Properties": {"LaunchTemplateData": data}}
@@ -131,7 +131,12 @@ def _auto_scaling_group(ctx: Ctx) -> Json:
                 "LaunchTemplateId": ref(ids.LAUNCH_TEMPLATE),
                 "Version": get_att(ids.LAUNCH_TEMPLATE, "LatestVersionNumber"),
             },
-            "Tags": [{"Key": "spotq:app", "Value": ctx.app, "PropagateAtLaunch": True}],
+            # Managed termination protection (below) needs it; `spotq destroy` lifts it.
+            "NewInstancesProtectedFromScaleIn": True,
+            "Tags": [
+                {"Key": "spotq:app", "Value": ctx.app, "PropagateAtLaunch": True},
+                {"Key": "spotq:stage", "Value": ctx.stage, "PropagateAtLaunch": True},
+            ],
         },
     }
 
@@ -149,7 +154,7 @@ def _capacity_provider() -> Json:
                     "MaximumScalingStepSize": 10,
                     "InstanceWarmupPeriod": _WARMUP_S,
                 },
-                "ManagedTerminationProtection": "DISABLED",
+                "ManagedTerminationProtection": "ENABLED",
                 "ManagedDraining": "ENABLED",
             }
         },

@@ -8,6 +8,7 @@ from spotq.aws.synth.cfn import NO_VALUE, Json, arn, checkov_skips, if_, log_gro
 from spotq.aws.synth.realtime_context import CONTAINER_NAME, CONTAINER_PORT
 from spotq.aws.synth.realtime_context import RealtimeContext as Ctx
 from spotq.aws.synth.sizing import container_cpu_units, container_memory_mib, fargate_size
+from spotq.naming import log_group_name, task_family
 
 _SCRATCH = "/tmp"
 # The image's own HEALTHCHECK watches a worker's heartbeat; a server answers /healthz instead.
@@ -32,7 +33,7 @@ def tasks(ctx: Ctx) -> Json:
 def _cluster(ctx: Ctx) -> Json:
     props: Json = {
         "ClusterSettings": [{"Name": "containerInsights", "Value": "enabled"}],
-        "Tags": tags(ctx.app, f"spotq-{ctx.app}-realtime"),
+        "Tags": tags(ctx.app, ctx.stage, "realtime"),
     }
     if not ctx.is_gpu:
         props["CapacityProviders"] = ["FARGATE"]
@@ -41,7 +42,7 @@ def _cluster(ctx: Ctx) -> Json:
 
 def _log_group(ctx: Ctx) -> Json:
     return log_group(
-        f"/spotq/{ctx.app}/serve",
+        log_group_name(ctx.app, ctx.stage, "serve"),
         "CloudWatch Logs encrypts every log group at rest; a customer managed KMS key "
         "adds cost and key-policy upkeep for server logs that hold no request bodies.",
         "Retention is the LogRetentionDays parameter (30 days by default); server logs "
@@ -68,7 +69,7 @@ def _api_key(ctx: Ctx) -> Json:
         "Properties": {
             "Description": f"Bearer key clients send to the spotq {ctx.app} service",
             "GenerateSecretString": {"PasswordLength": 40, "ExcludePunctuation": True},
-            "Tags": tags(ctx.app, f"spotq-{ctx.app}-api-key"),
+            "Tags": tags(ctx.app, ctx.stage, "api-key"),
         },
     }
 
@@ -205,7 +206,7 @@ def _container(ctx: Ctx) -> Json:
 
 def _task_definition(ctx: Ctx) -> Json:
     props: Json = {
-        "Family": f"spotq-{ctx.app}-serve",
+        "Family": task_family(ctx.app, ctx.stage, "serve"),
         "ExecutionRoleArn": arn(ids.EXECUTION_ROLE),
         "TaskRoleArn": arn(ids.TASK_ROLE),
         "NetworkMode": "awsvpc",  # one ENI per task: the target group registers task IPs
@@ -254,7 +255,7 @@ def _service(ctx: Ctx) -> Json:
         },
         "EnableECSManagedTags": True,
         "PropagateTags": "SERVICE",
-        "Tags": tags(ctx.app, f"spotq-{ctx.app}-realtime"),
+        "Tags": tags(ctx.app, ctx.stage, "realtime"),
     }
     depends_on = [ids.HTTPS_LISTENER]  # the target group must belong to a load balancer first
     if ctx.is_gpu:

@@ -19,6 +19,7 @@ from spotq.aws.synth import ids
 from spotq.aws.synth.cfn import Json, arn, checkov_skips, log_group, ref, sub
 from spotq.aws.synth.context import Context
 from spotq.aws.synth.observability import alarm_actions
+from spotq.naming import log_group_name
 
 MEMORY_MB = 128  # the function only waits on four small API calls per tick
 TIMEOUT_S = 60  # one scheduled minute; the loop stops ticking early enough to save its state
@@ -53,7 +54,7 @@ def config_json(ctx: Context) -> Json:
 
 def _log_group(ctx: Context) -> Json:
     return log_group(
-        f"/spotq/{ctx.app}/scaler",
+        log_group_name(ctx.app, ctx.stage, "scaler"),
         "CloudWatch Logs encrypts every log group at rest; the scaler's decision lines "
         "hold queue counts only, not worth a customer managed KMS key.",
         "Retention is the LogRetentionDays parameter; decision logs are operational.",

@@ -15,7 +15,7 @@ def cluster(ctx: Context) -> Json:
         "ClusterSettings": [
             {"Name": "containerInsights", "Value": "enabled" if insights else "disabled"}
         ],
-        "Tags": tags(ctx.app, f"spotq-{ctx.app}"),
+        "Tags": tags(ctx.app, ctx.stage),
     }
     if ctx.target is Target.FARGATE_SPOT:
         props["CapacityProviders"] = ["FARGATE", "FARGATE_SPOT"]
@@ -50,7 +50,7 @@ def security_group(ctx: Context) -> Json:
                     "CidrIp": "0.0.0.0/0",
                 }
             ],
-            "Tags": tags(ctx.app, f"spotq-{ctx.app}-workers"),
+            "Tags": tags(ctx.app, ctx.stage, "workers"),
         },
     }
 
@@ -66,14 +66,10 @@ def service(ctx: Context) -> Json:
         # Application Auto Scaling owns the count from here; CloudFormation only sends changed
         # properties on update, so this 0 does not reset a running fleet.
         "DesiredCount": 0,
-        "DeploymentConfiguration": {
-            "DeploymentCircuitBreaker": {"Enable": True, "Rollback": True},
-            "MaximumPercent": 200,
-            "MinimumHealthyPercent": 100,
-        },
+        "DeploymentConfiguration": deployment_configuration(ctx),
         "EnableECSManagedTags": True,
         "PropagateTags": "SERVICE",
-        "Tags": tags(ctx.app, f"spotq-{ctx.app}"),
+        "Tags": tags(ctx.app, ctx.stage),
     }
     depends_on: list[str] = []
     if ctx.target is Target.FARGATE_SPOT:
@@ -85,6 +81,25 @@ def service(ctx: Context) -> Json:
     if depends_on:
         resource["DependsOn"] = depends_on
     return resource
+
+
+def deployment_configuration(ctx: Context) -> Json:
+    """How a new task definition rolls out. Fargate has no host cap: keep every worker until its
+    replacement runs. EC2 hosts are capped (MaxInstances), so at full scale there is no room for a
+    second copy, and ECS rounds MinimumHealthyPercent up (50% of one task is one task): only 0
+    lets a rollout proceed at any scale. Old workers then drain (SIGTERM: held jobs go back to
+    the queue) as new ones start; the queue holds the work meanwhile. With distinct_instance a
+    task is a whole host, so MaximumPercent 100 never asks for extra hosts during a rollout.
+    The circuit breaker rolls back a task definition whose tasks keep failing to start."""
+    if ctx.target is Target.FARGATE_SPOT:
+        minimum, maximum = 100, 200
+    else:
+        minimum, maximum = 0, 100 if ctx.options.distinct_instance else 200
+    return {
+        "DeploymentCircuitBreaker": {"Enable": True, "Rollback": True},
+        "MaximumPercent": maximum,
+        "MinimumHealthyPercent": minimum,
+    }
 
 
 def _fargate_service() -> Json:

@@ -12,6 +12,7 @@ from spotq.aws.synth.sizing import (
     gpu_count,
     shared_memory_mib,
 )
+from spotq.naming import task_family
 from spotq.stack import StackConfig
 
 SCRATCH_PATH = "/tmp"  # the only writable path: the root filesystem is read-only
@@ -20,7 +21,7 @@ _SCRATCH_VOLUME = "scratch"
 
 def task_definition(ctx: Context) -> Json:
     props: Json = {
-        "Family": f"spotq-{ctx.app}",
+        "Family": task_family(ctx.app, ctx.stage),
         "ExecutionRoleArn": arn(ids.EXECUTION_ROLE),
         "TaskRoleArn": arn(ids.TASK_ROLE),
         "ContainerDefinitions": [_container(ctx)],
@@ -42,8 +43,8 @@ def task_definition(ctx: Context) -> Json:
             }
         )
     else:
-        # bridge: no ENI per task (no per-instance task cap) and the container reaches IMDS for
-        # spot interruption notices through the launch template's hop limit of 2.
+        # bridge: no ENI per task (no per-instance task cap). Containers cannot reach IMDS (hop
+        # limit 1): spot interruptions arrive as SIGTERM from the ECS agent's spot draining.
         props.update({"RequiresCompatibilities": ["EC2"], "NetworkMode": "bridge"})
     return {"Type": "AWS::ECS::TaskDefinition", "Properties": props}
 
@@ -120,5 +121,6 @@ def stack_config_json(ctx: Context) -> Json:
         jobs_url=f"dynamodb://${{{ids.TABLE}}}",
         queue_prefix=ctx.stack.queue_prefix,
         manage_queues=False,
+        stage=ctx.stage,
     )
     return sub(placeholders.to_json())

@@ -42,6 +42,7 @@ def build(ctx: Context) -> Json:
         "Metadata": {
             "spotq": {
                 "app": ctx.app,
+                "stage": ctx.stage,
                 "target": ctx.target.value,
                 "scaling_engine": ctx.engine.value,
             }
