@@ -271,3 +271,15 @@ def test_status_with_an_unreachable_endpoint_is_one_line(aws_env: AwsConfig) -> 
     assert result.exit_code == 1
     assert result.output.strip().startswith("Error: cannot reach AWS at http://127.0.0.1:9")
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_status_of_a_stage_names_its_stack(aws_env: AwsConfig, moto_server: str) -> None:
+    args = ["status", "--stack", "shop", "--stage", "staging", "--endpoint-url", moto_server]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1
+    assert "stack 'spotq-shop-staging' not found" in result.output
+    bad = CliRunner().invoke(cli, ["status", "--stack", "shop", "--stage", "Bad_Stage"])
+    assert bad.exit_code != 0 and "stage 'Bad_Stage'" in bad.output
+    assert "Traceback" not in bad.output
+    alone = CliRunner().invoke(cli, ["status", "--stage", "staging"])
+    assert alone.exit_code == 2 and "go with --stack" in alone.output

@@ -105,6 +105,8 @@ def _stack_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         [
             click.option("--stack", default=None, metavar="NAME",
                          help="A deployed stack (CloudFormation stack name) to show."),
+            click.option("--stage", default=None, metavar="STAGE",
+                         help="With --stack APP: the stack of APP's stage (spotq-APP-STAGE)."),
             click.option("--region", default=None, help="AWS region (with --stack)."),
             click.option("--endpoint-url", default=None,
                          help="One AWS endpoint for every service (with --stack; emulators)."),
@@ -143,6 +145,7 @@ def status(
     api_key: str | None,
     data_dir: Path,
     stack: str | None,
+    stage: str | None,
     region: str | None,
     endpoint_url: str | None,
     as_json: bool,
@@ -157,12 +160,16 @@ def status(
         from spotq.aws.status.cli import show_stack
         from spotq.aws.status.gather import StatusOptions
 
+        if stage is not None:
+            from spotq.naming import check_stage, stack_name
+
+            stack = stack_name(stack, check_stage(stage))
         options = StatusOptions(errors=errors, window_s=window_min * 60.0)
         show_stack(stack, region=region, endpoint_url=endpoint_url, as_json=as_json,
                    options=options)  # fmt: skip
         return
-    if as_json:
-        raise click.UsageError("--json goes with --stack")
+    if as_json or stage is not None:
+        raise click.UsageError("--json and --stage go with --stack")
     client = _client(api_url, api_key, data_dir)
     if job_id is not None:
         click.echo(json.dumps(client.job(job_id), indent=2))

@@ -13,10 +13,6 @@ from spotq.aws.status.gather import Clients, StatusOptions, gather
 from spotq.aws.status.render import show, to_json
 from spotq.errors import SpotqError
 
-# TODO(stages, issue 13): `--stage NAME` maps to the stack name through the naming function the
-# stages work adds to spotq.aws.synth (stack_name(app, stage)); wire it here once it is merged.
-# Until then --stack takes the stack's name as deployed.
-
 
 def show_stack(
     stack: str,
