@@ -23,6 +23,9 @@ class StackConfig:
     # False for spotq's embedded SQS server (loopback, no credentials: it checks no signatures),
     # whose clients then skip SigV4 signing, a quarter of botocore's CPU per call.
     sqs_signed: bool = True
+    # An existing queue (URL or ARN) the workers consume instead of `queue_name`: the app's
+    # `queue` option, for producers that already write to a queue of their own.
+    work_queue: str | None = None
 
     @property
     def queue_name(self) -> str:
