@@ -189,13 +189,13 @@ def test_existing_queue_is_consumed_not_created(engine: ScalingEngine) -> None:
     assert queues == {"HighPriorityQueue", "DeadLetterQueue"}
     text = json.dumps(template)
     assert '"JobQueue"' not in text and "${JobQueue" not in text
-    arn = {"Fn::Sub": "arn:aws:sqs:us-east-1:123456789012:orders"}
+    arn = "arn:aws:sqs:us-east-1:123456789012:orders"
     (work,) = [
         s for s in _statements(resources, "TaskRole", "task") if s.get("Sid") == "WorkQueues"
     ]
     assert work["Resource"] == [arn, {"Fn::GetAtt": ["HighPriorityQueue", "Arn"]}]
     assert "sqs:ReceiveMessage" in work["Action"] and "sqs:DeleteMessage" in work["Action"]
-    assert template["Outputs"]["QueueUrl"]["Value"] == {"Fn::Sub": EXISTING_QUEUE_URL}
+    assert template["Outputs"]["QueueUrl"]["Value"] == EXISTING_QUEUE_URL
     env = {e["Name"]: e["Value"] for e in _container(resources)["Environment"]}
     stack = json.loads(env["SPOTQ_STACK_CONFIG"]["Fn::Sub"])
     assert stack["work_queue"] == EXISTING_QUEUE_URL

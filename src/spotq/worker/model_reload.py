@@ -10,7 +10,8 @@ why (`error` where=model) and is not retried for that version; a later version i
 Loading beside the serving model needs memory for both for a while: size the task for it.
 
 Cache: <cache_dir>/<hash of the URI>/<hash of the version>; a version already there is not
-downloaded again (a restarted local worker starts at once); all but the two newest are removed.
+downloaded again (a restarted local worker starts at once); all but the two newest are removed,
+and a version that failed to load is removed at once.
 Directory names are hashes, never the user's key or version strings.
 """
 
@@ -70,6 +71,10 @@ class ModelArtifacts:
         except OSError:  # another worker on this host finished the same version first
             shutil.rmtree(partial, ignore_errors=True)
         return _artifact_path(final)
+
+    def discard(self, version: Version) -> None:
+        """Drop a version that failed to load: it takes disk and will not be tried again."""
+        shutil.rmtree(self._root / _digest(version.label), ignore_errors=True)
 
     def prune(self, keep: Path) -> None:
         """Remove cached versions beyond the newest few (always keeping `keep`'s)."""
@@ -168,6 +173,7 @@ class ModelReloader:
             self._artifacts.prune(path)
             return version, model
         self._refused = version.label
+        self._artifacts.discard(version)
         self._hooks.on_error("model", f"{self._model_uri}: {why}; keeping the running model")
         return None
 

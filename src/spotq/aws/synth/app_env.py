@@ -130,14 +130,19 @@ def _rewrite(node: Any, slots: dict[str, str], name: str) -> Any:
     if not isinstance(node, dict):
         return node
     if node == ref(ids.QUEUE):
-        return sub(slots[f"${{{ids.QUEUE}}}"])
+        return _sub_if_needed(slots[f"${{{ids.QUEUE}}}"])
     if node == get_att(ids.QUEUE, "Arn"):
-        return sub(slots[f"${{{ids.QUEUE}.Arn}}"])
+        return _sub_if_needed(slots[f"${{{ids.QUEUE}.Arn}}"])
     if node == get_att(ids.QUEUE, "QueueName"):
         return name
     if set(node) == {"Fn::Sub"} and isinstance(node["Fn::Sub"], str):
         text = node["Fn::Sub"]
         for slot, value in slots.items():
             text = text.replace(slot, value)
-        return sub(text)
+        return _sub_if_needed(text)
     return {key: _rewrite(value, slots, name) for key, value in node.items()}
+
+
+def _sub_if_needed(text: str) -> Json | str:
+    """Fn::Sub only where something is left to substitute (cfn-lint W1020)."""
+    return sub(text) if "${" in text else text

@@ -1,0 +1,112 @@
+"""An app with an existing queue, secrets and its own statements, deployed on moto server with
+CloudFormation (the emulator subset): the stack creates no work queue, the task definition carries
+secret references, and a `spotq worker` configured as the deployed container consumes the
+producer's pre-existing queue through the app's decoder."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+import uuid
+from pathlib import Path
+
+from spotq.aws.dynamo_schema import job_pk
+from spotq.aws.session import AwsConfig, make_client
+from spotq.aws.synth import Target
+from spotq.worker.foreign import foreign_job_id
+
+from .test_e2e_moto import deploy, events, start_worker, wait_for
+
+APP_SOURCE = """
+import spotq
+
+app = spotq.App(
+    {name!r},
+    batch_size=2,
+    max_receives=2,
+    retry_backoff_s=0,
+    queue={queue!r},
+    environment={{"GREETING": "hello"}},
+    secrets={{"API_TOKEN": "ssm:/e2e/api-token"}},
+    task_role_statements=[{{"Effect": "Allow", "Action": "s3:GetObject",
+                            "Resource": "arn:aws:s3:::reference-data/*"}}],
+)
+
+
+@app.decoder
+def decode(body):
+    payload = json.loads(body)  # the producer's own JSON: {{"sku": ..., "qty": ...}}
+    return {{"sku": payload["sku"], "qty": int(payload["qty"])}}
+
+
+@app.handler
+def handle(model, jobs):
+    import os
+    return [{{"line": f"{{os.environ['GREETING']}} {{j.input['qty']}} x {{j.input['sku']}}"}}
+            for j in jobs]
+"""
+
+
+def test_existing_queue_stack_on_moto(aws_env: AwsConfig, moto_server: str, tmp_path: Path) -> None:
+    sqs = make_client("sqs", aws_env)
+    suffix = uuid.uuid4().hex[:8]
+    dlq = sqs.create_queue(QueueName=f"orders-dlq-{suffix}")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 2})
+    queue = sqs.create_queue(QueueName=f"orders-{suffix}", Attributes={"RedrivePolicy": redrive})[
+        "QueueUrl"
+    ]
+    app_file = tmp_path / "orders_app.py"
+    source = "import json\n" + textwrap.dedent(
+        APP_SOURCE.format(name=f"orders-{suffix}", queue=queue)
+    )
+    app_file.write_text(source)
+
+    deployed = deploy(aws_env, moto_server, app_file, Target.FARGATE_SPOT)
+    cfn = make_client("cloudformation", aws_env)
+    stacks = cfn.describe_stacks()["Stacks"]
+    (stack_name,) = [
+        s["StackName"]
+        for s in stacks
+        if any(o["OutputValue"] == deployed.outputs["ClusterName"] for o in s.get("Outputs", []))
+    ]
+    resources = cfn.list_stack_resources(StackName=stack_name)["StackResourceSummaries"]
+    created_queues = {
+        r["LogicalResourceId"] for r in resources if r["ResourceType"] == "AWS::SQS::Queue"
+    }
+    assert created_queues == {"HighPriorityQueue", "DeadLetterQueue"}
+    assert deployed.stack.work_queue == queue
+    assert deployed.outputs["QueueUrl"] == queue
+    assert deployed.container_env["GREETING"] == "hello"
+    assert "API_TOKEN" not in deployed.container_env  # a reference, resolved by ECS at start
+
+    producer = {
+        sqs.send_message(QueueUrl=queue, MessageBody=json.dumps({"sku": f"s{n}", "qty": n}))[
+            "MessageId"
+        ]: n
+        for n in range(3)
+    }
+    log = tmp_path / "worker.log"
+    worker = start_worker(app_file, deployed, {}, log)
+    dynamodb = make_client("dynamodb", aws_env)
+    table = deployed.outputs["TableName"]
+
+    def state(message_id: str) -> str | None:
+        item = dynamodb.get_item(
+            TableName=table, Key={"pk": {"S": job_pk(foreign_job_id(message_id))}}
+        )
+        return item.get("Item", {}).get("state", {}).get("S")
+
+    try:
+        wait_for(
+            lambda: all(state(m) == "succeeded" for m in producer), 90, "foreign jobs succeeded"
+        )
+    finally:
+        worker.terminate()
+        worker.wait(30)
+    assert worker.returncode == 0
+    done = sorted(e["job_id"] for e in events(log) if e["event"] == "job_done")
+    assert done == sorted(foreign_job_id(m) for m in producer)
+    assert not [e for e in events(log) if e["event"] == "error" and e["where"] == "queue"]
