@@ -10,9 +10,14 @@ import textwrap
 import uuid
 from pathlib import Path
 
+from spotq.api.app import create_app
+from spotq.api.client import JobsClient
+from spotq.api.settings import ApiSettings
+from spotq.app import load_app
 from spotq.aws.dynamo_schema import job_pk
 from spotq.aws.session import AwsConfig, make_client
 from spotq.aws.synth import Target
+from spotq.fleet.apiserver import ApiServer
 from spotq.worker.foreign import foreign_job_id
 
 from .test_e2e_moto import deploy, events, start_worker, wait_for
@@ -88,6 +93,14 @@ def test_existing_queue_stack_on_moto(aws_env: AwsConfig, moto_server: str, tmp_
         ]: n
         for n in range(3)
     }
+    # The job API, configured from the stack, submits to the existing queue as well.
+    settings = ApiSettings(
+        stack=deployed.stack, data_dir=tmp_path / "api", app_options=load_app(str(app_file)).options
+    )
+    server = ApiServer(create_app(settings), "127.0.0.1", 0)
+    server.start()
+    client = JobsClient(server.url)
+    native = client.submit({"sku": "api", "qty": 9})["id"]
     log = tmp_path / "worker.log"
     worker = start_worker(app_file, deployed, {}, log)
     dynamodb = make_client("dynamodb", aws_env)
@@ -103,10 +116,14 @@ def test_existing_queue_stack_on_moto(aws_env: AwsConfig, moto_server: str, tmp_
         wait_for(
             lambda: all(state(m) == "succeeded" for m in producer), 90, "foreign jobs succeeded"
         )
+        wait_for(lambda: client.job(native)["state"] == "succeeded", 60, "the API's job")
+        assert json.loads(client.result(native)) == {"line": "hello 9 x api"}
     finally:
         worker.terminate()
         worker.wait(30)
+        client.close()
+        server.stop()
     assert worker.returncode == 0
     done = sorted(e["job_id"] for e in events(log) if e["event"] == "job_done")
-    assert done == sorted(foreign_job_id(m) for m in producer)
+    assert done == sorted([native, *(foreign_job_id(m) for m in producer)])
     assert not [e for e in events(log) if e["event"] == "error" and e["where"] == "queue"]
