@@ -5,10 +5,13 @@ producer's pre-existing queue through the app's decoder."""
 
 from __future__ import annotations
 
+import ast
 import json
 import textwrap
+import urllib.parse
 import uuid
 from pathlib import Path
+from typing import Any
 
 from spotq.api.app import create_app
 from spotq.api.client import JobsClient
@@ -86,6 +89,7 @@ def test_existing_queue_stack_on_moto(aws_env: AwsConfig, moto_server: str, tmp_
     assert deployed.outputs["QueueUrl"] == queue
     assert deployed.container_env["GREETING"] == "hello"
     assert "API_TOKEN" not in deployed.container_env  # a reference, resolved by ECS at start
+    _check_secret_wiring(aws_env, deployed.outputs, resources)
 
     producer = {
         sqs.send_message(QueueUrl=queue, MessageBody=json.dumps({"sku": f"s{n}", "qty": n}))[
@@ -127,3 +131,27 @@ def test_existing_queue_stack_on_moto(aws_env: AwsConfig, moto_server: str, tmp_
     done = sorted(e["job_id"] for e in events(log) if e["event"] == "job_done")
     assert done == sorted([native, *(foreign_job_id(m) for m in producer)])
     assert not [e for e in events(log) if e["event"] == "error" and e["where"] == "queue"]
+
+
+def _check_secret_wiring(aws: AwsConfig, outputs: dict[str, str], resources: list[Any]) -> None:
+    """The deployed task definition names the parameter; the execution role may read just it."""
+    ecs = make_client("ecs", aws)
+    service = ecs.describe_services(
+        cluster=outputs["ClusterName"], services=[outputs["ServiceName"]]
+    )
+    task_def = ecs.describe_task_definition(taskDefinition=service["services"][0]["taskDefinition"])
+    container = task_def["taskDefinition"]["containerDefinitions"][0]
+    parameter_arn = "arn:aws:ssm:us-east-1:123456789012:parameter/e2e/api-token"
+    assert container["secrets"] == [{"name": "API_TOKEN", "valueFrom": parameter_arn}]
+    (role,) = [
+        r["PhysicalResourceId"] for r in resources if r["LogicalResourceId"] == "ExecutionRole"
+    ]
+    iam = make_client("iam", aws)
+    document = iam.get_role_policy(RoleName=role, PolicyName="execution")["PolicyDocument"]
+    if isinstance(document, str):  # moto keeps a policy given by CloudFormation as its repr
+        document = ast.literal_eval(urllib.parse.unquote(document))
+    reads = [s for s in document["Statement"] if s and s.get("Sid") == "ReadSecretParameters"]
+    assert reads == [
+        {"Sid": "ReadSecretParameters", "Effect": "Allow", "Action": "ssm:GetParameters",
+         "Resource": [parameter_arn]}
+    ]  # fmt: skip
