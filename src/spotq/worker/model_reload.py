@@ -18,6 +18,7 @@ Directory names are hashes, never the user's key or version strings.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import threading
 from collections.abc import Callable
@@ -63,7 +64,8 @@ class ModelArtifacts:
         final = self._root / _digest(version.label)
         if final.exists():
             return _artifact_path(final)
-        partial = self._root / f".{final.name}.{threading.get_ident()}.part"
+        # Unique per process and thread: the local fleet's workers share one cache.
+        partial = self._root / f".{final.name}.{os.getpid()}.{threading.get_ident()}.part"
         shutil.rmtree(partial, ignore_errors=True)
         fetch(self._s3, self._model.uri, partial, version.version_id)
         try:
