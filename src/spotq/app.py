@@ -22,12 +22,14 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from spotq import app_env
 from spotq.errors import AppError
+from spotq.iam_statements import check_statements
 
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 
@@ -83,6 +85,18 @@ class AppOptions:
     max_batch_wait_ms: float = 5.0
     latency_budget_ms: float = 2000.0
     rps_per_task: float | None = None
+    # The app's environment on AWS (spotq.app_env, docs/aws.md "The app's environment"): plain
+    # variables, secrets by reference ({"ENV": "ssm:/name" or an ARN}), a customer managed KMS
+    # key those secrets are encrypted with, extra task-role IAM statements, an existing queue to
+    # consume (URL or ARN), and a model artifact in S3 reloaded when its version changes.
+    environment: Mapping[str, str] = field(default_factory=dict)
+    secrets: Mapping[str, str] = field(default_factory=dict)
+    secrets_kms_key_arn: str | None = None
+    task_role_statements: Sequence[Mapping[str, Any]] = ()
+    task_role_allow_wildcard: bool = False
+    queue: str | None = None
+    model_uri: str | None = None
+    model_check_s: float = 60.0
 
     def __post_init__(self) -> None:
         _check(1 <= self.batch_size <= 10, "batch_size must be 1..10 (an SQS receive)")
@@ -100,6 +114,32 @@ class AppOptions:
         _check(0 <= self.max_batch_wait_ms <= 10_000, "max_batch_wait_ms must be 0..10000")
         _check(self.latency_budget_ms > 0, "latency_budget_ms must be > 0")
         _check(self.rps_per_task is None or self.rps_per_task > 0, "rps_per_task must be > 0")
+        _check(self.model_check_s >= 1, "model_check_s must be >= 1")
+        app_env.check_environment(self.environment)
+        app_env.parse_secrets(self.secrets)
+        app_env.check_no_overlap(self.environment, self.secrets)
+        app_env.check_kms_key(self.secrets_kms_key_arn)
+        check_statements(self.task_role_statements, allow_wildcard=self.task_role_allow_wildcard)
+        app_env.parse_queue(self.queue)
+        app_env.parse_model(self.model_uri)
+
+    @property
+    def secret_refs(self) -> tuple[app_env.SecretRef, ...]:
+        return app_env.parse_secrets(self.secrets)
+
+    @property
+    def extra_statements(self) -> tuple[dict[str, Any], ...]:
+        return check_statements(
+            self.task_role_statements, allow_wildcard=self.task_role_allow_wildcard
+        )
+
+    @property
+    def existing_queue(self) -> app_env.QueueRef | None:
+        return app_env.parse_queue(self.queue)
+
+    @property
+    def model(self) -> app_env.ModelRef | None:
+        return app_env.parse_model(self.model_uri)
 
 
 def _check(ok: bool, message: str) -> None:
@@ -108,10 +148,13 @@ def _check(ok: bool, message: str) -> None:
 
 
 Handler = Callable[[Any, list[Job]], Sequence[Any]]
-Loader = Callable[[], Any]
+# load() takes no argument, or the artifact's local path when the app sets `model_uri`.
+Loader = Callable[..., Any]
 # (model, audio, final) -> {"text": ...} or the text: `audio` is one utterance so far as float32
 # mono 16 kHz samples (a numpy array); `final` is True once the speaker has stopped.
 StreamHandler = Callable[[Any, Any, bool], Any]
+# A raw message body (one not made by spotq's job API) -> that job's input.
+Decoder = Callable[[str], dict[str, Any]]
 
 
 @dataclass
@@ -123,6 +166,7 @@ class App:
     load_fn: Loader | None = None
     handle_fn: Handler | None = None
     stream_fn: StreamHandler | None = None
+    decode_fn: Decoder | None = None
 
     def __init__(
         self,
@@ -145,6 +189,7 @@ class App:
         self.load_fn = load
         self.handle_fn = handler
         self.stream_fn = None
+        self.decode_fn = None
 
     def loader(self, fn: Loader) -> Loader:
         """Decorator: the function run once per worker process; its return value is the model."""
@@ -162,8 +207,20 @@ class App:
         self.stream_fn = fn
         return fn
 
-    def load_model(self) -> Any:
-        return self.load_fn() if self.load_fn is not None else None
+    def decoder(self, fn: Decoder) -> Decoder:
+        """Decorator: turns the body of a message that spotq's job API did not make (a producer's
+        own format, on an existing queue) into the job's input dict. Raise to refuse a message:
+        it is retried and then goes to the dead-letter queue, like a failing job."""
+        self.decode_fn = fn
+        return fn
+
+    def load_model(self, artifact: Path | None = None) -> Any:
+        """Run the loader; with a model artifact (the `model_uri` option) it gets the local path."""
+        if self.load_fn is None:
+            return None
+        if artifact is not None:
+            return self.load_fn(artifact)
+        return self.load_fn()
 
     def handle(self, model: Any, jobs: list[Job]) -> list[Any]:
         if self.handle_fn is None:

@@ -14,6 +14,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from spotq.app import AppOptions
+from spotq.app_env import parse_queue
 from spotq.errors import ServiceError
 from spotq.net import is_loopback
 from spotq.stack import StackConfig
@@ -76,7 +77,9 @@ def ensure_queues(client: Any, stack: StackConfig, options: AppOptions) -> Queue
             "MessageRetentionPeriod": str(_QUEUE_RETENTION_S),
             "RedrivePolicy": redrive,
         }
-        normal = _ensure(client, stack.queue_name, attributes)
+        normal = existing_queue_url(client, stack.work_queue) or _ensure(
+            client, stack.queue_name, attributes
+        )
         high = _ensure(client, stack.high_queue_name, attributes)
     except (BotoCoreError, ClientError) as exc:
         raise ServiceError(f"cannot set up queues for app {stack.app!r}: {exc}") from None
@@ -90,7 +93,10 @@ def lookup_queues(client: Any, stack: StackConfig) -> QueueUrls:
         dlq_arn = client.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])[
             "Attributes"
         ]["QueueArn"]
-        normal = client.get_queue_url(QueueName=stack.queue_name)["QueueUrl"]
+        normal = (
+            existing_queue_url(client, stack.work_queue)
+            or client.get_queue_url(QueueName=stack.queue_name)["QueueUrl"]
+        )
         high = client.get_queue_url(QueueName=stack.high_queue_name)["QueueUrl"]
     except (BotoCoreError, ClientError) as exc:
         raise ServiceError(f"cannot find the queues of app {stack.app!r}: {exc}") from None
@@ -102,6 +108,20 @@ def open_queues(client: Any, stack: StackConfig, options: AppOptions) -> QueueUr
     if stack.manage_queues:
         return ensure_queues(client, stack, options)
     return lookup_queues(client, stack)
+
+
+def existing_queue_url(client: Any, reference: str | None) -> str | None:
+    """The URL of the existing queue an app consumes (given as a URL, used as is, or an ARN,
+    looked up by name and owner); None when the app uses its own queue. Never changes it."""
+    queue = parse_queue(reference)
+    if queue is None:
+        return None
+    if queue.url is not None:
+        return queue.url
+    found: str = client.get_queue_url(QueueName=queue.name, QueueOwnerAWSAccountId=queue.account)[
+        "QueueUrl"
+    ]
+    return found
 
 
 def _ensure(client: Any, name: str, attributes: dict[str, str]) -> str:
@@ -116,3 +136,26 @@ def _ensure(client: Any, name: str, attributes: dict[str, str]) -> str:
     url = client.get_queue_url(QueueName=name)["QueueUrl"]
     client.set_queue_attributes(QueueUrl=url, Attributes=attributes)
     return url
+
+
+def redrive_warning(client: Any, url: str, max_receives: int) -> str | None:
+    """What is wrong with an existing queue's redrive policy for this app, if anything: without
+    one, a dead job's or an undecodable message's receives never end."""
+    try:
+        attributes = client.get_queue_attributes(QueueUrl=url, AttributeNames=["RedrivePolicy"])
+    except (BotoCoreError, ClientError) as exc:
+        return f"cannot read the redrive policy of {url}: {exc}"
+    text = attributes.get("Attributes", {}).get("RedrivePolicy")
+    if not text:
+        return (
+            f"queue {url} has no redrive policy: dead jobs and messages the decoder refuses "
+            f"will be received again forever; give it a dead-letter queue with "
+            f"maxReceiveCount {max_receives} (the app's max_receives)"
+        )
+    count = json.loads(text).get("maxReceiveCount")
+    if str(count) != str(max_receives):
+        return (
+            f"queue {url} moves messages to its dead-letter queue after {count} receives but the "
+            f"app's max_receives is {max_receives}: set them equal"
+        )
+    return None

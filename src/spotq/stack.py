@@ -26,6 +26,9 @@ class StackConfig:
     sqs_signed: bool = True
     # Which copy of the app's AWS stack (spotq.naming): it is part of the queue names.
     stage: str = DEFAULT_STAGE
+    # An existing queue (URL or ARN) the workers consume instead of `queue_name`: the app's
+    # `queue` option, for producers that already write to a queue of their own.
+    work_queue: str | None = None
 
     @property
     def queue_name(self) -> str:

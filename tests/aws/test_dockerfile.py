@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from spotq.app import App
+from spotq.aws.dockerfile import make_spec, render
 from spotq.aws.model_fetch import fetch
 from spotq.aws.session import AwsConfig, make_client
 from spotq.aws.wheel import build_wheel, wheel_name
@@ -172,3 +174,14 @@ def test_the_wheel_installs_and_runs_this_spotq(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True,
                          timeout=60, check=True)  # fmt: skip
     assert out.stdout.strip().startswith(str(site))
+
+
+def test_an_app_with_model_uri_is_not_baked(tmp_path: Path) -> None:
+    app_file = tmp_path / "m.py"
+    app_file.write_text("")
+    app = App("m", model_uri="s3://models/m/model.tar.gz")
+    spec = make_spec(app, str(app_file), tmp_path, spotq_requirement="spotq")
+    text = render(spec)
+    assert "load_model()" not in text and "s3://models/m/model.tar.gz" in text
+    with pytest.raises(ConfigError, match="model_uri"):
+        make_spec(app, str(app_file), tmp_path, model_from="s3://other/x")

@@ -20,7 +20,7 @@ import pytest
 
 from spotq.aws.synth import ScalingEngine, Target, render, synth
 
-from .synth_apps import APPS, GOLDEN_SETTINGS
+from .synth_apps import APPS, ENV_APP, GOLDEN_SETTINGS
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
 REPO = Path(__file__).resolve().parents[2]
@@ -29,6 +29,17 @@ CFN_LINT = Path(sys.executable).with_name("cfn-lint")
 
 
 CASES = [(t, e) for t in Target for e in ScalingEngine]
+# The app's environment options (synth_apps.ENV_APP: secrets, variables, extra statements, an
+# existing queue, a model artifact) on both kinds of host and with both scaling engines.
+ENV_CASES = [
+    ("fargate-spot-app-env", Target.FARGATE_SPOT, ScalingEngine.SPOTQ),
+    ("ec2-spot-app-env-aws-target-tracking", Target.EC2_SPOT, ScalingEngine.AWS_TARGET_TRACKING),
+]
+
+
+def _rendered_env(target: Target, engine: ScalingEngine) -> str:
+    settings = replace(GOLDEN_SETTINGS, scaling_engine=engine)
+    return render(synth(ENV_APP, target, settings), "json")
 
 
 def _rendered(
@@ -54,6 +65,8 @@ def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         staged = replace(GOLDEN_SETTINGS, stage="staging-2")
         text = render(synth(APPS[target], target, staged), "json")
         (directory / f"{target.value}-stage-staging-2.json").write_text(text)
+    for name, target, engine in ENV_CASES:
+        (directory / f"{name}.json").write_text(_rendered_env(target, engine))
     return directory
 
 
@@ -70,6 +83,18 @@ def test_template_matches_golden_file(target: Target, engine: ScalingEngine) -> 
     )
 
 
+@pytest.mark.parametrize(("name", "target", "engine"), ENV_CASES, ids=lambda c: str(c))
+def test_app_env_template_matches_golden_file(
+    name: str, target: Target, engine: ScalingEngine
+) -> None:
+    golden = GOLDEN_DIR / f"{name}.json"
+    text = _rendered_env(target, engine)
+    if os.environ.get("SPOTQ_UPDATE_GOLDEN") == "1":
+        golden.write_text(text)
+    assert golden.exists(), f"{golden} missing: run with SPOTQ_UPDATE_GOLDEN=1 to create it"
+    assert text == golden.read_text(), f"{name} template changed; regenerate and review"
+
+
 def test_yaml_output_is_the_same_template() -> None:
     import yaml
 
@@ -84,7 +109,7 @@ def test_cfn_lint_reports_nothing(template_dir: Path) -> None:
         [str(CFN_LINT), "--format", "parseable", *files],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,  # a safety net, not a speed check: nine templates on a busy 2-core machine
     )
     # Exit 0 means no error and no warning (informational findings are not enabled).
     assert done.returncode == 0, done.stdout + done.stderr

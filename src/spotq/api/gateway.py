@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from botocore.exceptions import BotoCoreError, ClientError
 
 from spotq.api.errors import NotReady
+from spotq.queues import existing_queue_url
 from spotq.stack import StackConfig
 
 SEND_BATCH_MAX = 10  # an SQS SendMessageBatch limit
@@ -64,9 +65,16 @@ class QueueGateway:
         )
         self._sent = 0
         self._sent_lock = threading.Lock()
-        self.normal_url = self._url(stack.queue_name)
+        # An app consuming an existing queue (its `queue` option) gets its jobs submitted there.
+        self.normal_url = self._existing(stack.work_queue) or self._url(stack.queue_name)
         self.high_url = self._url(stack.high_queue_name)
         self.dlq_url = self._url(stack.dlq_name)
+
+    def _existing(self, reference: str | None) -> str | None:
+        try:
+            return existing_queue_url(self._client, reference)
+        except Exception as exc:
+            raise NotReady(f"queue {reference!r} is not reachable: {exc}") from exc
 
     def _url(self, name: str) -> str:
         try:

@@ -40,6 +40,7 @@ class DockerfileSpec:
     base_image: str = DEFAULT_BASE_IMAGE
     spotq_requirement: str = ""  # pip requirement for spotq; default: the wheel below
     wheel: PurePosixPath | None = None  # this spotq as a wheel, relative to the build context
+    model_uri: str | None = None  # the app's model_uri: the worker fetches and reloads it
 
 
 def make_spec(
@@ -67,6 +68,11 @@ def make_spec(
         ) from None
     if model_from is not None and not _is_s3_object(model_from):
         raise ConfigError(f"--model-from: expected s3://bucket/key, got {model_from!r}")
+    if model_from is not None and app.options.model_uri is not None:
+        raise ConfigError(
+            f"--model-from: app {app.name!r} sets model_uri, which the worker fetches (and "
+            "reloads when it changes) itself; leave --model-from out"
+        )
     if extras is None:
         extras = tuple(e for e in _KNOWN_EXTRAS if e == app.name)
     return DockerfileSpec(
@@ -78,6 +84,7 @@ def make_spec(
         base_image=base_image,
         spotq_requirement=spotq_requirement,
         wheel=None if wheel is None else _in_context(wheel, context_dir),
+        model_uri=app.options.model_uri,
     )
 
 
@@ -136,6 +143,11 @@ def render(spec: DockerfileSpec) -> str:
 def _model_lines(spec: DockerfileSpec, app_ref: str) -> list[str]:
     if spec.model_from is not None:
         return [f"# The model is fetched from {spec.model_from} when the container starts."]
+    if spec.model_uri is not None:  # load() needs the artifact, which only exists at run time
+        return [
+            f"# The worker fetches {spec.model_uri} before load() and reloads it when the "
+            "object's version changes."
+        ]
     load = f"from spotq.app import load_app; load_app({app_ref!r}).load_model()"
     return [
         "# Bake the model in: run the app's load() once so its files land in this layer.",

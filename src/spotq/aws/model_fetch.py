@@ -27,17 +27,19 @@ def split_uri(uri: str) -> tuple[str, str]:
     return bucket, key
 
 
-def fetch(s3: Any, uri: str, dest: Path) -> Path:
-    """Download `uri` into `dest` (unpacking archives); returns what was written."""
+def fetch(s3: Any, uri: str, dest: Path, version_id: str | None = None) -> Path:
+    """Download `uri` (the given version of it, if any) into `dest` (unpacking archives);
+    returns what was written."""
     bucket, key = split_uri(uri)
     dest.mkdir(parents=True, exist_ok=True)
     name = key.rsplit("/", 1)[-1]
+    extra = {"VersionId": version_id} if version_id else None
     if not name.endswith(_ARCHIVE_SUFFIXES):
         target = dest / name
-        s3.download_file(bucket, key, str(target))
+        s3.download_file(bucket, key, str(target), ExtraArgs=extra)
         return target
     with tempfile.NamedTemporaryFile(dir=dest, suffix=".part") as tmp:
-        s3.download_file(bucket, key, tmp.name)
+        s3.download_file(bucket, key, tmp.name, ExtraArgs=extra)
         try:
             with tarfile.open(tmp.name) as archive:
                 archive.extractall(dest, filter="data")  # "data" refuses paths outside dest

@@ -41,6 +41,7 @@ from spotq.storage.base import BlobStore, JobStore, result_key
 from spotq.storage.batch_ops import get_many, mark_running_many, mark_succeeded_many
 from spotq.storage.results import InlineResultStore, keeps_inline
 from spotq.worker.delivery import Delivery, delete, renew, set_visibility
+from spotq.worker.foreign import decode_delivery
 from spotq.worker.handler_thread import Call, HandlerThread
 from spotq.worker.heartbeat import Heartbeat
 from spotq.worker.hooks import JobTimings, WorkerHooks
@@ -123,6 +124,11 @@ class BatchProcessor:
             app.options.visibility_timeout_s,
             on_error=lambda error: hooks.on_error("heartbeat", error),
         )
+
+    def swap_model(self, model: Any) -> None:
+        """Use `model` from the next batch on (a reloaded model artifact; called between
+        batches, so no handler call sees two models)."""
+        self._model = model
 
     def close(self) -> None:
         """Delete what is left to delete, stop the heartbeat thread (the handler thread is a
@@ -293,7 +299,7 @@ class BatchProcessor:
 
     def _decode(self, delivery: Delivery) -> JobMessage | None:
         try:
-            message = JobMessage.decode(delivery.body)
+            message = decode_delivery(self._app, delivery)  # spotq's format, or the app's decoder
         except MessageFormatError as exc:
             error = str(exc)
         else:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import NoReturn
 
@@ -31,6 +32,7 @@ import click
 
 from spotq.app import App, load_app
 from spotq.aws.ecs.integration import attach as attach_ecs
+from spotq.clock import SystemClock
 from spotq.errors import ConfigError, SpotqError
 from spotq.queues import make_sqs_client
 from spotq.stack import StackConfig
@@ -39,6 +41,7 @@ from spotq.worker.emf import EmfHooks
 from spotq.worker.hooks import HookChain, WorkerHooks
 from spotq.worker.jsonlog import JsonLogHooks
 from spotq.worker.metrics_file import MetricsFileHooks, metrics_path_for
+from spotq.worker.model_reload import ModelArtifacts, ModelReloader
 from spotq.worker.parent import parent_fd, watch_parent
 from spotq.worker.runtime import Worker, WorkerConfig
 from spotq.worker.signals import install_drain_signals
@@ -109,6 +112,7 @@ def _serve(
         hooks.append(StatusFileHooks(status_file))
         if ecs is None:  # locally, the job API serves these on /metrics and /ui
             hooks.append(MetricsFileHooks(metrics_path_for(status_file)))
+    chain = HookChain(hooks)
     try:
         runtime = Worker(
             app,
@@ -117,7 +121,8 @@ def _serve(
             blobs=open_blob_store(stack.blob_url),
             jobs=open_job_store(stack.jobs_url),
             config=config,
-            hooks=HookChain(hooks),
+            hooks=chain,
+            model_reloader=_model_reloader(app, stack, chain),
         )
     except ConfigError as exc:
         _fail(exc, 2)
@@ -140,6 +145,19 @@ def _serve(
         _fail(exc, 1)
     finally:
         restore()
+
+
+def _model_reloader(app: App, stack: StackConfig, hooks: WorkerHooks) -> ModelReloader | None:
+    """For an app with `model_uri`: its S3 artifact, cached under $SPOTQ_MODEL_CACHE (default:
+    the temporary directory, the task's scratch volume on AWS)."""
+    model = app.options.model
+    if model is None:
+        return None
+    from spotq.aws.session import AwsConfig, make_client  # boto3: only for apps that need it
+
+    cache = Path(os.environ.get("SPOTQ_MODEL_CACHE") or tempfile.gettempdir()) / "spotq-models"
+    artifacts = ModelArtifacts(make_client("s3", AwsConfig(region=stack.region)), model, cache)
+    return ModelReloader(app, artifacts, hooks, SystemClock(), app.options.model_check_s)
 
 
 def _parse_stack(text: str, app: App) -> StackConfig:

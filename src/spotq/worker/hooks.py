@@ -51,6 +51,9 @@ class WorkerHooks(Protocol):
     def on_error(self, where: str, error: str) -> None:
         """Something outside a job went wrong (a receive, a delete); the worker carries on."""
 
+    def on_model_loaded(self, version: str, reloaded: bool) -> None:
+        """The model artifact `version` was loaded (`reloaded`: it replaced a running model)."""
+
     def on_draining(self, reason: str) -> None: ...
 
     def on_stop(self, reason: str, exit_code: int) -> None: ...
@@ -87,6 +90,9 @@ class Hooks:
         pass
 
     def on_error(self, where: str, error: str) -> None:
+        pass
+
+    def on_model_loaded(self, version: str, reloaded: bool) -> None:
         pass
 
     def on_draining(self, reason: str) -> None:
@@ -140,6 +146,9 @@ class HookChain(Hooks):
 
     def on_error(self, where: str, error: str) -> None:
         self._each("on_error", where, error)
+
+    def on_model_loaded(self, version: str, reloaded: bool) -> None:
+        self._each("on_model_loaded", version, reloaded)
 
     def on_draining(self, reason: str) -> None:
         self._each("on_draining", reason)

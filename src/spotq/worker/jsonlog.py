@@ -73,6 +73,9 @@ class JsonLogHooks(Hooks):
     def on_error(self, where: str, error: str) -> None:
         self.emit("error", where=where, error=error)
 
+    def on_model_loaded(self, version: str, reloaded: bool) -> None:
+        self.emit("model_reloaded" if reloaded else "model_loaded", version=version)
+
     def on_draining(self, reason: str) -> None:
         self.emit("draining", reason=reason)
 

@@ -21,13 +21,14 @@ from spotq.app import App
 from spotq.clock import Clock, SystemClock
 from spotq.errors import AppError, ConfigError
 from spotq.extras import describe_missing
-from spotq.queues import QueueUrls, open_queues
+from spotq.queues import QueueUrls, open_queues, redrive_warning
 from spotq.stack import StackConfig
 from spotq.storage.base import BlobStore, JobStore
 from spotq.worker.batch import MEMORY, TIMED_OUT, BatchProcessor
 from spotq.worker.delivery import Delivery, receive
 from spotq.worker.hooks import Hooks, WorkerHooks
 from spotq.worker.memory import MemoryGuard, resolve_limit_bytes
+from spotq.worker.model_reload import ModelReloader
 from spotq.worker.prefetch import PrefetchBuffer
 
 EXIT_OK = 0
@@ -73,6 +74,7 @@ class Worker:
         hooks: WorkerHooks | None = None,
         clock: Clock | None = None,
         memory_guard: MemoryGuard | None = None,
+        model_reloader: ModelReloader | None = None,
     ) -> None:
         self._app = app
         self._stack = stack
@@ -84,6 +86,9 @@ class Worker:
         self._clock = clock or SystemClock()
         self._guard = memory_guard or MemoryGuard(
             app.options.memory_threshold, resolve_limit_bytes(app.options.memory_limit_bytes)
+        )
+        self._reloader = (
+            model_reloader  # the app's model_uri: fetched, and reloaded when it changes
         )
         self._drain_reason: str | None = None
         self._drain_deadline_s = 0.0
@@ -113,11 +118,15 @@ class Worker:
         """Load the model, serve until drained (or idle past max_idle_s); return the exit code."""
         self._hooks.on_start(self._app.name, os.getpid())
         try:
-            model = self._app.load_model()
+            model = self._load_model()
         except Exception as exc:
             why = describe_missing(exc) or repr(exc)
             raise AppError(f"app {self._app.name!r}: load() failed: {why}") from exc
         urls = open_queues(self._sqs, self._stack, self._app.options)
+        if self._stack.work_queue:  # an existing queue: its redrive policy is not spotq's
+            warning = redrive_warning(self._sqs, urls.normal, self._app.options.max_receives)
+            if warning:
+                self._hooks.on_error("queue", warning)
         processor = BatchProcessor(
             self._app,
             model,
@@ -143,6 +152,7 @@ class Worker:
         idle_since_s = self._clock.monotonic()
         busy = False
         while not self._notice_drain():
+            self._maybe_swap_model(processor)
             deliveries = self._next_batch(processor, urls)
             if self._notice_drain():
                 processor.release_unstarted(deliveries)
@@ -166,6 +176,14 @@ class Worker:
                 self.request_drain(stop)
             idle_since_s = self._clock.monotonic()
         return self._drain_reason or "drained"
+
+    def _load_model(self) -> Any:
+        return self._reloader.load_initial() if self._reloader else self._app.load_model()
+
+    def _maybe_swap_model(self, processor: BatchProcessor) -> None:
+        """Between batches: switch to a newer model artifact once it has loaded."""
+        if self._reloader is not None and (model := self._reloader.poll()) is not None:
+            processor.swap_model(model)
 
     def _idle_too_long(self, since_s: float) -> bool:
         limit_s = self._config.max_idle_s

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from spotq.aws import dynamo_schema
 from spotq.aws.synth import ids
+from spotq.aws.synth.app_env import app_policy, model_statements, secret_statements
 from spotq.aws.synth.cfn import NO_VALUE, Json, arn, if_, ref, sub
 from spotq.aws.synth.context import Context
 
@@ -16,9 +17,14 @@ SSM_INSTANCE_POLICY = "arn:${AWS::Partition}:iam::aws:policy/AmazonSSMManagedIns
 
 def iam(ctx: Context) -> Json:
     resources: Json = {
-        ids.EXECUTION_ROLE: _role("ecs-tasks.amazonaws.com", "execution", _execution_statements()),
+        ids.EXECUTION_ROLE: _role(
+            "ecs-tasks.amazonaws.com",
+            "execution",
+            [*_execution_statements(), *secret_statements(ctx)],
+        ),
         ids.TASK_ROLE: _role("ecs-tasks.amazonaws.com", "task", _task_statements(ctx)),
     }
+    resources[ids.TASK_ROLE]["Properties"]["Policies"].extend(app_policy(ctx))
     if ctx.target.is_ec2:
         resources[ids.INSTANCE_ROLE] = _instance_role()
         resources[ids.INSTANCE_PROFILE] = {
@@ -93,7 +99,12 @@ def _execution_statements() -> list[Json]:
 
 def _task_statements(ctx: Context) -> list[Json]:
     """This app's queues, its prefix of the bucket, the job table, task protection, the model."""
-    return [*_queue_statements(), *_storage_statements(ctx.blob_prefix), *_task_extras()]
+    return [
+        *_queue_statements(),
+        *_storage_statements(ctx.blob_prefix),
+        *_task_extras(),
+        *model_statements(ctx),
+    ]
 
 
 def _queue_statements() -> list[Json]:

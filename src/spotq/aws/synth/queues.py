@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from spotq.aws.synth import ids
+from spotq.aws.synth.app_env import creates_work_queue
 from spotq.aws.synth.cfn import Json, arn, checkov_skips
 from spotq.aws.synth.context import Context
 
@@ -12,7 +13,8 @@ _LONG_POLL_S = 20
 
 
 def queues(ctx: Context) -> Json:
-    return {
+    """The DLQ, the work queue (unless the app consumes an existing one) and the high queue."""
+    resources = {
         ids.DLQ: _queue(
             ctx.stack.dlq_name,
             {"MessageRetentionPeriod": _DLQ_RETENTION_S},
@@ -20,6 +22,9 @@ def queues(ctx: Context) -> Json:
         ids.QUEUE: _queue(ctx.stack.queue_name, _work_queue_properties(ctx)),
         ids.HIGH_QUEUE: _queue(ctx.stack.high_queue_name, _work_queue_properties(ctx)),
     }
+    if not creates_work_queue(ctx):
+        del resources[ids.QUEUE]
+    return resources
 
 
 def _work_queue_properties(ctx: Context) -> Json:

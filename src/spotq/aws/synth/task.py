@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from spotq.aws.synth import ids
+from spotq.aws.synth.app_env import container_secrets
 from spotq.aws.synth.cfn import Json, arn, ref, sub
 from spotq.aws.synth.context import CONTAINER_NAME, HEALTH_COMMAND, Context, Target
 from spotq.aws.synth.sizing import (
@@ -77,6 +78,9 @@ def _container(ctx: Context) -> Json:
         "MountPoints": [{"SourceVolume": _SCRATCH_VOLUME, "ContainerPath": SCRATCH_PATH}],
         "LinuxParameters": _linux_parameters(ctx),
     }
+    secrets = container_secrets(ctx)
+    if secrets:  # references only: ECS reads the values with the execution role at task start
+        container["Secrets"] = secrets
     if ctx.target.is_ec2:
         container["Cpu"] = container_cpu_units(ctx.options)
         container["Memory"] = container_memory_mib(ctx.options)
@@ -98,8 +102,10 @@ def _linux_parameters(ctx: Context) -> Json:
 
 
 def environment(ctx: Context) -> list[Json]:
-    """The container's environment: the stack config the worker runtime reads, and scratch paths."""
+    """The container's environment: the app's own variables, the stack config the worker runtime
+    reads, and scratch paths (spotq.app_env refuses app variables that would override these)."""
     values: dict[str, Json | str] = {
+        **ctx.options.environment,
         "SPOTQ_APP": ctx.app,
         "SPOTQ_STACK_CONFIG": stack_config_json(ctx),
         "AWS_REGION": ref("AWS::Region"),
@@ -122,5 +128,6 @@ def stack_config_json(ctx: Context) -> Json:
         queue_prefix=ctx.stack.queue_prefix,
         manage_queues=False,
         stage=ctx.stage,
+        work_queue=ctx.options.queue,
     )
     return sub(placeholders.to_json())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from spotq.aws.synth import ids
+from spotq.aws.synth.app_env import point_at_existing_queue
 from spotq.aws.synth.autoscaling import autoscaling
 from spotq.aws.synth.capacity import capacity
 from spotq.aws.synth.cfn import Json, get_att, ref, sub
@@ -33,6 +34,8 @@ def build(ctx: Context) -> Json:
     }
     if ctx.target.is_ec2:
         resources.update(capacity(ctx))
+    # With an existing queue (the app's `queue` option) every JobQueue reference names it instead.
+    resources = point_at_existing_queue(ctx, resources)
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": (
@@ -50,7 +53,7 @@ def build(ctx: Context) -> Json:
         "Parameters": parameters(ctx),
         "Conditions": conditions(ctx),
         "Resources": resources,
-        "Outputs": outputs(ctx),
+        "Outputs": point_at_existing_queue(ctx, outputs(ctx)),
     }
 
 
