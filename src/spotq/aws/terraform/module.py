@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from spotq.aws.terraform.checkov import terraform_only_skips
 from spotq.aws.terraform.errors import TerraformExportError
 from spotq.aws.terraform.hcl import Block, Raw, render_file
 from spotq.aws.terraform.intrinsics import check_supported, convert, hcl
@@ -16,7 +17,7 @@ from spotq.aws.terraform.variables import variable
 
 # The provider major version the mappings were written against (attribute names differ across
 # majors, e.g. data.aws_region's `region`, new in 6.0).
-AWS_PROVIDER = "~> 6.0"
+AWS_PROVIDER = ">= 5.100, < 7.0"
 TERRAFORM = ">= 1.5"
 _TOP_LEVEL = {
     "AWSTemplateFormatVersion", "Description", "Metadata", "Parameters", "Conditions",
@@ -94,6 +95,8 @@ def _resource(scope: Scope, logical: str, resource: dict[str, Any]) -> list[Bloc
     blocks = MAPPINGS[kind].build(r)
     main = blocks[0]
     main.comments.extend(_checkov_skips(logical, resource.get("Metadata", {})))
+    for check, reason in terraform_only_skips(MAPPINGS[kind].tf_type, resource):
+        main.comments.append(f"#checkov:skip={check}:{reason}")
     if r.depends_on:
         main.set("depends_on", [Raw(address) for address in sorted(set(r.depends_on))])
     lifecycle = Block("lifecycle")

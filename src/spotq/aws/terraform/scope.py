@@ -14,7 +14,7 @@ from spotq.aws.terraform.names import snake
 Attr = str | tuple[str, str]
 
 PSEUDO = {
-    "AWS::Region": ("region", "data.aws_region.current.region"),
+    "AWS::Region": ("region", "data.aws_region.current.name"),
     "AWS::AccountId": ("caller", "data.aws_caller_identity.current.account_id"),
     "AWS::Partition": ("partition", "data.aws_partition.current.partition"),
     "AWS::URLSuffix": ("partition", "data.aws_partition.current.dns_suffix"),
