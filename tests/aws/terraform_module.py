@@ -66,3 +66,27 @@ def actions(policy_text: str) -> set[str]:
 def block(body: dict[str, Any], name: str) -> dict[str, Any]:
     (only,) = body[name]
     return dict(only)
+
+
+def exported_templates() -> dict[str, dict[str, Any]]:
+    """Every template the Terraform tests export, by name: each worker target × scaling engine
+    (the golden-file apps) and both realtime targets (test_synth_realtime's apps)."""
+    from dataclasses import replace
+
+    from spotq.aws.synth import ScalingEngine, Target, synth
+    from spotq.aws.synth.realtime import RealtimeSettings, RealtimeTarget, synth_realtime
+
+    from .synth_apps import APPS, GOLDEN_SETTINGS
+    from .test_synth_realtime import APPS as REALTIME_APPS
+
+    out = {
+        f"{t.value}-{e.value}": synth(APPS[t], t, replace(GOLDEN_SETTINGS, scaling_engine=e))
+        for t in Target
+        for e in ScalingEngine
+    }
+    for target in RealtimeTarget:
+        settings = RealtimeSettings(max_tasks=6)
+        out[target.value] = synth_realtime(
+            REALTIME_APPS[target], target, settings, "apps/speech.py"
+        )
+    return out

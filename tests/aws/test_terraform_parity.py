@@ -1,35 +1,31 @@
-"""`spotq synth --format terraform`: every worker target × scaling engine exports, parses with
-python-hcl2, and declares the same resources, parameters (as variables), outputs and key
-settings as the CloudFormation template it came from."""
+"""`spotq synth --format terraform`: every worker target × scaling engine and both realtime
+targets export, parse with python-hcl2, and declare the same resources, parameters (as
+variables), outputs and key settings as the CloudFormation template they came from."""
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from spotq.aws.synth import ScalingEngine, Target, synth
 from spotq.aws.terraform import write_module
 from spotq.aws.terraform.names import snake
 from spotq.aws.terraform.registry import MAPPINGS
 
-from .synth_apps import APPS, GOLDEN_SETTINGS
-from .terraform_module import Module, actions, block
+from .terraform_module import Module, actions, block, exported_templates
 
-CASES = [(t, e) for t in Target for e in ScalingEngine]
+TEMPLATES = exported_templates()
 
 
-@pytest.fixture(scope="module", params=CASES, ids=lambda c: f"{c[0].value}-{c[1].value}")
+@pytest.fixture(scope="module", params=sorted(TEMPLATES))
 def exported(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[dict[str, Any], Module]:
-    target, engine = request.param
-    template = synth(APPS[target], target, replace(GOLDEN_SETTINGS, scaling_engine=engine))
-    directory = tmp_path_factory.mktemp(f"tf-{target.value}-{engine.value}")
+    template = TEMPLATES[request.param]
+    directory = tmp_path_factory.mktemp(f"tf-{request.param}")
     write_module(template, directory)
     return template, Module.load(directory)
 
@@ -130,8 +126,11 @@ def test_task_size_and_service_capacity_match(exported: tuple[dict[str, Any], Mo
         assert '"readonlyRootFilesystem" = true' in text
     for name, props in _of_type(template, "AWS::ECS::Service").items():
         service = resources[("aws_ecs_service", snake(name))]
-        strategy = [s["CapacityProvider"] for s in props["CapacityProviderStrategy"]]
-        tf_strategy = [s["capacity_provider"] for s in service["capacity_provider_strategy"]]
+        strategy = [s["CapacityProvider"] for s in props.get("CapacityProviderStrategy", [])]
+        tf_strategy = [
+            s["capacity_provider"] for s in service.get("capacity_provider_strategy", [])
+        ]
+        assert service.get("launch_type") == props.get("LaunchType")
         assert len(tf_strategy) == len(strategy)
         for cfn, tf in zip(strategy, tf_strategy, strict=True):
             assert cfn == tf if isinstance(cfn, str) else "capacity_provider" in tf

@@ -8,29 +8,25 @@ import json
 import os
 import shutil
 import subprocess
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from spotq.aws.synth import ScalingEngine, Target, synth
 from spotq.aws.terraform import write_module
 
-from .synth_apps import APPS, GOLDEN_SETTINGS
+from .terraform_module import exported_templates
 
 REPO = Path(__file__).resolve().parents[2]
 CHECKOV = REPO / ".venv-checkov" / "bin" / "checkov"
-CASES = [(t, e) for t in Target for e in ScalingEngine]
-VALIDATED = ("ec2-spot-spotq", "fargate-spot-aws-target-tracking")
+VALIDATED = ("ec2-spot-spotq", "fargate-spot-aws-target-tracking", "realtime-gpu")
 
 
 @pytest.fixture(scope="module")
 def modules(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Every worker target × scaling engine, one module directory each."""
+    """Every worker target × scaling engine and both realtime targets, a directory each."""
     root = tmp_path_factory.mktemp("terraform")
-    for target, engine in CASES:
-        template = synth(APPS[target], target, replace(GOLDEN_SETTINGS, scaling_engine=engine))
-        write_module(template, root / f"{target.value}-{engine.value}")
+    for name, template in exported_templates().items():
+        write_module(template, root / name)
     return root
 
 
@@ -54,7 +50,7 @@ def test_checkov_terraform_reports_no_failed_check(modules: Path) -> None:
     assert failed == [], "\n".join(failed)
     summary = terraform["summary"]
     assert summary["parsing_errors"] == 0
-    assert summary["resource_count"] >= 30 * len(CASES)  # every module was read
+    assert summary["resource_count"] >= 30 * len(list(modules.iterdir()))  # every module read
     assert summary["passed"] > 100
     skipped = terraform["results"]["skipped_checks"]
     assert skipped, "expected the documented skips to be reported"
@@ -66,8 +62,8 @@ def test_checkov_terraform_reports_no_failed_check(modules: Path) -> None:
 def test_terraform_validate(modules: Path, tmp_path: Path) -> None:
     """`terraform init -backend=false` + `terraform validate`, with the AWS provider from a local
     filesystem mirror (nothing is downloaded). Two modules hold every mapped resource type
-    (the scaler and EC2 capacity; target tracking and Fargate): each validate loads the
-    provider's whole schema, about 10 s, so not all six."""
+    (the scaler and EC2 capacity; target tracking and Fargate; the ALB, listeners, secret and
+    GPU hosts): each validate loads the provider's whole schema, about 10 s, so not all eight."""
     terraform = shutil.which("terraform")
     if terraform is None:
         pytest.skip(

@@ -103,7 +103,7 @@ def _auto_scaling_group(r: Resource) -> list[Block]:
     r.ignore_changes.append("desired_capacity")
     if (policy := p.nested("MixedInstancesPolicy")) is not None:
         _mixed_instances(block.add(Block("mixed_instances_policy")), policy)
-    one_block(block, "launch_template", p.nested("LaunchTemplate"), _LT_SPEC)
+    one_block(block, "launch_template", p.nested("LaunchTemplate"), _ASG_LT)
     sub_blocks(block, "tag", p.items("Tags"), _asg_tag)
     if _managed_by_ecs(r):
         # ECS tags a capacity provider's group AmazonECSManaged; declared here so that Terraform
@@ -128,6 +128,7 @@ _ASG_ATTRS = {
     "NewInstancesProtectedFromScaleIn": "protect_from_scale_in",
     "DefaultInstanceWarmup": "default_instance_warmup",
 }
+_ASG_LT = {"LaunchTemplateId": "id", "LaunchTemplateName": "name", "Version": "version"}
 _LT_SPEC = {
     "LaunchTemplateId": "launch_template_id",
     "LaunchTemplateName": "launch_template_name",

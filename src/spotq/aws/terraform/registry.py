@@ -3,7 +3,15 @@ is an error naming it (add a mapping, in the module of its service)."""
 
 from __future__ import annotations
 
-from spotq.aws.terraform import map_compute, map_ecs, map_iam, map_monitoring, map_storage, map_task
+from spotq.aws.terraform import (
+    map_compute,
+    map_ecs,
+    map_edge,
+    map_iam,
+    map_monitoring,
+    map_storage,
+    map_task,
+)
 from spotq.aws.terraform.resource import Mapping
 
 MAPPINGS: dict[str, Mapping] = {
@@ -13,4 +21,5 @@ MAPPINGS: dict[str, Mapping] = {
     **map_compute.MAPPINGS,
     **map_iam.MAPPINGS,
     **map_monitoring.MAPPINGS,
+    **map_edge.MAPPINGS,
 }
