@@ -228,5 +228,17 @@ MAPPINGS = {
         {},
         _rule("aws_vpc_security_group_egress_rule", "DestinationSecurityGroupId"),
     ),
-    "AWS::SecretsManager::Secret": Mapping("aws_secretsmanager_secret", "arn", {}, _secret),
+    # A generated secret is read through its version, so that a task naming it in `secrets`
+    # starts only once it has a value (CloudFormation creates both at once).
+    "AWS::SecretsManager::Secret": Mapping(
+        "aws_secretsmanager_secret",
+        "arn",
+        {},
+        _secret,
+        lambda resource: (
+            "aws_secretsmanager_secret_version.{label}_value"
+            if "GenerateSecretString" in resource.get("Properties", {})
+            else None
+        ),
+    ),
 }

@@ -51,9 +51,10 @@ def export(template: dict[str, Any]) -> dict[str, str]:
     )
     for logical, resource in resources.items():
         mapping = _mapping(logical, resource)
+        label = snake(logical)
         scope.targets[logical] = Target(
-            f"{mapping.tf_type}.{snake(logical)}", mapping.ref, mapping.attrs,
-            "Condition" in resource,
+            f"{mapping.tf_type}.{label}", mapping.ref, mapping.attrs,
+            "Condition" in resource, mapping.ref_address(label, resource),
         )  # fmt: skip
     main = _locals(scope, template.get("Conditions", {}))
     for logical in sorted(resources):

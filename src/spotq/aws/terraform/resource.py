@@ -144,3 +144,10 @@ class Mapping:
     ref: Attr
     attrs: dict[str, Attr]
     build: Callable[[Resource], list[Block]]
+    # Where Ref reads from instead of the main resource, given the CFN resource: a companion
+    # "type.label-suffix" whose attribute must be ready before anything uses the Ref.
+    ref_from: Callable[[dict[str, Any]], str | None] | None = None
+
+    def ref_address(self, label: str, resource: dict[str, Any]) -> str:
+        companion = self.ref_from(resource) if self.ref_from else None
+        return companion.replace("{label}", label) if companion else f"{self.tf_type}.{label}"

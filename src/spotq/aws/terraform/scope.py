@@ -32,6 +32,7 @@ class Target:
     ref: Attr
     attrs: dict[str, Attr]
     conditional: bool
+    ref_address: str = ""  # where Ref reads, when not the main resource
 
 
 @dataclass
@@ -61,6 +62,8 @@ class Scope:
         if name in self.parameters:
             return self.parameter(name)
         target = self._target(name, "Ref")
+        if target.ref_address:
+            target = Target(target.ref_address, target.ref, {}, target.conditional)
         return self._read(target, target.ref)
 
     def get_att(self, name: str, attribute: str) -> str:
