@@ -1,6 +1,7 @@
 """The exported Terraform modules under checkov's Terraform framework (no failed check; every
-skip carries a written reason) and under `terraform validate` where Terraform and the AWS
-provider can be had (see docs/aws.md, Terraform: not from the package registries)."""
+skip carries a written reason), and under `terraform fmt -check` and `terraform validate` where
+Terraform and the AWS provider can be had (see docs/aws.md, Terraform: not from the package
+registries)."""
 
 from __future__ import annotations
 
@@ -59,6 +60,25 @@ def test_checkov_terraform_reports_no_failed_check(modules: Path) -> None:
         assert len(reason) > 40, f"{check['check_id']} on {check['resource']}: no written reason"
 
 
+_NO_TERRAFORM = (
+    "no terraform binary on PATH: no PyPI or npm package ships Terraform with the hashicorp/aws "
+    "provider (docs/aws.md, Terraform)"
+)
+
+
+def test_terraform_fmt_leaves_the_modules_as_they_are(modules: Path) -> None:
+    terraform = shutil.which("terraform")
+    if terraform is None:
+        pytest.skip(_NO_TERRAFORM)
+    done = subprocess.run(
+        [terraform, "fmt", "-recursive", "-check", "-diff", "-no-color", str(modules)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout[-3000:]
+
+
 def test_terraform_validate(modules: Path, tmp_path: Path) -> None:
     """`terraform init -backend=false` + `terraform validate`, with the AWS provider from a local
     filesystem mirror (nothing is downloaded). Two modules hold every mapped resource type
@@ -66,10 +86,7 @@ def test_terraform_validate(modules: Path, tmp_path: Path) -> None:
     GPU hosts): each validate loads the provider's whole schema, about 10 s, so not all eight."""
     terraform = shutil.which("terraform")
     if terraform is None:
-        pytest.skip(
-            "no terraform binary on PATH: no PyPI or npm package ships Terraform with the "
-            "hashicorp/aws provider (docs/aws.md, Terraform)"
-        )
+        pytest.skip(_NO_TERRAFORM)
     mirror = Path(os.environ.get("SPOTQ_TF_PLUGIN_MIRROR", "/opt/tf-plugins"))
     if not (mirror / "registry.terraform.io" / "hashicorp" / "aws").is_dir():
         pytest.skip(

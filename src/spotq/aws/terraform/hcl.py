@@ -128,8 +128,29 @@ def _object(items: dict[str, Value], depth: int) -> str:
     if not items:
         return "{}"
     pad = _INDENT * (depth + 1)
-    lines = [f"{pad}{quote(key)} = {expr(value, depth + 1)}\n" for key, value in items.items()]
-    return "{\n" + "".join(lines) + _INDENT * depth + "}"
+    pairs = [(quote(key), expr(value, depth + 1)) for key, value in items.items()]
+    return "{\n" + "".join(pad + line + "\n" for line in _aligned(pairs)) + _INDENT * depth + "}"
+
+
+def _aligned(pairs: list[tuple[str, str]]) -> list[str]:
+    """`key = value` lines with the `=` of each run of one-line values aligned, as
+    `terraform fmt` writes them (a multi-line value stands alone)."""
+    lines: list[str] = []
+    run: list[tuple[str, str]] = []
+
+    def flush() -> None:
+        width = max((len(key) for key, _ in run), default=0)
+        lines.extend(f"{key.ljust(width)} = {value}" for key, value in run)
+        run.clear()
+
+    for key, value in pairs:
+        if "\n" in value:  # a multi-line value stands alone, unaligned
+            flush()
+            lines.append(f"{key} = {value}")
+        else:
+            run.append((key, value))
+    flush()
+    return lines
 
 
 def render_block(block: Block, depth: int = 0) -> str:
@@ -137,13 +158,17 @@ def render_block(block: Block, depth: int = 0) -> str:
     head = " ".join([block.type, *(quote(label) for label in block.labels)])
     out = [f"{pad}{head} {{\n"]
     out.extend(f"{pad}{_INDENT}{comment}\n" for comment in block.comments)
+    pairs: list[tuple[str, str]] = []
     for item in block.body:
         if isinstance(item, Block):
+            out.extend(f"{pad}{_INDENT}{line}\n" for line in _aligned(pairs))
+            pairs = []
             out.append(render_block(item, depth + 1))
         else:
             name, value = item
             key = name if _IDENT.match(name) else quote(name)
-            out.append(f"{pad}{_INDENT}{key} = {expr(value, depth + 1)}\n")
+            pairs.append((key, expr(value, depth + 1)))
+    out.extend(f"{pad}{_INDENT}{line}\n" for line in _aligned(pairs))
     out.append(f"{pad}}}\n")
     return "".join(out)
 

@@ -3,6 +3,8 @@ and its EventBridge Scheduler schedule."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from spotq.aws.terraform.errors import TerraformExportError
 from spotq.aws.terraform.hcl import Block
 from spotq.aws.terraform.resource import Mapping, Props, Resource, one_block, sub_blocks, tags
@@ -18,7 +20,7 @@ def _security_group(r: Resource) -> list[Block]:
     return [block]
 
 
-def _rule(peer_key: str):  # type: ignore[no-untyped-def]
+def _rule(peer_key: str) -> Callable[[Block, Props], None]:
     def fill(block: Block, p: Props) -> None:
         p.attrs(
             block,

@@ -9,7 +9,7 @@ CloudFormation's, the generated key is then also in the Terraform state, marked 
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 from spotq.aws.terraform.errors import TerraformExportError
 from spotq.aws.terraform.hcl import Block, Raw, Value
@@ -147,7 +147,7 @@ def _action(block: Block, p: Props) -> None:
     )
 
 
-def _rule(tf_type: str, peer_key: str) -> Any:
+def _rule(tf_type: str, peer_key: str) -> Callable[[Resource], list[Block]]:
     def build(r: Resource) -> list[Block]:
         block, p = r.block(tf_type), r.props
         p.attrs(
