@@ -40,18 +40,26 @@ def _role(r: Resource) -> list[Block]:
         inline.set("policy", jsonencode(policy, "PolicyDocument"))
         policy.done()
         blocks.append(inline)
-    for index, arn in enumerate(p.raw("ManagedPolicyArns") or []):
+    blocks += _attachments(r, role)
+    p.done()
+    return blocks
+
+
+def _attachments(r: Resource, role: Raw) -> list[Block]:
+    """One aws_iam_role_policy_attachment per managed policy ARN (`count` when conditional)."""
+    blocks = []
+    for index, arn in enumerate(r.props.raw("ManagedPolicyArns") or []):
         attachment = r.block("aws_iam_role_policy_attachment", f"_managed_{index}")
         optional = optional_item(arn)
         if optional is not None:
             if r.count is not None:
-                raise TerraformExportError(f"{p.where}.ManagedPolicyArns[{index}]: two conditions")
+                where = f"{r.props.where}.ManagedPolicyArns[{index}]"
+                raise TerraformExportError(f"{where}: a condition inside a conditional role")
             attachment.body.insert(0, ("count", Raw(f"{r.scope.condition(optional[0])} ? 1 : 0")))
             arn = optional[1]
         attachment.set("role", role)
         attachment.set("policy_arn", convert(r.scope, arn))
         blocks.append(attachment)
-    p.done()
     return blocks
 
 

@@ -62,11 +62,7 @@ def _bucket(r: Resource) -> list[Block]:
         block = part("aws_s3_bucket_versioning", "_versioning")
         one_block(block, "versioning_configuration", versioning, {"Status": "status"})
     if (lifecycle := p.nested("LifecycleConfiguration")) is not None:
-        block = part("aws_s3_bucket_lifecycle_configuration", "_lifecycle")
-        sub_blocks(block, "rule", lifecycle.items("Rules"), _lifecycle_rule)
-        lifecycle.done()
-        if any(b.labels[0] == "aws_s3_bucket_versioning" for b in parts):
-            block.set("depends_on", [Raw(f"aws_s3_bucket_versioning.{r.label}_versioning")])
+        _lifecycle(part("aws_s3_bucket_lifecycle_configuration", "_lifecycle"), lifecycle, parts)
     if (ownership := p.nested("OwnershipControls")) is not None:
         block = part("aws_s3_bucket_ownership_controls", "_ownership")
         for _, rule in ownership.items("Rules"):
@@ -83,6 +79,14 @@ def _bucket(r: Resource) -> list[Block]:
         logging.done()
     p.done()
     return parts
+
+
+def _lifecycle(block: Block, lifecycle: Props, parts: list[Block]) -> None:
+    sub_blocks(block, "rule", lifecycle.items("Rules"), _lifecycle_rule)
+    lifecycle.done()
+    versioning = [b for b in parts if b.labels[0] == "aws_s3_bucket_versioning"]
+    if versioning:  # rules on noncurrent versions need versioning on first
+        block.set("depends_on", [Raw(f"aws_s3_bucket_versioning.{versioning[0].labels[1]}")])
 
 
 _PUBLIC_ACCESS = {
