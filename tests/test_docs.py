@@ -33,6 +33,9 @@ SKIPS: dict[str, str] = {
     r"^(aws ecr|docker )": "needs an AWS account and a Docker daemon (there is none here)",
     r"spotq deploy ": "needs AWS: tests/aws/test_deploy_moto.py deploys the same templates to moto",
     r"spotq destroy ": "needs AWS: tests/aws/test_deploy_stages.py destroys one stage on moto",
+    r"^terraform |^aws s3 cp ": "needs AWS credentials: tests/aws/test_terraform_tools.py runs "
+    "terraform init and validate on the same modules, test_terraform_parity.py compares them "
+    "with the templates",
     r"spotq (serve|stream) |:8080/v1/": "tests/serve/ runs spotq serve over the same apps and "
     "streams the samples through it (test_predict.py, test_stream.py, test_drain.py)",
     r"spotq bench ": "tests/bench/ runs spotq bench through the CLI; timing the real models is "
@@ -262,6 +265,19 @@ def test_dockerfile_and_synth(ws: Workspace) -> None:
     for command in block_with("spotq synth").commands():
         ws.sh(command)
     assert "AWS::CloudWatch::Dashboard" in (ws.root / "out" / "transcribe.yaml").read_text()
+
+
+def test_terraform_synth(ws: Workspace) -> None:
+    for command in block_with("--format terraform").commands():
+        if skip_reason(command) is None:
+            ws.sh(command)
+    module = ws.root / "out" / "tf"
+    assert {p.name for p in module.iterdir()} >= {"versions.tf", "main.tf", "outputs.tf"}
+    variables = (module / "variables.tf").read_text()
+    for name in ("container_image", "vpc_id", "subnet_ids", "scaler_code_bucket"):
+        assert f'variable "{name}"' in variables  # the README's -var names exist
+    assert 'output "stack_config"' in (module / "outputs.tf").read_text()
+    assert (ws.root / "out" / "scaler.zip").stat().st_size > 0
 
 
 def test_example_docstrings(ws: Workspace) -> None:

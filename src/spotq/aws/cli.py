@@ -145,13 +145,21 @@ def _realtime_template(
 
 @click.command()
 @_synth_options
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="The template file, or with --format terraform the module's directory.",
+)
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["json", "yaml"]),
-    default=None,
-    help="Default: from the output's suffix (.yaml/.yml → yaml), else json.",
+    type=click.Choice(["cloudformation", "json", "yaml", "terraform"]),
+    default="cloudformation",
+    show_default=True,
+    help="cloudformation: a template, YAML when the output ends in .yaml/.yml, else JSON "
+    "(json/yaml force one); terraform: a Terraform module (see docs/aws.md).",
 )
 @click.option(
     "--for-emulator",
@@ -169,33 +177,67 @@ def synth(
     app_ref: str,
     target: str,
     output: Path,
-    fmt: str | None,
+    fmt: str,
     for_emulator: bool,
     scaler_zip: Path | None,
     **synth_opts: Any,
 ) -> None:
-    """Write the CloudFormation template for APP on a target."""
-    from spotq.aws.scaler import package
-    from spotq.aws.synth import render
-
+    """Write the CloudFormation template (or a Terraform module) for APP on a target."""
     with _errors():
         app = load_app(app_ref)
         template = _template(app, target, for_emulator, app_ref, **synth_opts)
-        chosen = fmt or ("yaml" if output.suffix in (".yaml", ".yml") else "json")
-        output.parent.mkdir(parents=True, exist_ok=True)  # `-o out/app.yaml` on a fresh clone
-        output.write_text(render(template, "yaml" if chosen == "yaml" else "json"))
+        if fmt == "terraform":
+            _write_terraform(template, output, app_ref, target)
+        else:
+            _write_template(template, output, fmt, app_ref, target, synth_opts["stage"])
+    if scaler_zip is not None:
+        _write_scaler_zip(scaler_zip)
+
+
+def _write_template(
+    template: dict[str, Any], output: Path, fmt: str, app_ref: str, target: str, stage: str
+) -> None:
+    from spotq.aws.synth import render
+
+    if output.is_dir():
+        raise ConfigError(f"{output} is a directory; a template is one file")
+    chosen = (
+        fmt
+        if fmt != "cloudformation"
+        else ("yaml" if output.suffix in (".yaml", ".yml") else "json")
+    )
+    output.parent.mkdir(parents=True, exist_ok=True)  # `-o out/app.yaml` on a fresh clone
+    output.write_text(render(template, "yaml" if chosen == "yaml" else "json"))
     click.echo(
         f"wrote {output} ({len(template['Resources'])} resources, {target}); "
-        f"review it, then `spotq deploy {app_ref} --target {target} "
-        f"--stage {synth_opts['stage']} ...`"
+        f"review it, then `spotq deploy {app_ref} --target {target} --stage {stage} ...`"
     )
-    if scaler_zip is not None:
-        asset = package.build()
-        scaler_zip.write_bytes(asset.data)
-        click.echo(
-            f"wrote {scaler_zip}: upload it and pass ScalerCodeBucket=BUCKET "
-            f"ScalerCodeKey={asset.key} (spotq deploy does this itself)"
-        )
+
+
+def _write_terraform(template: dict[str, Any], output: Path, app_ref: str, target: str) -> None:
+    from spotq.aws.terraform import write_module
+
+    if output.exists() and not output.is_dir():
+        raise ConfigError(f"{output} is a file; --format terraform writes a directory")
+    paths = write_module(template, output)
+    click.echo(
+        f"wrote {', '.join(str(p) for p in paths)} ({len(template['Resources'])} "
+        f"CloudFormation resources as Terraform, {target}); then "
+        f"`terraform -chdir={output} init` and `terraform -chdir={output} plan -var ...` "
+        "(docs/aws.md, Terraform)"
+    )
+
+
+def _write_scaler_zip(scaler_zip: Path) -> None:
+    from spotq.aws.scaler import package
+
+    asset = package.build()
+    scaler_zip.write_bytes(asset.data)
+    click.echo(
+        f"wrote {scaler_zip}: upload it and pass ScalerCodeBucket=BUCKET "
+        f"ScalerCodeKey={asset.key} (spotq deploy does this itself; Terraform: "
+        "-var scaler_code_bucket=BUCKET -var scaler_code_key=KEY)"
+    )
 
 
 @click.command()
