@@ -126,6 +126,9 @@ class MiniLM:
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Unit vectors, one row per text, from one forward pass over all the texts' tokens."""
+        if not texts:
+            width = self.weights["embeddings.word_embeddings.weight"].shape[1]
+            return np.empty((0, width), dtype=np.float32)
         rows = [encoding.ids for encoding in self.tokenizer.encode_batch(texts)]
         return self._forward(rows)
 
