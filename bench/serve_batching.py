@@ -121,11 +121,13 @@ def _start_peers(args: argparse.Namespace) -> list[Peer]:
     port = _free_port()
     spotq = [py, "-m", "spotq.cli", "serve", app, "--port", str(port)]
     spotq += ["--latency-budget-ms", str(args.budget_ms)]
+    if args.batch_size:
+        spotq += ["--batch-size", str(args.batch_size)]
     peers.append(_start("spotq serve", spotq, port, "/v1/predict"))
     if args.spotq_workers > 1:  # one model lane per process: N processes use N cores
         port = _free_port()
-        command = [*spotq[:-4], "--port", str(port), "--workers", str(args.spotq_workers)]
-        command += ["--latency-budget-ms", str(args.budget_ms)]
+        command = [py, "-m", "spotq.cli", "serve", app, "--port", str(port)]
+        command += ["--workers", str(args.spotq_workers), *spotq[7:]]  # the same options
         name = f"spotq serve x{args.spotq_workers}"
         peers.append(_start(name, command, port, "/v1/predict"))
     port = _free_port()
@@ -158,6 +160,10 @@ def main() -> None:
                         help="labs: each request names 1..NAMES lab tests")  # fmt: skip
     parser.add_argument("--budget-ms", type=float, default=60_000,
                         help="spotq's latency budget; closed-loop clients queue")  # fmt: skip
+    parser.add_argument("--batch-size", type=int, default=0,
+                        help="spotq serve --batch-size (default: the app's own); whisper: "
+                        "examples/transcribe.py ships 2 for queue scaling, a server of short "
+                        "clips wants 10 so that packing fills its 30 s windows")  # fmt: skip
     parser.add_argument("--bentoml", default=None, help="python of a venv with bentoml")
     parser.add_argument("--spotq-workers", type=int, default=1,
                         help="also run `spotq serve --workers N` as a peer")  # fmt: skip

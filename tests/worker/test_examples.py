@@ -89,6 +89,7 @@ def test_labs_one_encode_per_batch_matches_one_name_at_a_time() -> None:
     together = model.encoder.encode(names)
     alone = np.stack([model.encoder.encode([name])[0] for name in names])
     assert np.max(1.0 - np.sum(together * alone, axis=1)) < 1e-5
+    assert model.encoder.encode([]).shape == (0, together.shape[1])
     jobs = [
         Job(id="a", input={"tests": names[:2]}),
         Job(id="bad", input={"tests": ["", "TSH"]}),
