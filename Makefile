@@ -56,5 +56,33 @@ pytest: venv $(CHECKOV) .node-sdk browser
 
 test: lint typecheck pytest
 
+# Benchmarks are not tests (CI never runs them): `make bench` runs the headline ones with short
+# settings (about 15-20 min on a quiet 2-core machine), `make bench BENCH=full` with the settings
+# docs/benchmarks.md records. Each prints its peers side by side with ratios. The jobs benchmark
+# installs redis-server (apt-get) and its peers (bench/requirements-peers.txt, bench/.venv-peers).
+BENCH ?= short
+ifeq ($(BENCH),full)
+BENCH_JOBS_ARGS := --jobs 5000 --rounds 3
+BENCH_SQS_ARGS :=
+BENCH_SIM_ARGS := --repeat 5
+BENCH_WORKER_JOBS := 3000
+BENCH_TRANSCRIBE_ARGS := --rounds 3
+else
+BENCH_JOBS_ARGS := --jobs 1000 --rounds 3
+BENCH_SQS_ARGS := --quick
+BENCH_SIM_ARGS := --days 3 --jobs 100000 --repeat 3
+BENCH_WORKER_JOBS := 1000
+BENCH_TRANSCRIBE_ARGS := --quick
+endif
+
+bench: venv
+	$(BIN)/python bench/jobs_throughput.py $(BENCH_JOBS_ARGS)
+	$(BIN)/python bench/sqs_throughput.py $(BENCH_SQS_ARGS)
+	$(BIN)/python bench/worker_overhead.py $(BENCH_WORKER_JOBS)
+	$(BIN)/python bench/sim_30days.py $(BENCH_SIM_ARGS)
+	$(BIN)/python bench/sim_30days.py --tick 60 $(BENCH_SIM_ARGS)
+	$(BIN)/python bench/simulate_deployed.py
+	$(BIN)/python bench/transcribe_efficiency.py $(BENCH_TRANSCRIBE_ARGS)
+
 clean:
 	rm -rf $(VENV) .venv-checkov .node-sdk .node-sdk.tmp .mypy_cache .ruff_cache .pytest_cache out

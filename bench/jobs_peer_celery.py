@@ -9,6 +9,8 @@ from celery import Celery
 app = Celery("bench", broker=os.environ["BENCH_BROKER_URL"], backend=os.environ["BENCH_REDIS_URL"])
 app.conf.update(
     task_ignore_result=False,
+    # Messages each worker child reserves ahead (Celery's default multiplier is 4).
+    worker_prefetch_multiplier=int(os.environ.get("BENCH_CELERY_PREFETCH", "4")),
     result_expires=3600,
     broker_connection_retry_on_startup=True,
     worker_hijack_root_logger=False,

@@ -3,6 +3,11 @@ jobs, two worker processes run them, results are stored in Redis; prints one JSO
 jobs per second from the first enqueue to the last result stored.
 
     python jobs_peers.py celery|celery-sqs|rq|dramatiq --jobs N --redis URL [--sqs URL]
+        [--threads T] [--prefetch P]
+
+--threads: Dramatiq's worker threads per process (its default 8). --prefetch: Dramatiq's messages
+prefetched per process (`dramatiq_queue_prefetch`; its default 2 × threads), Celery's
+`worker_prefetch_multiplier` (its default 4). Omitted, each peer runs at its own default.
 """
 
 from __future__ import annotations
@@ -56,7 +61,7 @@ def _rate(done: Callable[[], int], send: Callable[[int], None], jobs: int, worke
 def run_celery(jobs: int, workers: int, env: dict[str, str], redis_url: str) -> float:
     import redis
 
-    os.environ.update(env)
+    os.environ.update(env)  # the producer's Celery app reads the broker URL from it
     from jobs_peer_celery import noop  # type: ignore[import-not-found]
 
     r = redis.Redis.from_url(redis_url)
@@ -99,8 +104,10 @@ def run_dramatiq(jobs: int, workers: int, env: dict[str, str], redis_url: str) -
     from jobs_peer_dramatiq import noop  # type: ignore[import-not-found]
 
     r = redis.Redis.from_url(redis_url)
-    worker = _spawn([str(BIN / "dramatiq"), "jobs_peer_dramatiq", "--processes",
-                     str(workers)], env)  # fmt: skip
+    command = [str(BIN / "dramatiq"), "jobs_peer_dramatiq", "--processes", str(workers)]
+    if "BENCH_THREADS" in env:
+        command += ["--threads", env["BENCH_THREADS"]]
+    worker = _spawn(command, env)
     try:
         # Dramatiq 2 stores each result under a bare 32-hex-digit key (a hash of the message).
         return _rate(lambda: len(r.keys("?" * 32)), noop.send, jobs, workers)
@@ -116,8 +123,15 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--redis", required=True)
     parser.add_argument("--sqs", default=None)
+    parser.add_argument("--threads", type=int, default=None, help="Dramatiq threads per process")
+    parser.add_argument("--prefetch", type=int, default=None, help="see the module docstring")
     args = parser.parse_args()
     env = {"BENCH_REDIS_URL": args.redis, "BENCH_BROKER_URL": args.redis}
+    if args.threads is not None:
+        env["BENCH_THREADS"] = str(args.threads)
+    if args.prefetch is not None:
+        env["dramatiq_queue_prefetch"] = str(args.prefetch)  # read by dramatiq.worker
+        env["BENCH_CELERY_PREFETCH"] = str(args.prefetch)  # read by jobs_peer_celery
     if args.peer == "celery-sqs":
         if not args.sqs:
             raise SystemExit("celery-sqs needs --sqs http://HOST:PORT")

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 PEERS_VENV = Path(__file__).resolve().parent / ".venv-peers"
-PEER_PACKAGES = ["celery[redis,sqs]>=5.4", "rq>=2.0", "dramatiq[redis]>=1.17", "redis>=5"]
+PEER_REQUIREMENTS = Path(__file__).resolve().parent / "requirements-peers.txt"
 
 
 def ensure_redis_server() -> str:
@@ -31,14 +31,18 @@ def ensure_redis_server() -> str:
 
 
 def ensure_peers_venv() -> Path:
-    """bench/.venv-peers with the peer libraries; returns its python."""
+    """bench/.venv-peers with the peer libraries at the pinned versions; returns its python.
+    Reinstalls when bench/requirements-peers.txt has changed since the last install."""
     python = PEERS_VENV / "bin" / "python"
     marker = PEERS_VENV / ".installed"
-    if not marker.exists():
-        print(f"creating {PEERS_VENV} with {', '.join(PEER_PACKAGES)}...", file=sys.stderr)
-        subprocess.run([sys.executable, "-m", "venv", str(PEERS_VENV)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", *PEER_PACKAGES], check=True)
-        marker.write_text("\n".join(PEER_PACKAGES))
+    wanted = PEER_REQUIREMENTS.read_text()
+    if not marker.exists() or marker.read_text() != wanted:
+        print(f"installing {PEER_REQUIREMENTS.name} into {PEERS_VENV}...", file=sys.stderr)
+        if not python.exists():
+            subprocess.run([sys.executable, "-m", "venv", str(PEERS_VENV)], check=True)
+        install = [str(python), "-m", "pip", "install", "-q", "-r", str(PEER_REQUIREMENTS)]
+        subprocess.run(install, check=True)
+        marker.write_text(wanted)
     return python
 
 

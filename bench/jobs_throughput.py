@@ -1,11 +1,17 @@
-"""Benchmark (a): no-op jobs per second end to end (submitted → result stored), spotq beside
-Celery, RQ and Dramatiq on a local Redis, and Celery's SQS transport against spotq's SQS server.
+"""Benchmark (a): no-op jobs per second end to end (submitted → result stored), spotq in several
+configurations beside Dramatiq and Celery (each at its defaults and with its best prefetch) on a
+local Redis; optionally RQ, and Celery's SQS transport against spotq's SQS server.
 
-One producer, two worker processes, workers started and ready before the clock starts.
+One producer process, two worker processes, workers started and ready before the clock starts.
 
-    .venv/bin/python bench/jobs_throughput.py [--jobs 5000] [--peers celery,rq,dramatiq,celery-sqs]
+    .venv/bin/python bench/jobs_throughput.py [--jobs 5000] [--rounds 3] [--systems a,b,...]
 
-Installs redis-server (apt-get) when missing and the peers into bench/.venv-peers (not .venv).
+Rule, fixed before any run: every system runs once per round, in the same order, for `--rounds`
+rounds (default 3); the table shows each system's median over the rounds and its ratio to
+Dramatiq at its defaults. Single runs on this shared machine swing 2×, so nothing else counts.
+
+Installs redis-server (apt-get) when missing and the peers, at the versions pinned in
+bench/requirements-peers.txt, into bench/.venv-peers (not .venv).
 """
 
 from __future__ import annotations
@@ -16,25 +22,73 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from jobs_setup import ensure_peers_venv, redis_server
-from jobs_spotq import run_spotq
+from jobs_spotq import SpotqSetup, has_prefetch, run_spotq
 from spotq.sqs.server import SqsServerConfig, start_server
 
 HERE = Path(__file__).resolve().parent
-ALL_PEERS = ("dramatiq", "celery", "rq", "celery-sqs")
 TMPFS = "/dev/shm"
+BASELINE = "dramatiq-default"
+# The peers' best settings, from a sweep run before this benchmark (2,000 jobs, median of 3
+# interleaved rounds, 2026-12-03, docs/benchmarks.md): Dramatiq was fastest at its defaults (8
+# threads per process, prefetch 2 × threads = 16) against 1 or 2 threads and a prefetch of 100;
+# Celery at a prefetch multiplier of 16 (4 is its default; 64 was slower).
+CELERY_BEST = ("--prefetch", "16")
 
 
-def run_peer(python: Path, peer: str, jobs: int, workers: int) -> float:
+@dataclass(frozen=True)
+class System:
+    """One row: how it runs, and its processes and threads in words."""
+
+    name: str
+    shape: str
+    spotq: SpotqSetup | None = None  # None for a peer
+    peer: str = ""
+    peer_args: tuple[str, ...] = ()
+    tmpfs: bool = False
+
+
+SPOTQ_SHAPE = "2 worker procs × 1 handler thread; API + SQS server procs"
+SYSTEMS = [
+    System("spotq-b1-single", SPOTQ_SHAPE, SpotqSetup(batch_size=1, submit_batch=1)),
+    System("spotq-b1-batchsub", SPOTQ_SHAPE, SpotqSetup(batch_size=1, submit_batch=500)),
+    System("spotq-b10-batchsub", SPOTQ_SHAPE, SpotqSetup(batch_size=10, submit_batch=500)),
+    System("spotq-b1-pf10-single", SPOTQ_SHAPE, SpotqSetup(1, prefetch=10, submit_batch=1)),
+    System("spotq-b1-pf10-batchsub", SPOTQ_SHAPE, SpotqSetup(1, prefetch=10, submit_batch=500)),
+    System("spotq-b10-tmpfs", SPOTQ_SHAPE + "; data dir on tmpfs", SpotqSetup(), tmpfs=True),
+    System(BASELINE, "2 procs × 8 threads, prefetch 16/proc (= its best)", peer="dramatiq"),
+    System(
+        "dramatiq-t2-pf100",
+        "2 procs × 2 threads, prefetch 100/proc",
+        peer="dramatiq",
+        peer_args=("--threads", "2", "--prefetch", "100"),
+    ),
+    System("celery-default", "prefork 2 children × 1, multiplier 4", peer="celery"),
+    System(
+        "celery-pf16",
+        "prefork 2 children × 1, multiplier 16 (its best)",
+        peer="celery",
+        peer_args=CELERY_BEST,
+    ),
+    System("celery-sqs", "prefork 2 × 1, SQS transport → spotq's server", peer="celery-sqs"),
+    System("rq", "2 worker procs, fork per job", peer="rq"),
+]
+DEFAULT_SYSTEMS = ("spotq-b1-single", "spotq-b1-batchsub", "spotq-b10-batchsub",
+                   "spotq-b1-pf10-single", "spotq-b1-pf10-batchsub", BASELINE, "celery-default",
+                   "celery-pf16")  # fmt: skip
+
+
+def run_peer(python: Path, system: System, jobs: int, workers: int) -> float:
     with tempfile.TemporaryDirectory(prefix="bench-redis-") as tmp, redis_server(Path(tmp)) as url:
-        args = [str(python), str(HERE / "jobs_peers.py"), peer, "--jobs", str(jobs),
-                    "--workers", str(workers), "--redis", url]  # fmt: skip
+        args = [str(python), str(HERE / "jobs_peers.py"), system.peer, "--jobs", str(jobs),
+                "--workers", str(workers), "--redis", url, *system.peer_args]  # fmt: skip
         sqs = None
-        if peer == "celery-sqs":
+        if system.peer == "celery-sqs":
             sqs = start_server(SqsServerConfig(port=0, data_dir=Path(tmp) / "sqs"))
             args += ["--sqs", sqs.endpoint_url]
         try:
@@ -43,56 +97,76 @@ def run_peer(python: Path, peer: str, jobs: int, workers: int) -> float:
             if sqs is not None:
                 sqs.stop()
     if done.returncode != 0:
-        raise SystemExit(f"{peer} failed:\n{done.stdout}\n{done.stderr[-3000:]}")
+        raise SystemExit(f"{system.name} failed:\n{done.stdout}\n{done.stderr[-3000:]}")
     return float(json.loads(done.stdout.strip().splitlines()[-1])["jobs_per_s"])
+
+
+def run_system(python: Path, system: System, jobs: int, workers: int) -> float:
+    if system.spotq is None:
+        return run_peer(python, system, jobs, workers)
+    root = TMPFS if system.tmpfs else None
+    return run_spotq(jobs, workers, root, system.spotq)
+
+
+def chosen(names: str) -> list[System]:
+    by_name = {s.name: s for s in SYSTEMS}
+    wanted = [n for n in names.split(",") if n]
+    unknown = [n for n in wanted if n not in by_name]
+    if unknown:
+        raise SystemExit(f"unknown systems {unknown}; choose from {', '.join(by_name)}")
+    systems = [by_name[n] for n in wanted]
+    if not has_prefetch():
+        skipped = [s.name for s in systems if s.spotq and s.spotq.prefetch is not None]
+        if skipped:
+            print(f"skipped (this tree's App has no prefetch option): {', '.join(skipped)}")
+        systems = [s for s in systems if not (s.spotq and s.spotq.prefetch is not None)]
+    if any(s.tmpfs for s in systems) and not Path(TMPFS).is_dir():
+        raise SystemExit(f"{TMPFS} is missing: leave the tmpfs row out")
+    return systems
+
+
+def report(systems: list[System], runs: dict[str, list[float]], jobs: int, rounds: int) -> None:
+    rates = {name: statistics.median(values) for name, values in runs.items()}
+    print(f"{jobs} no-op jobs, 1 producer process, 2 worker processes; median of {rounds} "
+          "interleaved rounds (rule fixed in advance)")  # fmt: skip
+    base = rates.get(BASELINE)
+    header = f"/ {BASELINE}" if base else ""
+    print(f"{'system':<24} {'jobs/s':>7} {header:>19}  {'shape':<52} runs")
+    for system in systems:
+        rate = rates[system.name]
+        ratio = f"{rate / base:.2f}" if base else ""
+        each = ", ".join(f"{value:.0f}" for value in runs[system.name])
+        print(f"{system.name:<24} {rate:>7.0f} {ratio:>19}  {system.shape:<52} {each}")
+    if base:
+        for name in runs:
+            if name.startswith("spotq"):
+                per_round = [a / b for a, b in zip(runs[name], runs[BASELINE], strict=True)]
+                print(f"{name} / {BASELINE} per round: "
+                      + ", ".join(f"{r:.2f}" for r in per_round))  # fmt: skip
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=5000)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--peers", default=",".join(ALL_PEERS))
-    parser.add_argument(
-        "--rounds", type=int, default=3, help="runs of every system, interleaved (medians shown)"
-    )
+    names = ", ".join(s.name for s in SYSTEMS)
+    parser.add_argument("--systems", default=",".join(DEFAULT_SYSTEMS), help=f"from: {names}")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (medians shown)")
     args = parser.parse_args()
-    peers = [p for p in args.peers.split(",") if p]
-    unknown = set(peers) - set(ALL_PEERS)
-    if unknown:
-        raise SystemExit(f"unknown peers {sorted(unknown)}; choose from {', '.join(ALL_PEERS)}")
-    python = ensure_peers_venv() if peers else Path(sys.executable)
+    systems = chosen(args.systems)
+    python = ensure_peers_venv() if any(s.spotq is None for s in systems) else Path(sys.executable)
+    print(f"rule: median of {args.rounds} interleaved rounds, ratios against {BASELINE}",
+          file=sys.stderr)  # fmt: skip
     runs: dict[str, list[float]] = {}
     for round_no in range(1, args.rounds + 1):
         # One run of every system per round, so that a slow minute on this shared machine
-        # hits them alike; the table shows each system's median over the rounds.
-        rate = run_spotq(args.jobs, args.workers)
-        runs.setdefault("spotq", []).append(rate)
-        if Path(TMPFS).is_dir():
-            # The peers' Redis keeps everything in memory (no persistence); spotq writes a job
-            # row and a queue row per job (and a file per large result). On tmpfs its files
-            # cost what Redis's memory does.
-            runs.setdefault("spotq-tmpfs", []).append(run_spotq(args.jobs, args.workers, TMPFS))
-        for peer in peers:
-            runs.setdefault(peer, []).append(run_peer(python, peer, args.jobs, args.workers))
+        # hits them alike.
+        for system in systems:
+            rate = run_system(python, system, args.jobs, args.workers)
+            runs.setdefault(system.name, []).append(rate)
         line = " | ".join(f"{name} {values[-1]:.0f}" for name, values in runs.items())
         print(f"round {round_no}/{args.rounds}: {line} jobs/s", file=sys.stderr)
-    rates = {name: statistics.median(values) for name, values in runs.items()}
-    print(f"{args.jobs} no-op jobs, 1 producer, {args.workers} worker processes, "
-          f"median of {args.rounds} interleaved rounds")  # fmt: skip
-    print(f"{'system':<12} {'jobs/s':>8} {'spotq / system':>15}  runs")
-    for name, rate in rates.items():
-        each = ", ".join(f"{value:.0f}" for value in runs[name])
-        print(f"{name:<12} {rate:>8.0f} {rates['spotq'] / rate:>15.2f}  {each}")
-    peer_rates = {n: r for n, r in rates.items() if not n.startswith("spotq")}
-    if peer_rates:
-        fastest = max(peer_rates, key=lambda name: peer_rates[name])
-        per_round = [s / f for s, f in zip(runs["spotq"], runs[fastest], strict=True)]
-        print(
-            f"spotq / fastest peer ({fastest}): {rates['spotq'] / peer_rates[fastest]:.2f}"
-            f" (per round: {', '.join(f'{r:.2f}' for r in per_round)})"
-        )
-        if "spotq-tmpfs" in rates:
-            print(f"spotq-tmpfs / fastest peer: {rates['spotq-tmpfs'] / peer_rates[fastest]:.2f}")
+    report(systems, runs, args.jobs, args.rounds)
 
 
 if __name__ == "__main__":

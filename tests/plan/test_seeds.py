@@ -10,14 +10,17 @@ import math
 from pathlib import Path
 
 import pytest
+import yaml
+from rich.console import Console
 
 from spotq.plan.binpack import host_fit, hosts_for_gpus, hosts_for_tasks
 from spotq.plan.cost import host_price_per_hour_usd, task_price_per_hour_usd
-from spotq.plan.engine import plan_scenario
+from spotq.plan.engine import Plan, plan_scenario
 from spotq.plan.fixed import egress_usd, fixed_costs_usd_per_month
 from spotq.plan.options import parse_option
 from spotq.plan.prices import load_prices
 from spotq.plan.realtime import tasks_for_rps
+from spotq.plan.report import render_plan
 from spotq.plan.scenario import FixedSection, load_scenario, scenario_prices
 from spotq.plan.task import TaskSize
 from spotq.scaling.backlog import tasks_for_backlog
@@ -36,7 +39,7 @@ def _monthly_on_demand(instance_type: str) -> float:
 
 def test_gpu_seed_baseline_is_two_tasks_at_eight_rps() -> None:
     assert tasks_for_rps(16, 8) == 2
-    assert 2 * 8 == 16
+    assert tasks_for_rps(16.5, 8) == 3  # a request over two tasks' worth needs a third
 
 
 def test_gpu_seed_six_one_gpu_tasks_need_six_one_gpu_hosts() -> None:
@@ -62,17 +65,54 @@ def test_gpu_seed_peak_needs_five_tasks_and_asg_max_five() -> None:
     assert row.compute_usd_per_month == pytest.approx(2 * 1.212 * 730)
 
 
+def _gpu_plan_with_budget(tmp_path: Path, inference_ms: float, target_s: float | None) -> Plan:
+    """The seed's GPU scenario with its inference share and p95 target replaced."""
+    data = yaml.safe_load((EXAMPLES / "gpu-realtime.yaml").read_text())
+    data["latency_budget_ms"]["inference"] = inference_ms
+    data["latency_target_s"] = target_s
+    path = tmp_path / "gpu.yaml"
+    path.write_text(yaml.safe_dump(data))
+    scenario = load_scenario(path)
+    return plan_scenario(scenario, scenario_prices(scenario))
+
+
 def test_gpu_seed_latency_budget_totals_250_ms_within_target() -> None:
+    # The seed's split (35 + 180 + 35 ms) against its 250 ms p95 target: the plan adds the parts,
+    # compares them with the target and carries the verdict into every GPU option's row.
     scenario = load_scenario(EXAMPLES / "gpu-realtime.yaml")
     plan = plan_scenario(scenario, scenario_prices(scenario))
     assert plan.realtime is not None and plan.realtime.budget is not None
-    assert plan.realtime.budget.parts_ms == {
-        "alb_network": 35,
-        "inference": 180,
-        "serialization": 35,
-    }
-    assert plan.realtime.budget.total_ms == 250
+    assert plan.realtime.budget.total_ms == pytest.approx(35 + 180 + 35)
+    assert plan.realtime.budget.target_ms == pytest.approx(250)
     assert plan.realtime.budget.holds is True
+    gpu_rows = [r for r in plan.options if r.excluded is None]
+    assert gpu_rows and all(r.option.startswith("gpu") for r in gpu_rows)
+    assert all(r.latency_s == pytest.approx(0.25) and r.latency_ok is True for r in gpu_rows)
+    console = Console(record=True, width=200)
+    render_plan(plan, console)
+    assert "= 250 ms, within the 250 ms target" in console.export_text()
+
+
+@pytest.mark.parametrize(
+    ("inference_ms", "target_s", "total_ms", "holds"),
+    [
+        (180, 0.25, 250, True),
+        (181, 0.25, 251, False),
+        (100, 0.25, 170, True),
+        (180, None, 250, None),
+    ],
+)
+def test_gpu_seed_latency_budget_verdict_follows_the_parts(
+    tmp_path: Path, inference_ms: float, target_s: float | None, total_ms: float, holds: bool | None
+) -> None:
+    # 1 ms over the target must turn the verdict (and every option's latency_ok) to "over".
+    plan = _gpu_plan_with_budget(tmp_path, inference_ms, target_s)
+    assert plan.realtime is not None and plan.realtime.budget is not None
+    assert plan.realtime.budget.total_ms == pytest.approx(total_ms)
+    assert plan.realtime.budget.holds is holds
+    rows = [r for r in plan.options if r.excluded is None]
+    assert rows and all(r.latency_ok is holds for r in rows)
+    assert all(r.latency_s == pytest.approx(total_ms / 1000) for r in rows)
 
 
 # --- seed 004: ML worker on Fargate Spot ----------------------------------------------------
