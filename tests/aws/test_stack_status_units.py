@@ -351,7 +351,7 @@ def test_stack_options_do_not_mix_with_the_local_status() -> None:
     assert "--stack shows a whole stack: leave out JOB_ID and --state" in with_job.output
     json_alone = runner.invoke(cli, ["status", "--json"])
     assert json_alone.exit_code == 2
-    assert "--json goes with --stack" in json_alone.output
+    assert "--json and --stage go with --stack" in json_alone.output
 
 
 def _as_deployed(template: dict[str, Any]) -> FakeCfn:

@@ -205,8 +205,12 @@ def test_existing_queue_is_consumed_not_created(engine: ScalingEngine) -> None:
         assert arn in depth["Resource"]
         config = resources["ScalerFunction"]["Properties"]["Environment"]["Variables"]
         assert EXISTING_QUEUE_URL in json.dumps(config)
-    alarm = resources["OldestMessageAlarm"]["Properties"]["Dimensions"]
-    assert alarm == [{"Name": "QueueName", "Value": "orders"}]
+    (normal,) = [
+        m for m in resources["OldestMessageAlarm"]["Properties"]["Metrics"] if m["Id"] == "normal"
+    ]
+    assert normal["MetricStat"]["Metric"]["Dimensions"] == [
+        {"Name": "QueueName", "Value": "orders"}
+    ]
 
 
 def test_existing_queue_by_arn_gets_a_url_for_the_scaler() -> None:

@@ -11,6 +11,7 @@ import pytest
 
 from spotq.app import App
 from spotq.aws.synth import SynthSettings, Target, synth
+from spotq.aws.synth.cfn import NO_VALUE
 from spotq.aws.synth.iam import SSM_INSTANCE_POLICY
 from spotq.aws.synth.realtime import RealtimeSettings, RealtimeTarget, synth_realtime
 from spotq.errors import ConfigError
@@ -84,9 +85,9 @@ def test_session_manager_is_a_parameter_off_by_default() -> None:
     param = template["Parameters"]["SessionManagerAccess"]
     assert (param["Default"], param["AllowedValues"]) == ("false", ["false", "true"])
     role = template["Resources"]["InstanceRole"]["Properties"]
-    on, off = role["ManagedPolicyArns"]["Fn::If"][1:]
-    assert {"Fn::Sub": SSM_INSTANCE_POLICY} in on
-    assert {"Fn::Sub": SSM_INSTANCE_POLICY} not in off
+    ecs_policy, ssm = role["ManagedPolicyArns"]
+    assert "AmazonEC2ContainerServiceforEC2Role" in ecs_policy["Fn::Sub"]
+    assert ssm == {"Fn::If": ["SessionManagerEnabled", {"Fn::Sub": SSM_INSTANCE_POLICY}, NO_VALUE]}
     user_data = template["Resources"]["LaunchTemplate"]["Properties"]["LaunchTemplateData"][
         "UserData"]["Fn::Base64"]["Fn::Join"][1]  # fmt: skip
     condition, install, nothing = user_data[1]["Fn::If"]

@@ -196,10 +196,9 @@ def _instance_role() -> Json:
             "AssumeRolePolicyDocument": _trust("ec2.amazonaws.com"),
             # The AWS-maintained policy the ECS agent needs to register and poll, and, when the
             # SessionManagerAccess parameter says so, the one the SSM agent needs for shells.
-            "ManagedPolicyArns": if_(
-                ids.C_SSM_ACCESS,
-                [sub(_ECS_INSTANCE_POLICY), sub(SSM_INSTANCE_POLICY)],
-                [sub(_ECS_INSTANCE_POLICY)],
-            ),
+            "ManagedPolicyArns": [
+                sub(_ECS_INSTANCE_POLICY),
+                if_(ids.C_SSM_ACCESS, sub(SSM_INSTANCE_POLICY), NO_VALUE),
+            ],
         },
     }

@@ -73,7 +73,10 @@ def template_literal(text: str) -> str:
 def expr(value: Value, depth: int = 0) -> str:
     """The HCL expression for a value."""
     if isinstance(value, Raw):
-        return value.text
+        # Intrinsics are rendered on their own, as if at the margin: shift their continuation
+        # lines to where the value sits, as `terraform fmt` would (strings are quoted, never
+        # heredocs, so no text changes).
+        return value.text.replace("\n", "\n" + _INDENT * depth)
     if isinstance(value, Call):
         return f"{value.name}({expr(value.value, depth)})"
     if isinstance(value, bool):

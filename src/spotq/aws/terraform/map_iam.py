@@ -48,7 +48,11 @@ def _role(r: Resource) -> list[Block]:
 def _attachments(r: Resource, role: Raw) -> list[Block]:
     """One aws_iam_role_policy_attachment per managed policy ARN (`count` when conditional)."""
     blocks = []
-    for index, arn in enumerate(r.props.raw("ManagedPolicyArns") or []):
+    arns = r.props.raw("ManagedPolicyArns") or []
+    if not isinstance(arns, list):  # e.g. a whole list chosen by Fn::If: no attachment shape
+        where = f"{r.props.where}.ManagedPolicyArns"
+        raise TerraformExportError(f"{where}: expected a list (conditional items as Fn::If)")
+    for index, arn in enumerate(arns):
         attachment = r.block("aws_iam_role_policy_attachment", f"_managed_{index}")
         optional = optional_item(arn)
         if optional is not None:
