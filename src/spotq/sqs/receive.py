@@ -57,13 +57,18 @@ def receive(
     if attempt_id is not None:
         validation.dedup_or_group_id("ReceiveRequestAttemptId", attempt_id)
     timeout_s = queue.visibility_s if visibility_s is None else visibility_s
+    lean = lean and not queue.fifo and not queue.dlq_arn
+    if lean and store.settled(queue):
+        # Nothing to write before the read (no transition due, no deferred work pending) and
+        # the in-flight mark is deferred: one SELECT, without a BEGIN and COMMIT around it.
+        return _receive_lean(store, queue, max_messages, timeout_s)
     with store.tx():
         store.maintain(queue)
         if attempt_id is not None and queue.fifo:
             again = _retry(store, queue, attempt_id)
             if again is not None:
                 return again
-        if lean and not queue.fifo and not queue.dlq_arn:
+        if lean:
             out = _receive_lean(store, queue, max_messages, timeout_s)
         else:
             out = _receive(store, queue, max_messages, timeout_s)
