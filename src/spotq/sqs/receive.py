@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from spotq.sqs import fifo, inflight, messages, validation
 from spotq.sqs.errors import sqs_error
@@ -20,9 +20,9 @@ _COLUMNS = (
 _LEAN_COLUMNS = "id, message_id, body, md5_body, receive_count, first_receive_s"
 
 
-@dataclass(slots=True)
-class Received:
-    """A message as handed to a receiver."""
+class Received(NamedTuple):
+    """A message as handed to a receiver (a tuple: built for every message delivered, and a
+    tuple is built in half the time of a slotted dataclass of 15 fields)."""
 
     seq: int
     message_id: str

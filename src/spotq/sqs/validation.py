@@ -99,6 +99,9 @@ def batch_entries(entries: Sequence[Mapping[str, Any]], request_entry: str) -> N
             f"Maximum number of entries per request are {MAX_BATCH_ENTRIES}. "
             f"You have sent {len(entries)}.",
         )
+    ids = [entry["Id"] for entry in entries]
+    if _GOOD_IDS.issuperset(ids) and len(set(ids)) == len(ids):
+        return  # ids seen well-formed before, all distinct: the loop below would pass
     seen: set[str] = set()
     for entry in entries:
         entry_id = entry["Id"]
