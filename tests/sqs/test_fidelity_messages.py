@@ -82,6 +82,42 @@ def test_fifo_queue_false_is_unknown_on_a_standard_queue(client: Any) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        ("get", "Bogus"),
+        ("get-among-known", "Bogus"),
+        ("set", "Bogus"),
+        ("set", "ApproximateNumberOfMessages"),
+        ("create", "Bogus"),
+        ("create", "QueueArn"),
+        ("create", "ContentBasedDeduplication"),
+    ],
+)
+def test_unsupported_attribute_names_are_invalid_attribute_name(
+    client: Any, call: str, name: str
+) -> None:
+    """Get/SetQueueAttributes and CreateQueue answer a name SQS does not accept there (unknown,
+    read-only, or FIFO-only on a standard queue) with InvalidAttributeName, in AWS's words."""
+    url = client.create_queue(QueueName="names")["QueueUrl"]
+    with pytest.raises(ClientError) as info:
+        if call == "get":
+            client.get_queue_attributes(QueueUrl=url, AttributeNames=[name])
+        elif call == "get-among-known":
+            client.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout", name])
+        elif call == "set":
+            client.set_queue_attributes(QueueUrl=url, Attributes={name: "1"})
+        else:
+            client.create_queue(QueueName="other", Attributes={name: "true"})
+    error = info.value.response["Error"]
+    assert (error["Code"], error["Message"]) == (
+        "InvalidAttributeName",
+        f"Unknown Attribute {name}.",
+    )
+    assert isinstance(info.value, client.exceptions.InvalidAttributeName)
+    assert "other" not in str(client.list_queues().get("QueueUrls", []))
+
+
 def test_setting_fifo_queue_true_on_a_fifo_queue_is_a_no_op(client: Any) -> None:
     url = client.create_queue(QueueName="f.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
     client.set_queue_attributes(QueueUrl=url, Attributes={"FifoQueue": "true"})

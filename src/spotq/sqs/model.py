@@ -10,6 +10,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
+from spotq.sqs import fastcheck
 from spotq.sqs.errors import sqs_error
 
 Check = Callable[[Any], None]
@@ -50,6 +51,12 @@ def _input_checks() -> dict[str, Check]:
 def check_input(operation: str, params: Any) -> None:
     """Raise SqsError unless `params` has the member types and required members of the
     operation's input shape (SerializationException / MissingParameter, as AWS answers)."""
+    if not _fast_checks()[operation](params):
+        walk_input(operation, params)
+
+
+def walk_input(operation: str, params: Any) -> None:
+    """check_input by walking the model, without the generated fast path (it words errors)."""
     try:
         _input_checks()[operation](params)
     except _Mismatch as bad:
@@ -57,6 +64,11 @@ def check_input(operation: str, params: Any) -> None:
         if bad.shape == "MissingParameter":
             raise sqs_error(bad.shape, f"The request must contain the parameter {path}.") from None
         raise sqs_error(bad.shape, f"Expected {bad.detail} for {path or 'the request'}.") from None
+
+
+@cache
+def _fast_checks() -> dict[str, fastcheck.Predicate]:
+    return fastcheck.build(service_model())
 
 
 @cache

@@ -114,6 +114,16 @@ def _wire_name(shape: Any, member_name: str) -> str:
     return str(shape.serialization.get("name", member_name))
 
 
+@functools.cache
+def _members(shape: Any) -> tuple[tuple[str, Any, str, str], ...]:
+    """(member name, member shape, wire name, member type) of a structure shape: worked out once
+    per shape instead of on every request (the model's shapes live as long as the process)."""
+    return tuple(
+        (name, member, _wire_name(member, name), member.type_name)
+        for name, member in shape.members.items()
+    )
+
+
 # ---------------------------------------------------------------------------------------- parse
 
 
@@ -178,12 +188,12 @@ def _decode(shape: Any, node: _Node, where: str) -> Any:
 
 def _decode_structure(shape: Any, node: _Node, prefix: str) -> dict[str, Any]:
     decoded: dict[str, Any] = {}
-    for member_name, member in shape.members.items():
-        wire = _wire_name(member, member_name)
-        child = node.children.get(wire)
+    children = node.children
+    for member_name, member, wire, kind in _members(shape):
+        child = children.get(wire)
         if child is None:
             continue
-        if member.type_name not in ("structure", "list", "map") and child.value is None:
+        if kind not in ("structure", "list", "map") and child.value is None:
             continue  # only deeper names (`QueueName.1=x`): the scalar itself was not given
         decoded[member_name] = _decode(member, child, f"{prefix}{wire}")
     return decoded
@@ -288,10 +298,10 @@ def render_query_error(error: SqsError, request_id: str) -> bytes:
 
 
 def _encode_members(shape: Any, value: dict[str, Any], out: list[str]) -> None:
-    for member_name, member in shape.members.items():
+    for member_name, member, wire, _ in _members(shape):
         item = value.get(member_name)
         if item is not None:
-            _encode(member, item, _wire_name(member, member_name), out)
+            _encode(member, item, wire, out)
 
 
 def _encode(shape: Any, value: Any, name: str, out: list[str]) -> None:

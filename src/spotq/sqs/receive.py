@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from spotq.sqs import fifo, inflight, messages, validation
 from spotq.sqs.errors import sqs_error
@@ -20,9 +20,9 @@ _COLUMNS = (
 _LEAN_COLUMNS = "id, message_id, body, md5_body, receive_count, first_receive_s"
 
 
-@dataclass(slots=True)
-class Received:
-    """A message as handed to a receiver."""
+class Received(NamedTuple):
+    """A message as handed to a receiver (a tuple: built for every message delivered, and a
+    tuple is built in half the time of a slotted dataclass of 15 fields)."""
 
     seq: int
     message_id: str
@@ -57,13 +57,18 @@ def receive(
     if attempt_id is not None:
         validation.dedup_or_group_id("ReceiveRequestAttemptId", attempt_id)
     timeout_s = queue.visibility_s if visibility_s is None else visibility_s
+    lean = lean and not queue.fifo and not queue.dlq_arn
+    if lean and store.settled(queue):
+        # Nothing to write before the read (no transition due, no deferred work pending) and
+        # the in-flight mark is deferred: one SELECT, without a BEGIN and COMMIT around it.
+        return _receive_lean(store, queue, max_messages, timeout_s)
     with store.tx():
         store.maintain(queue)
         if attempt_id is not None and queue.fifo:
             again = _retry(store, queue, attempt_id)
             if again is not None:
                 return again
-        if lean and not queue.fifo and not queue.dlq_arn:
+        if lean:
             out = _receive_lean(store, queue, max_messages, timeout_s)
         else:
             out = _receive(store, queue, max_messages, timeout_s)

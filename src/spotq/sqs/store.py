@@ -287,6 +287,11 @@ class SqsStore:
         delayed, inflight, visible = queue.counts
         return delayed, inflight, visible
 
+    def settled(self, queue: Queue) -> bool:
+        """Whether a read of `queue` needs no transaction first: no work deferred by
+        after_reply() is pending and maintain() has no transition due."""
+        return not self._later and not self._depth and self.now() < queue.next_event_s
+
     def maintain(self, queue: Queue) -> None:
         """Apply due transitions for a queue (inside a transaction); cheap when none are due."""
         now = self.now()
