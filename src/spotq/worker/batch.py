@@ -40,7 +40,7 @@ from spotq.jobs import JobMessage, JobRecord, JobState, MessageFormatError, Prio
 from spotq.storage.base import BlobStore, JobStore, result_key
 from spotq.storage.batch_ops import get_many, mark_running_many, mark_succeeded_many
 from spotq.storage.results import InlineResultStore, keeps_inline
-from spotq.worker.delivery import Delivery, delete, renew, set_visibility
+from spotq.worker.delivery import MAX_BATCH_ENTRIES, Delivery, delete, renew, set_visibility
 from spotq.worker.foreign import decode_delivery
 from spotq.worker.handler_thread import Call, HandlerThread
 from spotq.worker.heartbeat import Heartbeat
@@ -57,7 +57,6 @@ from spotq.worker.outcomes import (
 )
 
 _MAX_VISIBILITY_S = 43_200
-_DELETE_BATCH = 10  # one DeleteMessageBatch call's most
 _DELETE_HOLD_S = 0.5  # a finished job's message is deleted at most this long after
 _DIED_LAST_RUN = "the worker running it stopped without finishing (killed?) on its last run"
 
@@ -393,7 +392,7 @@ class BatchProcessor:
         if deliveries and not self._to_delete:
             self._to_delete_since_s = self._clock.monotonic()
         self._to_delete.extend(deliveries)
-        if len(self._to_delete) >= _DELETE_BATCH:
+        if len(self._to_delete) >= MAX_BATCH_ENTRIES:  # one DeleteMessageBatch call's most
             self.flush()
 
     def _mark_succeeded(

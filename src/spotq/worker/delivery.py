@@ -53,7 +53,7 @@ def receive(
     return deliveries
 
 
-_MAX_BATCH_ENTRIES = 10  # SQS's limit on entries per *Batch call
+MAX_BATCH_ENTRIES = 10  # SQS's limit on entries per *Batch call
 
 
 def _by_queue(deliveries: Sequence[Delivery]) -> list[tuple[str, list[Delivery]]]:
@@ -62,9 +62,9 @@ def _by_queue(deliveries: Sequence[Delivery]) -> list[tuple[str, list[Delivery]]
     for delivery in deliveries:
         groups[delivery.queue_url].append(delivery)
     return [
-        (url, group[i : i + _MAX_BATCH_ENTRIES])
+        (url, group[i : i + MAX_BATCH_ENTRIES])
         for url, group in groups.items()
-        for i in range(0, len(group), _MAX_BATCH_ENTRIES)
+        for i in range(0, len(group), MAX_BATCH_ENTRIES)
     ]
 
 

@@ -17,11 +17,10 @@ from __future__ import annotations
 import math
 from collections import deque
 
-from spotq.worker.delivery import Delivery
+from spotq.worker.delivery import MAX_BATCH_ENTRIES, Delivery
 
 HOLD_S = 1.0  # with automatic sizing, how long a buffered message may wait for its call
 _SMOOTHING = 0.3  # weight of the latest call in the running average
-_MAX_RECEIVE = 10  # an SQS receive's most
 
 
 class PrefetchBuffer:
@@ -44,7 +43,7 @@ class PrefetchBuffer:
         if self._call_s is None:
             return self._batch_size
         calls = max(1, math.floor(HOLD_S / max(self._call_s, 1e-6)))
-        return max(self._batch_size, min(_MAX_RECEIVE, calls * self._batch_size))
+        return max(self._batch_size, min(MAX_BATCH_ENTRIES, calls * self._batch_size))
 
     def note_call(self, call_s: float) -> None:
         """One handler batch took `call_s` from start to stored results."""

@@ -99,7 +99,6 @@ class Worker:
         self._high_checked_s = float("-inf")
         self._receive_errors = 0
         self._buffer = PrefetchBuffer(app.options.batch_size, app.options.prefetch)
-        self._processor: BatchProcessor | None = None
 
     def request_drain(self, reason: str) -> None:
         """Stop receiving now, finish in-flight work within the grace period, release the rest.
@@ -138,7 +137,6 @@ class Worker:
             max_backoff_s=self._config.max_backoff_s,
             memory_guard=self._guard,
         )
-        self._processor = processor
         self._hooks.on_ready()
         try:
             reason = self._loop(processor, urls)
@@ -169,7 +167,7 @@ class Worker:
                 self._hooks.on_busy()
             self._hooks.on_batch_received(len(deliveries), deliveries[0].queue_url)
             started_s = self._clock.monotonic()
-            stop = processor.process(deliveries, self._abandon).stop
+            stop = processor.process(deliveries, lambda: self._abandon(processor)).stop
             self._buffer.note_call(self._clock.monotonic() - started_s)
             if stop is not None:
                 self._exit_code = _EXIT_FOR_STOP[stop]
@@ -197,13 +195,13 @@ class Worker:
             self._hooks.on_draining(self._drain_reason)
         return True
 
-    def _abandon(self) -> bool:
+    def _abandon(self, processor: BatchProcessor) -> bool:
         """Called while a handler runs: True once a drain's grace period is over. A drain gives
         back the prefetched messages at once, not after the running call."""
         if not self._notice_drain():
             return False
-        if len(self._buffer) and self._processor is not None:
-            self._processor.release_unstarted(self._buffer.take_all())
+        if len(self._buffer):
+            processor.release_unstarted(self._buffer.take_all())
         return self._force or self._clock.monotonic() >= self._drain_deadline_s
 
     def _next_batch(self, processor: BatchProcessor, urls: QueueUrls) -> list[Delivery]:
@@ -214,12 +212,13 @@ class Worker:
             return []
         if self.draining:
             return []
+        fresh: list[Delivery] = []
         try:
-            received = self._receive_high(urls.high, self._app.options.batch_size)
-            if not received and not len(self._buffer):
+            high = self._receive_high(urls.high, self._app.options.batch_size)
+            if not high and not len(self._buffer):
                 processor.flush()  # a long poll may follow: delete what is done first
                 size = self._buffer.receive_size
-                received = receive(
+                fresh = receive(
                     self._sqs, urls.normal, size, self._config.poll_wait_s, self._clock.now
                 )
         except (BotoCoreError, ClientError) as exc:
@@ -229,10 +228,8 @@ class Worker:
             self._hooks.on_error("receive", f"recovered after {self._receive_errors} failed "
                                  "receives")  # fmt: skip
             self._receive_errors = 0
-        processor.hold(received)
-        if received and received[0].queue_url == urls.high:
-            return received
-        return self._buffer.split(received) if received else self._buffer.take()
+        processor.hold(high + fresh)
+        return high or (self._buffer.split(fresh) if fresh else self._buffer.take())
 
     def _receive_failed(self, error: str) -> None:
         """Log the first failure of a run of them, then one line per back-off doubling; wait
