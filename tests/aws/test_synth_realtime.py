@@ -4,7 +4,6 @@ same validation bar as the worker targets (cfn-lint silent, checkov 0 failed, sk
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -17,8 +16,9 @@ from spotq.app import App
 from spotq.aws.synth.realtime import RealtimeSettings, RealtimeTarget, synth_realtime
 from spotq.errors import ConfigError
 
+from .checkov_run import assert_skips_have_reasons, checkov_report, failed_checks
+
 REPO = Path(__file__).resolve().parents[2]
-CHECKOV = REPO / ".venv-checkov" / "bin" / "checkov"
 CFN_LINT = Path(sys.executable).with_name("cfn-lint")
 
 CPU_APP = App("speech", batch_size=4, vcpu=2, memory_gib=4, rps_per_task=40.0,
@@ -140,25 +140,12 @@ def test_cfn_lint_reports_nothing(template_dir: Path) -> None:
 
 
 def test_checkov_reports_no_failed_check(template_dir: Path) -> None:
-    if not CHECKOV.exists():
-        pytest.fail(f"checkov not found at {CHECKOV}: `make test` creates it")
-    done = subprocess.run(
-        [str(CHECKOV), "-d", str(template_dir), "--framework", "cloudformation", "-o", "json"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "BC_SKIP_MAPPING": "TRUE", "CHECKOV_SKIP_VERSION_CHECK": "1"},
-    )
-    report = json.loads(done.stdout)
-    reports = report if isinstance(report, list) else [report]
-    (cfn,) = [r for r in reports if r["check_type"] == "cloudformation"]
-    failed = [f"{c['check_id']} {c['resource']}" for c in cfn["results"]["failed_checks"]]
+    cfn = checkov_report(template_dir, "cloudformation")
+    failed = failed_checks(cfn)
     assert failed == [], "\n".join(failed)
     assert cfn["summary"]["parsing_errors"] == 0
     assert cfn["summary"]["passed"] > 50
-    for check in cfn["results"]["skipped_checks"]:
-        reason = check.get("check_result", {}).get("suppress_comment", "")
-        assert len(reason) > 40, f"{check['check_id']} on {check['resource']}: no written reason"
+    assert_skips_have_reasons(cfn)
 
 
 def test_the_cli_writes_realtime_templates_and_deploy_takes_the_same_image_options(

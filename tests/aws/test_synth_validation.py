@@ -20,11 +20,11 @@ import pytest
 
 from spotq.aws.synth import ScalingEngine, Target, render, synth
 
+from .checkov_run import assert_skips_have_reasons, checkov_report, failed_checks
 from .synth_apps import APPS, ENV_APP, GOLDEN_SETTINGS
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
 REPO = Path(__file__).resolve().parents[2]
-CHECKOV = REPO / ".venv-checkov" / "bin" / "checkov"
 CFN_LINT = Path(sys.executable).with_name("cfn-lint")
 
 
@@ -117,31 +117,10 @@ def test_cfn_lint_reports_nothing(template_dir: Path) -> None:
 
 
 def test_checkov_reports_no_failed_check(template_dir: Path) -> None:
-    if not CHECKOV.exists():
-        pytest.fail(
-            f"checkov not found at {CHECKOV}: `make test` creates it "
-            "(python3 -m venv .venv-checkov && .venv-checkov/bin/pip install checkov)"
-        )
-    done = subprocess.run(
-        [str(CHECKOV), "-d", str(template_dir), "--framework", "cloudformation", "-o", "json"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "BC_SKIP_MAPPING": "TRUE", "CHECKOV_SKIP_VERSION_CHECK": "1"},
-    )
-    report = json.loads(done.stdout)
-    reports = report if isinstance(report, list) else [report]
-    (cfn,) = [r for r in reports if r["check_type"] == "cloudformation"]
-    summary = cfn["summary"]
-    failed = [
-        f"{c['check_id']} {c['resource']} ({c['file_path']})"
-        for c in cfn["results"]["failed_checks"]
-    ]
+    cfn = checkov_report(template_dir, "cloudformation")
+    failed = failed_checks(cfn)
     assert failed == [], "\n".join(failed)
-    assert summary["parsing_errors"] == 0
-    assert summary["passed"] > 100  # the checks really ran over all four files
-    skipped = cfn["results"]["skipped_checks"]
-    assert skipped, "expected the documented skips to be reported"
-    for check in skipped:
-        reason = check.get("check_result", {}).get("suppress_comment", "")
-        assert len(reason) > 40, f"{check['check_id']} on {check['resource']}: no written reason"
+    assert cfn["summary"]["parsing_errors"] == 0
+    assert cfn["summary"]["passed"] > 100  # the checks really ran over all four files
+    assert cfn["results"]["skipped_checks"], "expected the documented skips to be reported"
+    assert_skips_have_reasons(cfn)

@@ -5,7 +5,6 @@ registries)."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -15,10 +14,10 @@ import pytest
 
 from spotq.aws.terraform import write_module
 
+from .checkov_run import assert_skips_have_reasons, checkov_report, failed_checks
 from .terraform_module import exported_templates
 
 REPO = Path(__file__).resolve().parents[2]
-CHECKOV = REPO / ".venv-checkov" / "bin" / "checkov"
 VALIDATED = ("ec2-spot-spotq", "fargate-spot-aws-target-tracking", "realtime-gpu")
 
 
@@ -32,32 +31,15 @@ def modules(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_checkov_terraform_reports_no_failed_check(modules: Path) -> None:
-    if not CHECKOV.exists():
-        pytest.fail(f"checkov not found at {CHECKOV}: `make test` creates it")
-    done = subprocess.run(
-        [str(CHECKOV), "-d", str(modules), "--framework", "terraform", "-o", "json"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "BC_SKIP_MAPPING": "TRUE", "CHECKOV_SKIP_VERSION_CHECK": "1"},
-    )
-    report = json.loads(done.stdout)
-    reports = report if isinstance(report, list) else [report]
-    (terraform,) = [r for r in reports if r["check_type"] == "terraform"]
-    failed = [
-        f"{c['check_id']} {c['resource']} ({c['file_path']})"
-        for c in terraform["results"]["failed_checks"]
-    ]
+    terraform = checkov_report(modules, "terraform")
+    failed = failed_checks(terraform)
     assert failed == [], "\n".join(failed)
     summary = terraform["summary"]
     assert summary["parsing_errors"] == 0
     assert summary["resource_count"] >= 30 * len(list(modules.iterdir()))  # every module read
     assert summary["passed"] > 100
-    skipped = terraform["results"]["skipped_checks"]
-    assert skipped, "expected the documented skips to be reported"
-    for check in skipped:
-        reason = check.get("check_result", {}).get("suppress_comment", "")
-        assert len(reason) > 40, f"{check['check_id']} on {check['resource']}: no written reason"
+    assert terraform["results"]["skipped_checks"], "expected the documented skips to be reported"
+    assert_skips_have_reasons(terraform)
 
 
 _NO_TERRAFORM = (
