@@ -27,7 +27,15 @@ def capacity(ctx: Context) -> Json:
     return {
         ids.LAUNCH_TEMPLATE: _launch_template(ctx),
         ids.ASG: _auto_scaling_group(ctx),
-        ids.CAPACITY_PROVIDER: _capacity_provider(),
+        **capacity_provider(ref(ids.P_TARGET_CAPACITY)),
+    }
+
+
+def capacity_provider(target_capacity: Json | int) -> Json:
+    """The ECS capacity provider over the hosts' Auto Scaling group and the cluster's default
+    strategy on it (worker and realtime GPU hosts alike)."""
+    return {
+        ids.CAPACITY_PROVIDER: _capacity_provider(target_capacity),
         ids.CAPACITY_ASSOCIATION: {
             "Type": "AWS::ECS::ClusterCapacityProviderAssociations",
             "Properties": {
@@ -140,7 +148,7 @@ def _auto_scaling_group(ctx: Context) -> Json:
     }
 
 
-def _capacity_provider() -> Json:
+def _capacity_provider(target_capacity: Json | int) -> Json:
     return {
         "Type": "AWS::ECS::CapacityProvider",
         "Properties": {
@@ -148,7 +156,7 @@ def _capacity_provider() -> Json:
                 "AutoScalingGroupArn": ref(ids.ASG),
                 "ManagedScaling": {
                     "Status": "ENABLED",
-                    "TargetCapacity": ref(ids.P_TARGET_CAPACITY),
+                    "TargetCapacity": target_capacity,
                     "MinimumScalingStepSize": 1,
                     "MaximumScalingStepSize": 10,
                     "InstanceWarmupPeriod": _INSTANCE_WARMUP_S,

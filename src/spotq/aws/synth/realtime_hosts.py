@@ -5,6 +5,7 @@ On-demand, not spot: an interruption would cut live streams mid-utterance."""
 from __future__ import annotations
 
 from spotq.aws.synth import realtime_ids as ids
+from spotq.aws.synth.capacity import capacity_provider
 from spotq.aws.synth.cfn import Json, arn, get_att, ref, sub, tags
 from spotq.aws.synth.realtime_context import RealtimeContext as Ctx
 
@@ -40,17 +41,8 @@ def hosts(ctx: Ctx) -> Json:
         ids.HOST_SG: _host_security_group(ctx),
         ids.LAUNCH_TEMPLATE: _launch_template(ctx),
         ids.ASG: _auto_scaling_group(ctx),
-        ids.CAPACITY_PROVIDER: _capacity_provider(),
-        ids.CAPACITY_ASSOCIATION: {
-            "Type": "AWS::ECS::ClusterCapacityProviderAssociations",
-            "Properties": {
-                "Cluster": ref(ids.CLUSTER),
-                "CapacityProviders": [ref(ids.CAPACITY_PROVIDER)],
-                "DefaultCapacityProviderStrategy": [
-                    {"CapacityProvider": ref(ids.CAPACITY_PROVIDER), "Weight": 1, "Base": 0}
-                ],
-            },
-        },
+        # Hosts are sized by the tasks the service asks for, so they run full (target 100 %).
+        **capacity_provider(100),
     }
 
 
@@ -137,25 +129,5 @@ def _auto_scaling_group(ctx: Ctx) -> Json:
                 {"Key": "spotq:app", "Value": ctx.app, "PropagateAtLaunch": True},
                 {"Key": "spotq:stage", "Value": ctx.stage, "PropagateAtLaunch": True},
             ],
-        },
-    }
-
-
-def _capacity_provider() -> Json:
-    return {
-        "Type": "AWS::ECS::CapacityProvider",
-        "Properties": {
-            "AutoScalingGroupProvider": {
-                "AutoScalingGroupArn": ref(ids.ASG),
-                "ManagedScaling": {
-                    "Status": "ENABLED",
-                    "TargetCapacity": 100,
-                    "MinimumScalingStepSize": 1,
-                    "MaximumScalingStepSize": 10,
-                    "InstanceWarmupPeriod": _WARMUP_S,
-                },
-                "ManagedTerminationProtection": "ENABLED",
-                "ManagedDraining": "ENABLED",
-            }
         },
     }
