@@ -69,6 +69,14 @@ def _execution_statements() -> list[Json]:
             "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
             "Resource": arn(ids.LOG_GROUP),
         },
+        *image_pull_statements(),
+    ]
+
+
+def image_pull_statements() -> list[Json]:
+    """The execution role's ECR access when the image comes from a repository parameter (worker
+    and realtime stacks alike)."""
+    return [
         # GetAuthorizationToken has no resource-level permissions: AWS requires "*".
         if_(
             ids.C_HAS_REPOSITORY,

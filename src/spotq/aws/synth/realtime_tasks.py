@@ -4,7 +4,8 @@ its API key from Secrets Manager), the ECS service behind the target group, logs
 from __future__ import annotations
 
 from spotq.aws.synth import realtime_ids as ids
-from spotq.aws.synth.cfn import NO_VALUE, Json, arn, checkov_skips, if_, log_group, ref, tags
+from spotq.aws.synth.cfn import Json, arn, checkov_skips, log_group, ref, tags
+from spotq.aws.synth.iam import image_pull_statements
 from spotq.aws.synth.realtime_context import CONTAINER_NAME, CONTAINER_PORT
 from spotq.aws.synth.realtime_context import RealtimeContext as Ctx
 from spotq.aws.synth.sizing import container_cpu_units, container_memory_mib, fargate_size
@@ -102,31 +103,7 @@ def _execution_role() -> Json:
             "Action": "secretsmanager:GetSecretValue",
             "Resource": ref(ids.API_KEY),
         },
-        # GetAuthorizationToken has no resource-level permissions: AWS requires "*".
-        if_(
-            ids.C_HAS_REPOSITORY,
-            {
-                "Sid": "EcrLogin",
-                "Effect": "Allow",
-                "Action": "ecr:GetAuthorizationToken",
-                "Resource": "*",
-            },
-            NO_VALUE,
-        ),
-        if_(
-            ids.C_HAS_REPOSITORY,
-            {
-                "Sid": "PullImage",
-                "Effect": "Allow",
-                "Action": [
-                    "ecr:BatchCheckLayerAvailability",
-                    "ecr:BatchGetImage",
-                    "ecr:GetDownloadUrlForLayer",
-                ],
-                "Resource": ref(ids.P_REPOSITORY_ARN),
-            },
-            NO_VALUE,
-        ),
+        *image_pull_statements(),
     ]
     return _role("execution", statements)
 
