@@ -9,6 +9,7 @@ from spotq.aws.synth import realtime_ids as ids
 from spotq.aws.synth.cfn import Json, arn, checkov_skips, get_att, ref, sub, tags
 from spotq.aws.synth.realtime_context import CONTAINER_PORT, IDLE_TIMEOUT_S, STICKY_S
 from spotq.aws.synth.realtime_context import RealtimeContext as Ctx
+from spotq.aws.synth.storage import private_bucket_properties
 
 _LOG_PREFIX = "alb"
 _LOG_DAYS = 90
@@ -43,20 +44,8 @@ def _log_bucket() -> Json:
             ),
         ),
         "Properties": {
-            # ALB access logs support SSE-S3 only (not SSE-KMS).
-            "BucketEncryption": {
-                "ServerSideEncryptionConfiguration": [
-                    {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
-                ]
-            },
-            "PublicAccessBlockConfiguration": {
-                "BlockPublicAcls": True,
-                "BlockPublicPolicy": True,
-                "IgnorePublicAcls": True,
-                "RestrictPublicBuckets": True,
-            },
-            "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
-            "VersioningConfiguration": {"Status": "Enabled"},
+            # ALB access logs support SSE-S3 only (not SSE-KMS), which this is.
+            **private_bucket_properties(),
             "LifecycleConfiguration": {
                 "Rules": [
                     {

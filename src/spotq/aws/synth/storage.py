@@ -32,19 +32,7 @@ def _bucket() -> Json:
             ),
         ),
         "Properties": {
-            "BucketEncryption": {
-                "ServerSideEncryptionConfiguration": [
-                    {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
-                ]
-            },
-            "PublicAccessBlockConfiguration": {
-                "BlockPublicAcls": True,
-                "BlockPublicPolicy": True,
-                "IgnorePublicAcls": True,
-                "RestrictPublicBuckets": True,
-            },
-            "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
-            "VersioningConfiguration": {"Status": "Enabled"},
+            **private_bucket_properties(),
             # Versioning guards against overwrites; old versions and failed uploads expire.
             "LifecycleConfiguration": {
                 "Rules": [
@@ -95,4 +83,24 @@ def _table() -> Json:
             ),
         ),
         "Properties": dynamo_schema.cloudformation_properties(),
+    }
+
+
+def private_bucket_properties() -> Json:
+    """What every bucket spotq makes has: SSE-S3 encryption (ALB access logs take no other),
+    no public access, no ACLs (the bucket owner owns every object), versioning."""
+    return {
+        "BucketEncryption": {
+            "ServerSideEncryptionConfiguration": [
+                {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+            ]
+        },
+        "PublicAccessBlockConfiguration": {
+            "BlockPublicAcls": True,
+            "BlockPublicPolicy": True,
+            "IgnorePublicAcls": True,
+            "RestrictPublicBuckets": True,
+        },
+        "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+        "VersioningConfiguration": {"Status": "Enabled"},
     }
