@@ -21,6 +21,17 @@ def test_bad_json_is_400_and_says_where(raw: Raw) -> None:
     assert "not valid JSON" in _detail(reply) and "line 1" in _detail(reply)
 
 
+def test_nan_and_infinity_are_400_not_a_job_that_can_only_die(raw: Raw) -> None:
+    for constant in (b"NaN", b"Infinity", b"-Infinity"):
+        body = b'{"input": {"x": [1, ' + constant + b"]}}"
+        reply = raw.send("POST", "/v1/jobs", body, JSON)
+        assert reply[0] == 400, reply
+        assert constant.decode().lstrip("-") in _detail(reply) and "JSON" in _detail(reply)
+    form, content_type = encode_multipart({"input": '{"x": NaN}'}, "a.txt", b"data")
+    reply = raw.send("POST", "/v1/jobs", form, {"Content-Type": content_type})
+    assert reply[0] == 400 and "NaN" in _detail(reply), reply
+
+
 def test_wrong_field_types_are_422(raw: Raw) -> None:
     reply = raw.post_json("/v1/jobs", {"input": [1, 2]})
     assert reply[0] == 422 and "input" in _detail(reply)

@@ -81,9 +81,15 @@ async def read_json(request: Request, limits: BodyLimits) -> Any:
     return parse_json(raw, "the request body")
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number (JSON has no NaN or infinities)")
+
+
 def parse_json(raw: bytes | str, what: str) -> Any:
+    """Strict JSON: NaN and +/-Infinity are refused here, because no result or SQS message could
+    carry them back out (a job accepted with one could only die)."""
     try:
-        return json.loads(raw)
+        return json.loads(raw, parse_constant=_no_constant)
     except ValueError as exc:
         raise BadRequest(f"{what} is not valid JSON: {exc}") from None
     except RecursionError:
