@@ -138,16 +138,19 @@ def _fill(aws: Aws, stack: Stack) -> str:
                 "MetricName": "SpotInterruptions",
                 "Value": 2.0,
                 "Unit": "Count",
+                "Timestamp": time.time() - 60,  # not in the query's last second (see below)
                 "Dimensions": [{"Name": "App", "Value": stack.app}],
             }
         ],
     )
-    # What CloudWatch publishes for SQS on its own (moto publishes nothing): the queue's age.
+    # What CloudWatch publishes for SQS on its own (moto publishes nothing): the queue's age, a
+    # minute late as real points are. (A point stamped "now" could fall in the same second as the
+    # status query, which moto's get_metric_statistics drops: it truncates EndTime to the second.)
     queue_name = stack.outputs["QueueUrl"].rsplit("/", 1)[-1]
     cloudwatch.put_metric_data(
         Namespace="AWS/SQS",
         MetricData=[{"MetricName": "ApproximateAgeOfOldestMessage", "Value": 125.0,
-                     "Unit": "Seconds",
+                     "Unit": "Seconds", "Timestamp": time.time() - 60,
                      "Dimensions": [{"Name": "QueueName", "Value": queue_name}]}],
     )  # fmt: skip
     dlq_name = stack.outputs["DeadLetterQueueUrl"].rsplit("/", 1)[-1]
