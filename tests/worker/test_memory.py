@@ -2,7 +2,12 @@ from pathlib import Path
 
 import psutil
 
-from spotq.worker.memory import MemoryGuard, cgroup_limit_bytes, resolve_limit_bytes
+from spotq.worker.memory import (
+    MemoryGuard,
+    cgroup_limit_bytes,
+    process_rss_bytes,
+    resolve_limit_bytes,
+)
 
 
 def test_cgroup_limits(tmp_path: Path) -> None:
@@ -27,3 +32,13 @@ def test_guard_compares_rss_to_threshold_of_limit() -> None:
     rss[0] = 801
     assert guard.over() and guard.last_rss_bytes == 801
     assert MemoryGuard(0.8, 10**15).over() is False  # the real process against a huge limit
+
+
+def test_rss_reading_agrees_with_psutil_and_sees_growth() -> None:
+    before = process_rss_bytes()
+    assert abs(before - psutil.Process().memory_info().rss) < 8 * 1024 * 1024
+    block = bytearray(64 * 1024 * 1024)  # touched pages: resident
+    for i in range(0, len(block), 4096):
+        block[i] = 1
+    assert process_rss_bytes() >= before + 48 * 1024 * 1024
+    del block
