@@ -6,10 +6,12 @@ import pytest
 from spotq.jobs import JobRecord, JobState
 from spotq.storage.batch_ops import (
     BatchJobStore,
+    Progress,
     create_many,
     get_many,
     mark_running_many,
     mark_succeeded_many,
+    record_progress,
 )
 from spotq.storage.sqlite_jobs import SqliteJobStore
 
@@ -75,3 +77,39 @@ def test_create_many_matches_single_creates(tmp_path: Path, batched: bool) -> No
     assert (counts[JobState.QUEUED], counts[JobState.SUCCEEDED]) == (2, 1)
     if not batched:
         assert store.calls.count("create") == len(records)
+
+
+@pytest.mark.parametrize("batched", [True, False])
+def test_progress_records_successes_with_their_own_times_and_running_marks(
+    tmp_path: Path, batched: bool
+) -> None:
+    inner = SqliteJobStore(tmp_path / "jobs.db")
+    store: Any = inner if batched else SingleOnly(inner)
+    for job_id in ("a", "b", "c", "d"):
+        inner.create(JobRecord(job_id, "echo", JobState.QUEUED, submitted_at_s=1.0))
+    mark_running_many(inner, [("a", 1), ("b", 1)], now_s=2.0)
+    inner.mark_succeeded("d", "results/d.json", now_s=2.5)
+    inline = [("a", b'{"ok": 1}', 3.0)] if batched else []
+    progress = Progress(
+        now_s=4.0,
+        inline=inline,
+        by_ref=[("b", "results/b.json", 3.5), ("d", "results/other.json", 3.6)],
+        running=[("c", 2), ("d", 9)],  # d already succeeded: neither update moves it
+    )
+    record_progress(store, progress)
+    records = get_many(inner, ["a", "b", "c", "d"])
+    assert (records["b"].state, records["b"].finished_at_s) == (JobState.SUCCEEDED, 3.5)
+    assert (records["c"].state, records["c"].attempts, records["c"].started_at_s) == (
+        JobState.RUNNING,
+        2,
+        4.0,
+    )
+    assert (records["d"].result_ref, records["d"].finished_at_s) == ("results/d.json", 2.5)
+    if batched:
+        assert (records["a"].state, records["a"].finished_at_s) == (JobState.SUCCEEDED, 3.0)
+        assert inner.inline_result("a") == b'{"ok": 1}'
+    else:
+        with pytest.raises(TypeError, match="inline"):
+            record_progress(store, Progress(now_s=5.0, inline=[("a", b"{}", 5.0)]))
+    record_progress(store, Progress(now_s=6.0))  # nothing to do: no error, no change
+    assert get_many(inner, ["c"])["c"].started_at_s == 4.0

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from spotq.app import App, Job
 from spotq.jobs import JobState
 from spotq.worker.delivery import Delivery
 from spotq.worker.prefetch import HOLD_S, PrefetchBuffer
@@ -86,6 +87,33 @@ def test_a_high_priority_job_does_not_wait_behind_prefetched_ones(env: WorkerEnv
     # Only the calls started by the time it was sent (and at most one starting then) went first.
     assert len(ahead) <= started_before + 1
     assert len(ahead) < 6
+
+
+def test_each_success_is_recorded_before_the_next_prefetched_job_runs(env: WorkerEnv) -> None:
+    """Successes wait for the next job's running mark (one transaction for both), never longer:
+    whenever a prefetched job's handler runs, every job whose handler returned before is
+    already succeeded in the job store."""
+    returned: list[str] = []
+    unrecorded: dict[str, list[str]] = {}
+
+    def handle(model: object, jobs: list[Job]) -> list[dict[str, str]]:
+        unrecorded[jobs[0].id] = [
+            job_id
+            for job_id in returned
+            if (r := env.jobs.get(job_id)) is None or r.state is not JobState.SUCCEEDED
+        ]
+        returned.append(jobs[0].id)
+        return [{"id": jobs[0].id}]
+
+    app = App("recorded", handler=handle, batch_size=1, prefetch=10, visibility_timeout_s=30)
+    ids = [f"job-{i}" for i in range(8)]
+    for job_id in ids:
+        env.send(app, job_id, {})
+    running = env.start(app, WorkerConfig(grace_s=5, poll_wait_s=1))
+    wait_for(lambda: _states(env, ids)[JobState.SUCCEEDED] == 8, 30, "every job done")
+    running.stop()
+    assert sorted(unrecorded) == ids and all(not late for late in unrecorded.values()), unrecorded
+    assert all(env.result(job_id) == {"id": job_id} for job_id in ids)
 
 
 def test_sigkill_with_prefetch_loses_nothing_and_repeats_no_finished_job(

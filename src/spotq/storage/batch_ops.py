@@ -5,10 +5,27 @@ single-job methods, with the same conditional semantics."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol, TypeGuard, runtime_checkable
+from dataclasses import dataclass, field
+from typing import Protocol, TypeGuard, cast, runtime_checkable
 
 from spotq.jobs import JobRecord
 from spotq.storage.base import JobStore, class_implements
+from spotq.storage.results import inline_capable
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A worker's job-state writes between two handler calls: jobs that succeeded (result kept
+    inline, or stored under a key; each with its own finish time) and jobs about to run (with
+    their run count, started at `now_s`)."""
+
+    now_s: float
+    inline: Sequence[tuple[str, bytes, float]] = field(default_factory=tuple)
+    by_ref: Sequence[tuple[str, str, float]] = field(default_factory=tuple)
+    running: Sequence[tuple[str, int]] = field(default_factory=tuple)
+
+    def __bool__(self) -> bool:
+        return bool(self.inline or self.by_ref or self.running)
 
 
 @runtime_checkable
@@ -20,6 +37,11 @@ class BatchJobStore(Protocol):
     def mark_running_many(self, items: Sequence[tuple[str, int]], now_s: float) -> None: ...
 
     def mark_succeeded_many(self, items: Sequence[tuple[str, str]], now_s: float) -> None: ...
+
+
+@runtime_checkable
+class ProgressJobStore(Protocol):
+    def record_progress(self, progress: Progress) -> None: ...
 
 
 def _batched(store: JobStore) -> TypeGuard[BatchJobStore]:
@@ -58,3 +80,19 @@ def mark_succeeded_many(store: JobStore, items: Sequence[tuple[str, str]], now_s
         return
     for job_id, result_ref in items:
         store.mark_succeeded(job_id, result_ref, now_s)
+
+
+def record_progress(store: JobStore, progress: Progress) -> None:
+    """`progress` in one transaction where the store can (SQLite), else job by job: successes
+    first, in the order they finished, then the running marks."""
+    if class_implements(type(store), ProgressJobStore):
+        cast(ProgressJobStore, store).record_progress(progress)
+        return
+    if progress.inline:
+        if not inline_capable(store):
+            raise TypeError("inline results given to a store that cannot keep them")
+        for job_id, data, at_s in progress.inline:
+            store.mark_succeeded_inline_many([(job_id, data)], at_s)
+    for job_id, result_ref, at_s in progress.by_ref:
+        store.mark_succeeded(job_id, result_ref, at_s)
+    mark_running_many(store, progress.running, progress.now_s)

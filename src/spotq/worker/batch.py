@@ -6,6 +6,11 @@ Inputs: a message with `filename` set carries an uploaded file, fetched from `in
 `Job.data` (with `input` as its JSON options); a message with `input_ref` and no filename carries a
 claim-checked JSON input, fetched and decoded into `Job.input`.
 
+Job-state writes between two handler calls are one transaction: when the worker already holds
+the next batch (prefetch), this batch's successes wait and are recorded together with the next
+batch's running marks; otherwise (and before any input download, receive or wait) at once. A crash
+in between runs those jobs again; it never loses one.
+
 Deletes are sent 10 at a time, or at most _DELETE_HOLD_S after the job's result was recorded (or
 when the worker runs out of held messages): with prefetch and batch_size 1 that is one delete call
 per receive rather than one per job.
@@ -31,15 +36,15 @@ import math
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from spotq.app import App, HandlerContractError, Job, JobFailed
 from spotq.clock import Clock
 from spotq.errors import StorageError
 from spotq.jobs import JobMessage, JobRecord, JobState, MessageFormatError, Priority
 from spotq.storage.base import BlobStore, JobStore, result_key
-from spotq.storage.batch_ops import get_many, mark_running_many, mark_succeeded_many
-from spotq.storage.results import InlineResultStore, keeps_inline
+from spotq.storage.batch_ops import Progress, get_many, record_progress
+from spotq.storage.results import keeps_inline
 from spotq.worker.delivery import MAX_BATCH_ENTRIES, Delivery, delete, renew, set_visibility
 from spotq.worker.foreign import decode_delivery
 from spotq.worker.handler_thread import Call, HandlerThread
@@ -74,6 +79,20 @@ class _Prepared:
     @property
     def runs_before(self) -> int:
         return self.job.attempt - 1
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """A job that succeeded, its result ready (in the blob store, or `data` to keep inline), its
+    success not yet recorded in the job store (see _record)."""
+
+    item: _Prepared
+    data: bytes
+    inline: bool
+    finished_at_s: float
+    store_s: float
+    handle_s: float
+    batch_size: int
 
 
 TIMED_OUT, MEMORY = "handler_timeout", "memory_exceeded"  # why a worker must stop after a call
@@ -116,6 +135,7 @@ class BatchProcessor:
         self._guard = memory_guard  # its hard limit is checked while a handler runs
         self._stop: str | None = None
         self._to_delete: list[Delivery] = []
+        self._unrecorded: list[_Stored] = []
         self._to_delete_since_s = 0.0
         self._handler = HandlerThread()
         self._heartbeat = Heartbeat(
@@ -139,21 +159,32 @@ class BatchProcessor:
         """Keep received messages invisible (heartbeat) until processed or released."""
         self._heartbeat.add(deliveries)
 
-    def process(self, deliveries: Sequence[Delivery], abandon: Callable[[], bool]) -> BatchResult:
+    def process(
+        self,
+        deliveries: Sequence[Delivery],
+        abandon: Callable[[], bool],
+        more_held: bool = False,
+    ) -> BatchResult:
         """Run one batch of held messages; `abandon()` turning True (drain grace over) releases
-        unfinished jobs. Deletes of finished jobs may wait for `flush` (see _finish)."""
+        unfinished jobs. With `more_held` (the worker holds the next batch already), this
+        batch's successes are recorded with the next batch's running marks, in one transaction;
+        deletes of finished jobs may wait for `flush` (see _finish)."""
         self._stop = None
         try:
             return self._process(deliveries, abandon)
         finally:
+            if not more_held or self._stop is not None:
+                self._record()
             waiting = {d.receipt_handle for d in self._to_delete}
+            waiting.update(s.item.delivery.receipt_handle for s in self._unrecorded)
             self._heartbeat.drop([d for d in deliveries if d.receipt_handle not in waiting])
             waited_s = self._clock.monotonic() - self._to_delete_since_s
             if self._to_delete and waited_s >= _DELETE_HOLD_S:
                 self.flush()
 
     def flush(self) -> None:
-        """Delete the messages of jobs already recorded as succeeded."""
+        """Record the successes not yet recorded, then delete the messages of succeeded jobs."""
+        self._record()
         if self._to_delete:
             done, self._to_delete = self._to_delete, []
             self._heartbeat.drop(done)
@@ -236,6 +267,8 @@ class BatchProcessor:
         """Decode, drop finished jobs, fetch inputs; return the handler calls to make in order
         (see spotq.worker.isolation). The first-receive batch is marked running here."""
         decoded = [(d, m) for d in deliveries if (m := self._decode(d)) is not None]
+        if any(m.input_ref is not None for _, m in decoded):
+            self._record()  # not held back while inputs download
         try:
             records = get_many(self._jobs, [m.job_id for _, m in decoded])
             live = [(d, m) for d, m in decoded if self._is_live(d, m, records.get(m.job_id))]
@@ -243,8 +276,7 @@ class BatchProcessor:
                 p for d, m in live if (p := self._load(d, m, records.get(m.job_id))) is not None
             ]
             plan = plan_runs(prepared)
-            attempts = [(p.job.id, p.job.attempt) for p in plan.batch]
-            mark_running_many(self._jobs, attempts, self._clock.now())
+            self._record([(p.job.id, p.job.attempt) for p in plan.batch])
         except StorageError as exc:  # the job store is unreachable: try again after a backoff
             self._hooks.on_error("jobs", str(exc))
             for delivery, _ in decoded:
@@ -273,8 +305,7 @@ class BatchProcessor:
 
     def _mark_running(self, group: list[_Prepared]) -> bool:
         try:
-            attempts = [(p.job.id, p.job.attempt) for p in group]
-            mark_running_many(self._jobs, attempts, self._clock.now())
+            self._record([(p.job.id, p.job.attempt) for p in group])
         except StorageError as exc:
             self._hooks.on_error("jobs", str(exc))
             for item in group:
@@ -360,8 +391,8 @@ class BatchProcessor:
         return [Failure(clip(f"{type(error).__name__}: {error}"))] * n
 
     def _apply(self, prepared: list[_Prepared], outcomes: list[Any], handle_s: float) -> None:
-        inline: list[tuple[_Prepared, bytes, float]] = []
-        in_blobs: list[tuple[_Prepared, bytes, float]] = []
+        """Failures are recorded at once; successes get their results ready (a large one in the
+        blob store) and wait for _record."""
         for item, outcome in zip(prepared, outcomes, strict=True):
             if isinstance(outcome, Failure):
                 self._fail(item.delivery, item.job.id, outcome, item.job.attempt)
@@ -369,20 +400,53 @@ class BatchProcessor:
             started = self._clock.monotonic()
             try:
                 data = json.dumps(outcome, ensure_ascii=False, allow_nan=False).encode()
-                if keeps_inline(self._jobs, data):
-                    inline.append((item, data, self._clock.monotonic() - started))
-                    continue
-                self._blobs.put(result_key(item.job.id), data)
+                inline = keeps_inline(self._jobs, data)
+                if not inline:
+                    self._blobs.put(result_key(item.job.id), data)
             except (StorageError, TypeError, ValueError) as exc:
                 failure = Failure(clip(f"storing result: {exc}"))
                 self._fail(item.delivery, item.job.id, failure, item.job.attempt)
                 continue
-            in_blobs.append((item, data, self._clock.monotonic() - started))
-        done = self._mark_succeeded(inline, True) + self._mark_succeeded(in_blobs, False)
-        self._finish([item.delivery for item, _ in done])
-        for item, store_s in done:
+            store_s = self._clock.monotonic() - started
+            self._unrecorded.append(
+                _Stored(item, data, inline, self._clock.now(), store_s, handle_s, len(prepared))
+            )
+
+    def _record(self, running: Sequence[tuple[str, int]] = ()) -> None:
+        """Record the successes waiting since the last call, with `running` (job id, run count)
+        marked running, in one transaction; then queue their deletes and report them. On a
+        storage error the successes are retried as failed attempts; the error is raised again
+        when `running` was given (the caller gives those messages back)."""
+        stored, self._unrecorded = self._unrecorded, []
+        started = self._clock.monotonic()
+        progress = Progress(
+            now_s=self._clock.now(),
+            inline=[(s.item.job.id, s.data, s.finished_at_s) for s in stored if s.inline],
+            by_ref=[
+                (s.item.job.id, result_key(s.item.job.id), s.finished_at_s)
+                for s in stored
+                if not s.inline
+            ],
+            running=running,
+        )
+        try:
+            record_progress(self._jobs, progress)
+        except StorageError as exc:
+            for s in stored:
+                failure = Failure(clip(f"recording result: {exc}"))
+                self._fail(s.item.delivery, s.item.job.id, failure, s.item.job.attempt)
+            if running:
+                raise
+            return
+        if not stored:
+            return
+        share_s = (self._clock.monotonic() - started) / len(stored)
+        self._finish([s.item.delivery for s in stored])
+        for s in stored:
+            item = s.item
             wait_s = max(0.0, item.delivery.received_at_s - item.job.submitted_at_s)
-            timings = JobTimings(wait_s, item.fetch_s, handle_s, store_s, len(prepared))
+            timings = JobTimings(wait_s, item.fetch_s, s.handle_s, s.store_s + share_s,
+                                 s.batch_size)  # fmt: skip
             self._hooks.on_job_done(item.job.id, item.job.attempt, timings)
 
     def _finish(self, deliveries: list[Delivery]) -> None:
@@ -394,31 +458,6 @@ class BatchProcessor:
         self._to_delete.extend(deliveries)
         if len(self._to_delete) >= MAX_BATCH_ENTRIES:  # one DeleteMessageBatch call's most
             self.flush()
-
-    def _mark_succeeded(
-        self, stored: list[tuple[_Prepared, bytes, float]], inline: bool
-    ) -> list[tuple[_Prepared, float]]:
-        """Record results in one update (the results themselves too when `inline`); on failure
-        their messages are retried."""
-        if not stored:
-            return []
-        started = self._clock.monotonic()
-        now_s = self._clock.now()
-        try:
-            if inline:
-                cast(InlineResultStore, self._jobs).mark_succeeded_inline_many(
-                    [(item.job.id, data) for item, data, _ in stored], now_s
-                )
-            else:
-                items = [(item.job.id, result_key(item.job.id)) for item, _, _ in stored]
-                mark_succeeded_many(self._jobs, items, now_s)
-        except StorageError as exc:
-            for item, _, _ in stored:
-                failure = Failure(clip(f"recording result: {exc}"))
-                self._fail(item.delivery, item.job.id, failure, item.job.attempt)
-            return []
-        share_s = (self._clock.monotonic() - started) / len(stored)
-        return [(item, put_s + share_s) for item, _, put_s in stored]
 
     def _fail(self, delivery: Delivery, job_id: str, failure: Failure, attempt: int) -> None:
         """Record a failed attempt (`attempt`: this job's run count) and hide, delete or renew

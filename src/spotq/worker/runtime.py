@@ -167,7 +167,8 @@ class Worker:
                 self._hooks.on_busy()
             self._hooks.on_batch_received(len(deliveries), deliveries[0].queue_url)
             started_s = self._clock.monotonic()
-            stop = processor.process(deliveries, lambda: self._abandon(processor)).stop
+            more_held = len(self._buffer) > 0
+            stop = processor.process(deliveries, lambda: self._abandon(processor), more_held).stop
             self._buffer.note_call(self._clock.monotonic() - started_s)
             if stop is not None:
                 self._exit_code = _EXIT_FOR_STOP[stop]
@@ -209,6 +210,7 @@ class Worker:
         fresh receive on the normal queue (its surplus kept for later calls)."""
         if self._memory_paused():
             processor.release_unstarted(self._buffer.take_all())  # others may have room
+            processor.flush()
             return []
         if self.draining:
             return []
