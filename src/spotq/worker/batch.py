@@ -13,7 +13,8 @@ in between runs those jobs again; it never loses one.
 
 Deletes are sent 10 at a time, or at most _DELETE_HOLD_S after the job's result was recorded (or
 when the worker runs out of held messages): with prefetch and batch_size 1 that is one delete call
-per receive rather than one per job.
+per receive rather than one per job. They are sent from a background thread (spotq.worker.deleter),
+so the handler loop does not wait for their round trip.
 
 Results: a small one is kept in the job record by a store that can (spotq.storage.results), so
 "stored" and "marked succeeded" are one update; others are written to the blob store first.
@@ -45,6 +46,7 @@ from spotq.jobs import JobMessage, JobRecord, JobState, MessageFormatError, Prio
 from spotq.storage.base import BlobStore, JobStore, result_key
 from spotq.storage.batch_ops import Progress, get_many, record_progress
 from spotq.storage.results import keeps_inline
+from spotq.worker.deleter import BackgroundDeleter
 from spotq.worker.delivery import MAX_BATCH_ENTRIES, Delivery, delete, renew, set_visibility
 from spotq.worker.foreign import decode_delivery
 from spotq.worker.handler_thread import Call, HandlerThread
@@ -143,6 +145,9 @@ class BatchProcessor:
             app.options.visibility_timeout_s,
             on_error=lambda error: hooks.on_error("heartbeat", error),
         )
+        self._deleter = BackgroundDeleter(
+            sqs, self._heartbeat, on_errors=lambda errors: self._report("delete", errors)
+        )
 
     def swap_model(self, model: Any) -> None:
         """Use `model` from the next batch on (a reloaded model artifact; called between
@@ -150,9 +155,10 @@ class BatchProcessor:
         self._model = model
 
     def close(self) -> None:
-        """Delete what is left to delete, stop the heartbeat thread (the handler thread is a
-        daemon and ends with the process)."""
+        """Record and delete what is left, stop the delete and heartbeat threads (the handler
+        thread is a daemon and ends with the process)."""
         self.flush()
+        self._deleter.close()
         self._heartbeat.close()
 
     def hold(self, deliveries: Sequence[Delivery]) -> None:
@@ -183,12 +189,12 @@ class BatchProcessor:
                 self.flush()
 
     def flush(self) -> None:
-        """Record the successes not yet recorded, then delete the messages of succeeded jobs."""
+        """Record the successes not yet recorded, then hand the messages of succeeded jobs to
+        the background deleter (their heartbeat ends once the delete is sent)."""
         self._record()
         if self._to_delete:
             done, self._to_delete = self._to_delete, []
-            self._heartbeat.drop(done)
-            self._report("delete", delete(self._sqs, done))
+            self._deleter.submit(done)
 
     def release_unstarted(self, deliveries: Sequence[Delivery]) -> None:
         """Give back received messages whose jobs have not started (prefetched, or received as a

@@ -1,0 +1,60 @@
+"""The background deleter (spotq.worker.deleter) against the real SQS server: every message
+handed over is deleted by the time `close` returns, its heartbeat ends only after the delete was
+sent, and a failed delete is reported, not lost silently or fatal to the thread."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+from spotq.worker.deleter import BackgroundDeleter
+from spotq.worker.delivery import Delivery, receive
+from spotq.worker.heartbeat import Heartbeat
+
+from .conftest import WorkerEnv, app_named
+
+
+def _received(env: WorkerEnv, n: int) -> list[Delivery]:
+    app = app_named("echo")
+    for i in range(n):
+        env.send(app, f"job-{i}", {})
+    url = env.queues(app).normal
+    got: list[Delivery] = []
+    while len(got) < n:
+        got += receive(env.sqs(app), url, 10, 1, time.time)
+    return got
+
+
+def test_everything_handed_over_is_deleted_by_close(env: WorkerEnv) -> None:
+    app = app_named("echo")
+    deliveries = _received(env, 25)
+    sqs = env.sqs(app)
+    heartbeat = Heartbeat(sqs, 30)
+    heartbeat.add(deliveries)
+    errors: list[str] = []
+    deleter = BackgroundDeleter(sqs, heartbeat, on_errors=errors.extend)
+    for start in range(0, 25, 7):  # batches that are not multiples of SQS's 10
+        deleter.submit(deliveries[start : start + 7])
+    deleter.submit([])
+    deleter.close()
+    assert errors == []
+    assert env.depth(app) == (0, 0)
+    assert heartbeat.held == 0  # dropped once their deletes were sent
+    heartbeat.close()
+
+
+def test_a_failed_delete_is_reported_and_the_rest_still_go(env: WorkerEnv) -> None:
+    app = app_named("echo")
+    good = _received(env, 3)
+    bad = replace(good[0], receipt_handle="not-a-receipt-handle", message_id="bad")
+    sqs = env.sqs(app)
+    heartbeat = Heartbeat(sqs, 30)
+    errors: list[str] = []
+    deleter = BackgroundDeleter(sqs, heartbeat, on_errors=errors.extend)
+    deleter.submit([bad])
+    deleter.submit(good)
+    assert deleter.wait(30)
+    assert len(errors) == 1 and "ReceiptHandle" in errors[0], errors
+    assert env.depth(app) == (0, 0)
+    deleter.close()
+    heartbeat.close()
