@@ -6,6 +6,7 @@ nothing twice that had finished."""
 from __future__ import annotations
 
 import signal
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -42,6 +43,16 @@ def test_receive_size_follows_the_handler_call_time() -> None:
     assert PrefetchBuffer(batch_size=1, fixed=7).receive_size == 7
 
 
+def test_read_ahead_only_for_quick_calls() -> None:
+    buffer = PrefetchBuffer(batch_size=1, fixed=10)
+    assert buffer.read_ahead_size() == 0  # no call measured yet
+    buffer.note_call(0.01)
+    assert buffer.read_ahead_size() == 10  # 11 calls of 10 ms fit in HOLD_S
+    slow = PrefetchBuffer(batch_size=1, fixed=10)
+    slow.note_call(HOLD_S / 5)
+    assert slow.read_ahead_size() == 0  # 11 such calls would hold messages past HOLD_S
+
+
 def test_buffer_hands_out_batches_in_order() -> None:
     deliveries = [Delivery("q", f"m{i}", f"r{i}", "{}", 1, 0.0, 0.0) for i in range(7)]
     buffer = PrefetchBuffer(batch_size=3)
@@ -67,6 +78,36 @@ def test_sigterm_gives_prefetched_messages_back_at_once(env: WorkerEnv) -> None:
     states = _states(env, ids)
     assert states[JobState.SUCCEEDED] == 1 and states[None] == 5  # the rest never started
     assert env.depth(app) == (5, 0)
+
+
+def test_a_drain_gives_back_what_the_read_ahead_received(env: WorkerEnv) -> None:
+    """The last held job blocks in its handler while the read-ahead has received the next two:
+    a drain makes those two visible again at once, before the blocked call ends."""
+    release = threading.Event()
+
+    def handle(model: object, jobs: list[Job]) -> list[dict[str, str]]:
+        if jobs[0].id == "job-1":
+            release.wait(30)
+        return [{"id": jobs[0].id}]
+
+    app = App("readahead", handler=handle, batch_size=1, prefetch=2, visibility_timeout_s=30)
+    ids = [f"job-{i}" for i in range(6)]
+    for job_id in ids:
+        env.send(app, job_id, {})
+    running = env.start(app, WorkerConfig(grace_s=30, poll_wait_s=1))
+    try:
+        # In flight: job-0 (done, its delete waits to be batched), job-1 (running), job-2 and
+        # job-3 (read ahead); job-4 and job-5 still queued.
+        wait_for(lambda: env.depth(app) == (2, 4), 30, "a read-ahead while job-1 runs")
+        running.worker.request_drain("test")
+        wait_for(lambda: env.depth(app) == (4, 2), 10, "the read-ahead given back")
+        assert _states(env, ids)[JobState.RUNNING] == 1  # job-1 still in its handler
+    finally:
+        release.set()
+    assert running.stop() == 0
+    states = _states(env, ids)
+    assert (states[JobState.SUCCEEDED], states[None]) == (2, 4)
+    assert env.depth(app) == (4, 0)
 
 
 def test_a_high_priority_job_does_not_wait_behind_prefetched_ones(env: WorkerEnv) -> None:

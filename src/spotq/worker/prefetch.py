@@ -7,6 +7,9 @@ is bounded by time: with `prefetch=None` the worker receives enough for about `H
 calls at their running average duration (one batch until it has measured one), at most 10. An
 explicit `prefetch` fixes the receive size instead.
 
+When calls are that quick, the next receive goes out while the last held batch runs
+(spotq.worker.readahead), so the handler does not wait a round trip for it.
+
 Buffered messages are kept invisible by the heartbeat and released at once on a drain or a memory
 pause (spotq.worker.runtime); inputs are fetched only when a message's turn comes, so the buffer
 holds message bodies, not inputs.
@@ -44,6 +47,16 @@ class PrefetchBuffer:
             return self._batch_size
         calls = max(1, math.floor(HOLD_S / max(self._call_s, 1e-6)))
         return max(self._batch_size, min(MAX_BATCH_ENTRIES, calls * self._batch_size))
+
+    def read_ahead_size(self) -> int:
+        """How many messages a read-ahead may ask for (0: none). Read-ahead messages wait one
+        more handler call than prefetched ones, so it needs measured calls quick enough that a
+        whole receive of them plus that call still fits in HOLD_S."""
+        if self._call_s is None:
+            return 0
+        size = self.receive_size
+        calls = math.ceil(size / self._batch_size) + 1
+        return size if calls * self._call_s <= HOLD_S else 0
 
     def note_call(self, call_s: float) -> None:
         """One handler batch took `call_s` from start to stored results."""

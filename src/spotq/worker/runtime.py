@@ -1,7 +1,8 @@
 """The worker loop: load the model once, then receive → process until drained or idle too long.
 
 Receiving serves the high-priority queue first: a non-waiting receive there, then prefetched
-messages (spotq.worker.prefetch), then a short long-poll (`poll_wait_s`) on the normal queue, so a
+messages (spotq.worker.prefetch), then what a read-ahead received while the last of them ran
+(spotq.worker.readahead), then a short long-poll (`poll_wait_s`) on the normal queue, so a
 high-priority job never waits behind a long poll, nor more than one handler call (or 0.1 s, the
 re-check interval, when calls are quicker) behind normal batches, and a drain is noticed within
 `poll_wait_s`.
@@ -30,6 +31,7 @@ from spotq.worker.hooks import Hooks, WorkerHooks
 from spotq.worker.memory import MemoryGuard, resolve_limit_bytes
 from spotq.worker.model_reload import ModelReloader
 from spotq.worker.prefetch import PrefetchBuffer
+from spotq.worker.readahead import ReadAhead
 
 EXIT_OK = 0
 EXIT_HANDLER_TIMEOUT = 3  # a handler overran: its thread cannot be stopped, so the process ends
@@ -99,6 +101,8 @@ class Worker:
         self._high_checked_s = float("-inf")
         self._receive_errors = 0
         self._buffer = PrefetchBuffer(app.options.batch_size, app.options.prefetch)
+        self._read_ahead: ReadAhead | None = None  # set up with the processor, in run()
+        self._last_full = False  # the last receive on the normal queue came back full
 
     def request_drain(self, reason: str) -> None:
         """Stop receiving now, finish in-flight work within the grace period, release the rest.
@@ -137,11 +141,15 @@ class Worker:
             max_backoff_s=self._config.max_backoff_s,
             memory_guard=self._guard,
         )
+        self._read_ahead = ReadAhead(
+            lambda size: receive(self._sqs, urls.normal, size, 0, self._clock.now),
+            processor.hold,
+        )
         self._hooks.on_ready()
         try:
             reason = self._loop(processor, urls)
         finally:
-            processor.release_unstarted(self._buffer.take_all())
+            processor.release_unstarted(self._unstarted())
             processor.close()
         self._hooks.on_stop(reason, self._exit_code)
         return self._exit_code
@@ -167,7 +175,7 @@ class Worker:
                 self._hooks.on_busy()
             self._hooks.on_batch_received(len(deliveries), deliveries[0].queue_url)
             started_s = self._clock.monotonic()
-            more_held = len(self._buffer) > 0
+            more_held = len(self._buffer) > 0 or self._reading_ahead
             stop = processor.process(deliveries, lambda: self._abandon(processor), more_held).stop
             self._buffer.note_call(self._clock.monotonic() - started_s)
             if stop is not None:
@@ -201,15 +209,15 @@ class Worker:
         back the prefetched messages at once, not after the running call."""
         if not self._notice_drain():
             return False
-        if len(self._buffer):
-            processor.release_unstarted(self._buffer.take_all())
+        if len(self._buffer) or self._reading_ahead:
+            processor.release_unstarted(self._unstarted())
         return self._force or self._clock.monotonic() >= self._drain_deadline_s
 
     def _next_batch(self, processor: BatchProcessor, urls: QueueUrls) -> list[Delivery]:
         """The next handler batch: high-priority messages first, then prefetched ones, then a
         fresh receive on the normal queue (its surplus kept for later calls)."""
         if self._memory_paused():
-            processor.release_unstarted(self._buffer.take_all())  # others may have room
+            processor.release_unstarted(self._unstarted())  # others may have room
             processor.flush()
             return []
         if self.draining:
@@ -217,12 +225,9 @@ class Worker:
         fresh: list[Delivery] = []
         try:
             high = self._receive_high(urls.high, self._app.options.batch_size)
+            processor.hold(high)
             if not high and not len(self._buffer):
-                processor.flush()  # a long poll may follow: delete what is done first
-                size = self._buffer.receive_size
-                fresh = receive(
-                    self._sqs, urls.normal, size, self._config.poll_wait_s, self._clock.now
-                )
+                fresh = self._receive_normal(processor, urls.normal)
         except (BotoCoreError, ClientError) as exc:
             self._receive_failed(str(exc))
             return []
@@ -230,8 +235,34 @@ class Worker:
             self._hooks.on_error("receive", f"recovered after {self._receive_errors} failed "
                                  "receives")  # fmt: skip
             self._receive_errors = 0
-        processor.hold(high + fresh)
-        return high or (self._buffer.split(fresh) if fresh else self._buffer.take())
+        batch = high or (self._buffer.split(fresh) if fresh else self._buffer.take())
+        if not high and not len(self._buffer) and self._last_full:
+            assert self._read_ahead is not None
+            self._read_ahead.start(self._buffer.read_ahead_size())
+        return batch
+
+    def _receive_normal(self, processor: BatchProcessor, url: str) -> list[Delivery]:
+        """Held messages ran out: what the read-ahead got, else a long poll (deleting what is
+        done first). Received messages are held (heartbeat) by the time this returns."""
+        assert self._read_ahead is not None
+        fresh = self._read_ahead.collect()
+        asked = self._read_ahead.asked
+        if not fresh:
+            processor.flush()
+            asked = self._buffer.receive_size
+            fresh = receive(self._sqs, url, asked, self._config.poll_wait_s, self._clock.now)
+            processor.hold(fresh)
+        self._last_full = len(fresh) >= asked
+        return fresh
+
+    @property
+    def _reading_ahead(self) -> bool:
+        return self._read_ahead is not None and self._read_ahead.in_flight
+
+    def _unstarted(self) -> list[Delivery]:
+        """Everything received and not started (buffered or read ahead), to give back."""
+        read = self._read_ahead.collect_quietly() if self._read_ahead is not None else []
+        return self._buffer.take_all() + read
 
     def _receive_failed(self, error: str) -> None:
         """Log the first failure of a run of them, then one line per back-off doubling; wait
