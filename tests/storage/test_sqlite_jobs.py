@@ -125,6 +125,24 @@ def test_uses_wal_and_indexes(store: SqliteJobStore, tmp_path: Path) -> None:
         "ORDER BY submitted_at_s"
     ).fetchall()
     assert "jobs_app_state" in str(plan)
+    indexes = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+    assert "jobs_state" not in indexes
+
+
+def test_a_store_made_with_the_old_state_index_loses_it(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    SqliteJobStore(path).close()
+    db = sqlite3.connect(path)
+    db.execute("CREATE INDEX jobs_state ON jobs (state, submitted_at_s)")
+    db.commit()
+    db.close()
+    store = SqliteJobStore(path)
+    store.create(_record("a"))
+    assert store.count_by_state("echo")[JobState.QUEUED] == 1
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT name FROM sqlite_master WHERE name = 'jobs_state'").fetchall() == []
 
 
 def _create_many(path: str, prefix: str) -> None:
