@@ -6,7 +6,7 @@ import pytest
 
 from spotq.clock import FakeClock
 from spotq.worker.hooks import HookChain, Hooks, JobTimings
-from spotq.worker.jsonlog import JsonLogHooks
+from spotq.worker.jsonlog import FLUSH_EVERY_S, JsonLogHooks
 from spotq.worker.status import StatusFileHooks
 
 
@@ -47,6 +47,29 @@ def test_json_log_lines() -> None:
     )
     assert lines[1]["queue_wait_s"] == 1.5 and lines[1]["batch_size"] == 4
     assert lines[2]["outcome"] == "dead" and lines[2]["error"] == "boom"
+
+
+def test_routine_lines_are_written_in_bursts_and_never_behind_other_events() -> None:
+    stream = io.StringIO()
+    clock = FakeClock(start_s=100.0)
+    log = JsonLogHooks(stream, clock)
+    timings = JobTimings(0.0, 0.0, 0.001, 0.0, 1)
+
+    def events() -> list[str]:
+        return [json.loads(line)["event"] for line in stream.getvalue().splitlines()]
+
+    log.on_job_done("j1", 1, timings)  # the first line goes out at once
+    log.on_batch_received(1, "q")
+    log.on_job_done("j2", 1, timings)
+    assert events() == ["job_done"]  # the next two wait (less than FLUSH_EVERY_S passed)
+    clock.advance(FLUSH_EVERY_S)
+    log.on_job_done("j3", 1, timings)
+    assert events() == ["job_done", "received_batch", "job_done", "job_done"]
+    log.on_job_done("j4", 1, timings)
+    log.on_error("receive", "boom")  # any other event takes the waiting lines with it
+    assert events()[-2:] == ["job_done", "error"]
+    ids = [json.loads(line).get("job_id") for line in stream.getvalue().splitlines()]
+    assert [i for i in ids if i] == ["j1", "j2", "j3", "j4"]
 
 
 def test_status_file_follows_the_worker_states(tmp_path: Path) -> None:

@@ -10,10 +10,19 @@ from typing import Any, TextIO
 from spotq.clock import Clock, SystemClock
 from spotq.worker.hooks import Hooks, JobTimings
 
+FLUSH_EVERY_S = 0.2  # routine lines (one or two per job) are written at most this late
+_ROUTINE = frozenset({"received_batch", "job_done"})
+
 
 class JsonLogHooks(Hooks):
     """Writes each lifecycle event as a JSON line: ready, received_batch, job_done, job_failed,
-    bad_message, memory_paused/memory_resumed, busy, idle, error, draining, stopped."""
+    bad_message, memory_paused/memory_resumed, busy, idle, error, draining, stopped.
+
+    Routine lines (received_batch, job_done) are written in bursts, at most FLUSH_EVERY_S
+    late: a write per line cost a busy worker about a tenth of a no-op job. Any other event
+    writes them all at once with itself, so an error, a failed job, idle, a drain or the stop
+    is never behind a buffer; a worker killed outright loses at most FLUSH_EVERY_S of job_done
+    lines (the job store has every result)."""
 
     def __init__(self, stream: TextIO | None = None, clock: Clock | None = None) -> None:
         self._stream = stream if stream is not None else sys.stderr
@@ -21,16 +30,24 @@ class JsonLogHooks(Hooks):
         self.dropped = 0  # lines that could not be written
         self._lock = threading.Lock()
         self._base: dict[str, Any] = {}
+        self._pending: list[str] = []
+        self._written_s = float("-inf")
 
     def emit(self, event: str, **fields: Any) -> None:
         line = {"ts": round(self._clock.now(), 6), "event": event, **self._base, **fields}
         text = json.dumps(line, default=str, separators=(",", ":")) + "\n"
         with self._lock:
+            self._pending.append(text)
+            now_s = self._clock.monotonic()
+            if event in _ROUTINE and now_s - self._written_s < FLUSH_EVERY_S:
+                return
+            self._written_s = now_s
+            lines, self._pending = self._pending, []
             try:
-                self._stream.write(text)
+                self._stream.write("".join(lines))
                 self._stream.flush()
             except (OSError, ValueError):  # a full disk or a closed log must not stop the work
-                self.dropped += 1
+                self.dropped += len(lines)
 
     def on_start(self, app: str, pid: int) -> None:
         self._base = {"app": app, "pid": pid}
