@@ -121,7 +121,7 @@ class SqsApp:
             wait_s = longpoll.wait_time(self.service, params)
             if wait_s > 0:
                 return self._json_waiting(params, ctx, wait_s, request_id)
-        return self._json_ok(result, request_id)
+        return self._json_ok(operation, result, request_id)
 
     async def _json_waiting(
         self, params: dict[str, Any], ctx: RequestContext, wait_s: float, request_id: str
@@ -134,12 +134,12 @@ class SqsApp:
             log.exception("internal error in a long-polling receive")
             failure = sqs_error("InternalFailure", "The request processing has failed.")
             return self._error(failure, request_id, True)
-        return self._json_ok(result, request_id)
+        return self._json_ok("ReceiveMessage", result, request_id)
 
     @staticmethod
-    def _json_ok(result: dict[str, Any], request_id: str) -> HttpResponse:
+    def _json_ok(operation: str, result: dict[str, Any], request_id: str) -> HttpResponse:
         headers = [("Content-Type", _JSON), ("x-amzn-RequestId", request_id)]
-        return HttpResponse(200, protocol_json.render_result(result), headers)
+        return HttpResponse(200, protocol_json.render_result(result, operation), headers)
 
     def _query(
         self, request: HttpRequest, request_id: str
