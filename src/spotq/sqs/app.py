@@ -11,11 +11,12 @@ import logging
 import re
 from collections.abc import Awaitable, Mapping
 from typing import Any
-from urllib.parse import parse_qs, unquote
+from urllib.parse import unquote
 
 from spotq.clock import Clock
 from spotq.sqs import longpoll, messages, protocol_json
 from spotq.sqs.errors import SqsError, sqs_error
+from spotq.sqs.forms import parse_form
 from spotq.sqs.http import HttpRequest, HttpResponse
 from spotq.sqs.service import RequestContext, SqsService
 
@@ -289,7 +290,7 @@ def _form(request: HttpRequest) -> dict[str, list[str]]:
 
 def _parse_form(text: str, where: str) -> dict[str, list[str]]:
     try:
-        return parse_qs(text, keep_blank_values=True, errors="strict")
+        return parse_form(text)
     except UnicodeDecodeError:
         raise _not_utf8(where) from None
 
