@@ -96,7 +96,7 @@ def _delete_rows(store: SqsStore, queue: Queue, wanted: dict[int, str]) -> None:
     nonces = set(wanted.values())
     if len(nonces) == 1:
         # Handles from one receive share their nonce: one DELETE finds and removes them all.
-        deleted = store.conn.execute(
+        deleted = store.run(
             f"DELETE FROM messages WHERE id IN ({marks}) AND +queue_id=? AND receipt=? "
             "RETURNING state",
             (*wanted, queue.id, *nonces),

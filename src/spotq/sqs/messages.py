@@ -260,7 +260,7 @@ def send_plain(
         rows.append((queue.id, new_id, body, md5_body, sender_id, now, state, visible_at))
         ok.append({"Id": entry_id, "MD5OfMessageBody": md5_body, "MessageId": new_id})
     if rows:
-        store.conn.executemany(_INSERT_PLAIN, rows)
+        store.run_many(_INSERT_PLAIN, rows)
         _count_inserted(store, queue, len(rows), state, visible_at, now)
     return ok, failed
 

@@ -18,6 +18,9 @@ _COLUMNS = (
 )
 # What a reply without system or message attributes shows (fewer columns: a cheaper SELECT).
 _LEAN_COLUMNS = "id, message_id, body, md5_body, receive_count, first_receive_s"
+_LEAN_SELECT = (
+    f"SELECT {_LEAN_COLUMNS} FROM messages WHERE queue_id=? AND state=? ORDER BY visible_at LIMIT ?"
+)
 
 
 class Received(NamedTuple):
@@ -108,11 +111,7 @@ def _receive_lean(
     """_receive for a standard queue without redrive, reading only _LEAN_COLUMNS."""
     if _inflight(store, queue) >= store.inflight_limit:
         raise sqs_error("OverLimit", "Too many messages in flight for this queue.")
-    rows = store.conn.execute(
-        f"SELECT {_LEAN_COLUMNS} FROM messages WHERE queue_id=? AND state=? "
-        "ORDER BY visible_at LIMIT ?",
-        (queue.id, VISIBLE, max_messages),
-    ).fetchall()
+    rows = store.run(_LEAN_SELECT, (queue.id, VISIBLE, max_messages)).fetchall()
     if not rows:
         return []
     now, nonce = _mark(store, queue, [row[0] for row in rows], timeout_s)
@@ -194,7 +193,7 @@ def _mark_at(
 ) -> None:
     visible_at = now + timeout_s
     marks = ",".join("?" * len(ids))
-    marked = store.conn.execute(
+    marked = store.run(
         "UPDATE messages SET state=?, visible_at=?, receive_count=receive_count+1, "
         "first_receive_s=CASE WHEN receive_count=0 THEN ? ELSE first_receive_s END, "
         "received_s=?, receipt=? "
