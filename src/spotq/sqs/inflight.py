@@ -92,14 +92,17 @@ def _delete_rows(store: SqsStore, queue: Queue, wanted: dict[int, str]) -> None:
     nonces = set(wanted.values())
     if len(nonces) == 1:
         # Handles from one receive share their nonce: one DELETE finds and removes them all.
-        deleted = store.run(
-            f"DELETE FROM messages WHERE id IN ({marks}) AND +queue_id=? AND receipt=? "
-            "RETURNING state",
-            (*wanted, queue.id, *nonces),
-        ).fetchall()
-        states = [row[0] for row in deleted]
-        for state in set(states):
-            store.bump(queue.id, state, -states.count(state))
+        # Usually they are all still in flight, and a rowcount is all that is needed; any left
+        # (visible again, or gone) are deleted by a second DELETE that returns their states.
+        where = f"DELETE FROM messages WHERE id IN ({marks}) AND +queue_id=? AND receipt=?"
+        params = (*wanted, queue.id, *nonces)
+        in_flight = store.run(f"{where} AND state={IN_FLIGHT}", params).rowcount
+        if in_flight:
+            store.bump(queue.id, IN_FLIGHT, -in_flight)
+        if in_flight < len(wanted):
+            states = [row[0] for row in store.run(f"{where} RETURNING state", params).fetchall()]
+            for state in set(states):
+                store.bump(queue.id, state, -states.count(state))
         return
     # By row id only: with `queue_id=?` too, SQLite may prefer scanning a queue index.
     rows = store.conn.execute(
