@@ -283,7 +283,10 @@ def _form(request: HttpRequest) -> dict[str, list[str]]:
             text = request.body.decode("utf-8")
         except UnicodeDecodeError:
             raise _not_utf8("request body") from None
-        for key, values in _parse_form(text, "request body").items():
+        body = _parse_form(text, "request body")
+        if not form:
+            return body
+        for key, values in body.items():
             form.setdefault(key, []).extend(values)
     return form
 

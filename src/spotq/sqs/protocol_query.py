@@ -137,7 +137,10 @@ def _form_tree(form: dict[str, list[str]]) -> _Node:
     for key, values in form.items():
         node = root
         for part in key.split("."):
-            node = node.children.setdefault(part, _Node())
+            child = node.children.get(part)
+            if child is None:
+                child = node.children[part] = _Node()
+            node = child
         node.value = values[0] if values else ""
     return root
 
@@ -187,6 +190,10 @@ def _decode_structure(shape: Any, node: _Node, prefix: str) -> dict[str, Any]:
     for member_name, member, wire, kind in _members(shape):
         child = children.get(wire)
         if child is None:
+            continue
+        if kind == "string":  # what _decode makes of a string, without the calls
+            if child.value is not None:
+                decoded[member_name] = child.value
             continue
         if kind not in ("structure", "list", "map") and child.value is None:
             continue  # only deeper names (`QueueName.1=x`): the scalar itself was not given
