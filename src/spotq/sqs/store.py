@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -178,10 +178,6 @@ class SqsStore:
         """Execute one statement on the store's shared cursor: its result (rows as plain tuples,
         rowcount) must be read before the next run()."""
         return self._cursor.execute(sql, params)
-
-    def run_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        """executemany on the shared cursor."""
-        self._cursor.executemany(sql, rows)
 
     def arn(self, name: str) -> str:
         return f"arn:aws:sqs:{self.region}:{self.account_id}:{name}"
