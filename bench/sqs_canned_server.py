@@ -63,7 +63,7 @@ def serve_spotq_http(host: str, port: int) -> None:
         headers = [("Content-Type", protocol_json.CONTENT_TYPE), ("x-amzn-RequestId", request_id)]
         if result is None:
             return HttpResponse(400, _INVALID, headers)
-        return HttpResponse(200, protocol_json.render_result(result), headers)
+        return HttpResponse(200, protocol_json.render_result(result, operation), headers)
 
     print(f"canned server (spotq-http) on http://{host}:{port}", flush=True)
     serve_http(handle, host, port)

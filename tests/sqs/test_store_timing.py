@@ -159,3 +159,28 @@ def test_unknown_operation(sqs: Harness) -> None:
     with pytest.raises(SqsError) as info:
         sqs("Frobnicate")
     assert _error(info) == "InvalidAction"
+
+
+def test_a_batch_delete_removes_in_flight_and_visible_again_messages(sqs: Harness) -> None:
+    url = sqs.queue("d", VisibilityTimeout="10")
+    entries = [{"Id": str(i), "MessageBody": f"m{i}"} for i in range(4)]
+    sqs("SendMessageBatch", QueueUrl=url, Entries=entries)
+    got = sqs("ReceiveMessage", QueueUrl=url, MaxNumberOfMessages=4)["Messages"]
+    handles = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(got)]
+    # One made visible again at once, and (below) all of them after their timeout: the
+    # handles of their receive still delete them.
+    sqs("ChangeMessageVisibility", QueueUrl=url, ReceiptHandle=got[0]["ReceiptHandle"],
+        VisibilityTimeout=0)  # fmt: skip
+    assert sqs.counts(url) == (1, 3, 0)
+    done = sqs("DeleteMessageBatch", QueueUrl=url, Entries=handles[:2])
+    assert (len(done["Successful"]), done["Failed"]) == (2, [])
+    assert sqs.counts(url) == (0, 2, 0)
+    sqs.clock.advance(11)
+    assert sqs.counts(url) == (2, 0, 0)
+    done = sqs("DeleteMessageBatch", QueueUrl=url, Entries=handles[2:])
+    assert (len(done["Successful"]), done["Failed"]) == (2, [])
+    assert sqs.counts(url) == (0, 0, 0)
+    # Stale handles of deleted messages still succeed and delete nothing.
+    done = sqs("DeleteMessageBatch", QueueUrl=url, Entries=handles)
+    assert (len(done["Successful"]), done["Failed"]) == (4, [])
+    assert sqs.counts(url) == (0, 0, 0)

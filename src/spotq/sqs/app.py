@@ -11,11 +11,12 @@ import logging
 import re
 from collections.abc import Awaitable, Mapping
 from typing import Any
-from urllib.parse import parse_qs, unquote
+from urllib.parse import unquote
 
 from spotq.clock import Clock
 from spotq.sqs import longpoll, messages, protocol_json
 from spotq.sqs.errors import SqsError, sqs_error
+from spotq.sqs.forms import parse_form
 from spotq.sqs.http import HttpRequest, HttpResponse
 from spotq.sqs.service import RequestContext, SqsService
 
@@ -121,7 +122,7 @@ class SqsApp:
             wait_s = longpoll.wait_time(self.service, params)
             if wait_s > 0:
                 return self._json_waiting(params, ctx, wait_s, request_id)
-        return self._json_ok(result, request_id)
+        return self._json_ok(operation, result, request_id)
 
     async def _json_waiting(
         self, params: dict[str, Any], ctx: RequestContext, wait_s: float, request_id: str
@@ -134,12 +135,12 @@ class SqsApp:
             log.exception("internal error in a long-polling receive")
             failure = sqs_error("InternalFailure", "The request processing has failed.")
             return self._error(failure, request_id, True)
-        return self._json_ok(result, request_id)
+        return self._json_ok("ReceiveMessage", result, request_id)
 
     @staticmethod
-    def _json_ok(result: dict[str, Any], request_id: str) -> HttpResponse:
+    def _json_ok(operation: str, result: dict[str, Any], request_id: str) -> HttpResponse:
         headers = [("Content-Type", _JSON), ("x-amzn-RequestId", request_id)]
-        return HttpResponse(200, protocol_json.render_result(result), headers)
+        return HttpResponse(200, protocol_json.render_result(result, operation), headers)
 
     def _query(
         self, request: HttpRequest, request_id: str
@@ -282,14 +283,17 @@ def _form(request: HttpRequest) -> dict[str, list[str]]:
             text = request.body.decode("utf-8")
         except UnicodeDecodeError:
             raise _not_utf8("request body") from None
-        for key, values in _parse_form(text, "request body").items():
+        body = _parse_form(text, "request body")
+        if not form:
+            return body
+        for key, values in body.items():
             form.setdefault(key, []).extend(values)
     return form
 
 
 def _parse_form(text: str, where: str) -> dict[str, list[str]]:
     try:
-        return parse_qs(text, keep_blank_values=True, errors="strict")
+        return parse_form(text)
     except UnicodeDecodeError:
         raise _not_utf8(where) from None
 

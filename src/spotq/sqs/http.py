@@ -48,18 +48,21 @@ def plain_error(status: int, message: str) -> HttpResponse:
     return HttpResponse(status, message.encode("utf-8"), [("Content-Type", "text/plain")])
 
 
-_REASONS = {status.value: status.phrase for status in HTTPStatus}
+# Per status, the head's text up to the Content-Length value.
+_STATUS_LINES = {
+    status.value: f"HTTP/1.1 {status.value} {status.phrase}\r\nContent-Length: "
+    for status in HTTPStatus
+}
 
 
 def encode_response(response: HttpResponse, keep_alive: bool) -> bytes:
     """Serialize a response with Content-Length framing."""
-    reason = _REASONS.get(response.status, "Unknown")
-    lines = [f"HTTP/1.1 {response.status} {reason}", f"Content-Length: {len(response.body)}"]
-    lines.extend(f"{name}: {value}" for name, value in response.headers)
-    if not keep_alive:
-        lines.append("Connection: close")
-    head = "\r\n".join(lines).encode("latin-1")
-    return head + b"\r\n\r\n" + response.body
+    status = response.status
+    start = _STATUS_LINES.get(status) or f"HTTP/1.1 {status} Unknown\r\nContent-Length: "
+    fields = "".join([f"\r\n{name}: {value}" for name, value in response.headers])
+    close = "" if keep_alive else "\r\nConnection: close"
+    body = response.body
+    return f"{start}{len(body)}{fields}{close}\r\n\r\n".encode("latin-1") + body
 
 
 class _Connection(asyncio.Protocol):

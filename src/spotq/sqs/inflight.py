@@ -29,14 +29,6 @@ def parse_receipt(queue: Queue, handle: str) -> tuple[int, str]:
 _NONCE_CHARS = 16
 
 
-def _seq(handle: str, start: int) -> int:
-    """The message part of a handle whose first `start` characters are known good."""
-    try:
-        return int(handle[start:], 16)
-    except ValueError:
-        raise _invalid_receipt(handle) from None
-
-
 def _invalid_receipt(handle: str) -> SqsError:
     return sqs_error(
         "ReceiptHandleIsInvalid",
@@ -62,14 +54,18 @@ def delete_many(
     sources: dict[int, tuple[str, str]] = {}  # FIFO only: seq -> (entry id, handle)
     # Handles from one receive share "nonce + queue id + '.'": once one has parsed, the rest
     # only need their message part parsed (the same checks, fewer int() calls).
-    good_prefix, good_nonce = "", ""
+    good_prefix, good_nonce, start = "", "", 0
     for entry_id, handle in entries:
         try:
             if good_prefix and handle.startswith(good_prefix):
-                seq, nonce = _seq(handle, len(good_prefix)), good_nonce
+                try:
+                    seq, nonce = int(handle[start:], 16), good_nonce
+                except ValueError:
+                    raise _invalid_receipt(handle) from None
             else:
                 seq, nonce = parse_receipt(queue, handle)
                 good_prefix, good_nonce = handle[: handle.index(".", _NONCE_CHARS) + 1], nonce
+                start = len(good_prefix)
         except SqsError as error:
             if not entry_id:
                 raise
@@ -96,14 +92,17 @@ def _delete_rows(store: SqsStore, queue: Queue, wanted: dict[int, str]) -> None:
     nonces = set(wanted.values())
     if len(nonces) == 1:
         # Handles from one receive share their nonce: one DELETE finds and removes them all.
-        deleted = store.conn.execute(
-            f"DELETE FROM messages WHERE id IN ({marks}) AND +queue_id=? AND receipt=? "
-            "RETURNING state",
-            (*wanted, queue.id, *nonces),
-        ).fetchall()
-        states = [row[0] for row in deleted]
-        for state in set(states):
-            store.bump(queue.id, state, -states.count(state))
+        # Usually they are all still in flight, and a rowcount is all that is needed; any left
+        # (visible again, or gone) are deleted by a second DELETE that returns their states.
+        where = f"DELETE FROM messages WHERE id IN ({marks}) AND +queue_id=? AND receipt=?"
+        params = (*wanted, queue.id, *nonces)
+        in_flight = store.run(f"{where} AND state={IN_FLIGHT}", params).rowcount
+        if in_flight:
+            store.bump(queue.id, IN_FLIGHT, -in_flight)
+        if in_flight < len(wanted):
+            states = [row[0] for row in store.run(f"{where} RETURNING state", params).fetchall()]
+            for state in set(states):
+                store.bump(queue.id, state, -states.count(state))
         return
     # By row id only: with `queue_id=?` too, SQLite may prefer scanning a queue index.
     rows = store.conn.execute(

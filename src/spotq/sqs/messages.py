@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import os
@@ -245,24 +246,41 @@ def send_plain(
     visible_at = now + delay_s
     ids = message_ids(len(entries))
     md5 = hashlib.md5
-    rows: list[tuple[Any, ...]] = []
+    # The columns every row shares, then (message id, body, MD5) per row: see _insert_plain_many.
+    params: list[Any] = [queue.id, sender_id, now, state, visible_at]
     ok: list[dict[str, Any]] = []
     failed: list[dict[str, Any]] = []
+    # Non-empty printable ASCII bodies pass validation.message_body: one test for the batch.
+    bodies = [body for _, body, _ in entries]
+    joined = "".join(bodies)
+    all_plain = all(bodies) and joined.isascii() and joined.isprintable()
     for (entry_id, body, encoded), new_id in zip(entries, ids, strict=True):
-        try:
-            validation.message_body(body)
-            if len(encoded) > max_bytes:
-                raise validation.too_long(max_bytes)
-        except SqsError as error:
-            failed.append(batch_error(entry_id, error))
-            continue
+        if not all_plain or len(encoded) > max_bytes:
+            try:
+                validation.message_body(body)
+                if len(encoded) > max_bytes:
+                    raise validation.too_long(max_bytes)
+            except SqsError as error:
+                failed.append(batch_error(entry_id, error))
+                continue
         md5_body = md5(encoded).hexdigest()
-        rows.append((queue.id, new_id, body, md5_body, sender_id, now, state, visible_at))
+        params += (new_id, body, md5_body)
         ok.append({"Id": entry_id, "MD5OfMessageBody": md5_body, "MessageId": new_id})
-    if rows:
-        store.conn.executemany(_INSERT_PLAIN, rows)
-        _count_inserted(store, queue, len(rows), state, visible_at, now)
+    if ok:
+        store.run(_insert_plain_many(len(ok)), params)
+        _count_inserted(store, queue, len(ok), state, visible_at, now)
     return ok, failed
+
+
+@functools.cache
+def _insert_plain_many(count: int) -> str:
+    """_INSERT_PLAIN for `count` rows in one statement: the shared columns are bound once
+    (?1..?5), each row binds only its message id, body and MD5 (one step instead of one per
+    row, 35 values bound for 10 rows instead of 80)."""
+    rows = ",".join(
+        f"(?1,?{6 + 3 * i},?{7 + 3 * i},?{8 + 3 * i},?2,?3,?4,?5)" for i in range(count)
+    )
+    return _INSERT_PLAIN.partition(" VALUES ")[0] + " VALUES " + rows
 
 
 def _count_inserted(

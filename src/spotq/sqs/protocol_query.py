@@ -20,6 +20,7 @@ from botocore.loaders import Loader
 from botocore.model import ServiceModel
 
 from spotq.sqs.errors import WIRE_CODES, SqsError, sqs_error
+from spotq.sqs.query_xml import Writer, build_writers, text, wire_name
 
 API_VERSION = "2012-11-05"
 NAMESPACE = "http://queue.amazonaws.com/doc/2012-11-05/"
@@ -48,9 +49,6 @@ _MAP_ENTRY_NAMES: dict[str, str] = {
 _SERVICE_ONLY = frozenset(["CreateQueue", "ListQueues"])
 _INTEGER_RE = re.compile(r"-?[0-9]{1,19}")
 _INDEX_RE = re.compile(r"[1-9][0-9]{0,8}")
-# Characters XML 1.0 cannot carry at all; they only reach here inside echoed error text.
-_XML_INVALID_RE = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_XML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#xD;"})
 
 
 @functools.cache
@@ -98,20 +96,17 @@ def _service_model() -> Any:
     return ServiceModel(query_model_dict(), service_name="sqs")
 
 
-def _operation_model(operation: str) -> Any:
+@functools.cache
+def _operation_models() -> dict[str, Any]:
     model = _service_model()
-    if operation not in model.operation_names:
+    return {name: model.operation_model(name) for name in model.operation_names}
+
+
+def _operation_model(operation: str) -> Any:
+    found = _operation_models().get(operation)
+    if found is None:
         raise sqs_error("InvalidAction", f"The action {operation} is not valid for this endpoint.")
-    return model.operation_model(operation)
-
-
-def _wire_name(shape: Any, member_name: str) -> str:
-    """The query name of a structure member (botocore's rule for flattened lists included)."""
-    if shape.type_name == "list" and shape.serialization.get("flattened"):
-        element_name = shape.member.serialization.get("name")
-        if element_name is not None:
-            return str(element_name)
-    return str(shape.serialization.get("name", member_name))
+    return found
 
 
 @functools.cache
@@ -119,7 +114,7 @@ def _members(shape: Any) -> tuple[tuple[str, Any, str, str], ...]:
     """(member name, member shape, wire name, member type) of a structure shape: worked out once
     per shape instead of on every request (the model's shapes live as long as the process)."""
     return tuple(
-        (name, member, _wire_name(member, name), member.type_name)
+        (name, member, wire_name(member, name), member.type_name)
         for name, member in shape.members.items()
     )
 
@@ -142,7 +137,10 @@ def _form_tree(form: dict[str, list[str]]) -> _Node:
     for key, values in form.items():
         node = root
         for part in key.split("."):
-            node = node.children.setdefault(part, _Node())
+            child = node.children.get(part)
+            if child is None:
+                child = node.children[part] = _Node()
+            node = child
         node.value = values[0] if values else ""
     return root
 
@@ -192,6 +190,10 @@ def _decode_structure(shape: Any, node: _Node, prefix: str) -> dict[str, Any]:
     for member_name, member, wire, kind in _members(shape):
         child = children.get(wire)
         if child is None:
+            continue
+        if kind == "string":  # what _decode makes of a string, without the calls
+            if child.value is not None:
+                decoded[member_name] = child.value
             continue
         if kind not in ("structure", "list", "map") and child.value is None:
             continue  # only deeper names (`QueueName.1=x`): the scalar itself was not given
@@ -268,21 +270,36 @@ def _invalid(value: str, where: str, reason: str) -> SqsError:
 # --------------------------------------------------------------------------------------- render
 
 
-def _text(value: str) -> str:
-    if _XML_INVALID_RE.search(value):
-        value = _XML_INVALID_RE.sub("\ufffd", value)
-    return value.translate(_XML_ESCAPES)
+@functools.cache
+def _replies() -> dict[str, tuple[str, Writer | None, str]]:
+    """Per operation: the reply's opening text, the writer of its result's members (None when
+    the operation has no output) and the text closing the result."""
+    models = _operation_models()
+    with_output = [name for name, op in models.items() if op.output_shape is not None]
+    shapes = [models[name].output_shape for name in with_output]
+    writers = dict(zip(with_output, build_writers(shapes), strict=True))
+    replies: dict[str, tuple[str, Writer | None, str]] = {}
+    for name in models:
+        head = f'<?xml version="1.0"?><{name}Response xmlns="{NAMESPACE}">'
+        writer = writers.get(name)
+        if writer is not None:
+            head += f"<{name}Result>"
+        replies[name] = (head, writer, f"</{name}Result>")
+    return replies
 
 
 def render_query_response(operation: str, result: dict[str, Any], request_id: str) -> bytes:
     """Serialise a JSON-shaped result as the query protocol's XML reply."""
-    output_shape = _operation_model(operation).output_shape
-    out = [f'<?xml version="1.0"?><{operation}Response xmlns="{NAMESPACE}">']
-    if output_shape is not None:
-        out.append(f"<{operation}Result>")
-        _encode_members(output_shape, result, out)
-        out.append(f"</{operation}Result>")
-    out.append(f"<ResponseMetadata><RequestId>{_text(request_id)}</RequestId></ResponseMetadata>")
+    reply = _replies().get(operation)
+    if reply is None:
+        _operation_model(operation)  # raises InvalidAction
+        raise AssertionError(operation)
+    head, writer, result_close = reply
+    out = [head]
+    if writer is not None:
+        writer(result, out)
+        out.append(result_close)
+    out.append(f"<ResponseMetadata><RequestId>{text(request_id)}</RequestId></ResponseMetadata>")
     out.append(f"</{operation}Response>")
     return "".join(out).encode()
 
@@ -292,63 +309,6 @@ def render_query_error(error: SqsError, request_id: str) -> bytes:
     fault = "Sender" if error.sender_fault else "Receiver"
     return (
         f'<?xml version="1.0"?><ErrorResponse xmlns="{NAMESPACE}"><Error><Type>{fault}</Type>'
-        f"<Code>{_text(error.code)}</Code><Message>{_text(error.message)}</Message><Detail/>"
-        f"</Error><RequestId>{_text(request_id)}</RequestId></ErrorResponse>"
+        f"<Code>{text(error.code)}</Code><Message>{text(error.message)}</Message><Detail/>"
+        f"</Error><RequestId>{text(request_id)}</RequestId></ErrorResponse>"
     ).encode()
-
-
-def _encode_members(shape: Any, value: dict[str, Any], out: list[str]) -> None:
-    for member_name, member, wire, _ in _members(shape):
-        item = value.get(member_name)
-        if item is not None:
-            _encode(member, item, wire, out)
-
-
-def _encode(shape: Any, value: Any, name: str, out: list[str]) -> None:
-    kind = shape.type_name
-    if kind == "structure":
-        out.append(f"<{name}>")
-        _encode_members(shape, value, out)
-        out.append(f"</{name}>")
-    elif kind == "list":
-        _encode_list(shape, value, name, out)
-    elif kind == "map":
-        _encode_map(shape, value, name, out)
-    else:
-        out.append(f"<{name}>{_scalar_text(kind, value)}</{name}>")
-
-
-def _encode_list(shape: Any, value: list[Any], name: str, out: list[str]) -> None:
-    element = str(shape.member.serialization.get("name", "member"))
-    if shape.serialization.get("flattened"):
-        for item in value:
-            _encode(shape.member, item, name, out)
-        return
-    out.append(f"<{name}>")
-    for item in value:
-        _encode(shape.member, item, element, out)
-    out.append(f"</{name}>")
-
-
-def _encode_map(shape: Any, value: dict[str, Any], name: str, out: list[str]) -> None:
-    key_name = str(shape.key.serialization.get("name", "key"))
-    value_name = str(shape.value.serialization.get("name", "value"))
-    flattened = bool(shape.serialization.get("flattened"))
-    entry = name if flattened else "entry"
-    if not flattened:
-        out.append(f"<{name}>")
-    for key, item in value.items():
-        out.append(f"<{entry}><{key_name}>{_text(str(key))}</{key_name}>")
-        _encode(shape.value, item, value_name, out)
-        out.append(f"</{entry}>")
-    if not flattened:
-        out.append(f"</{name}>")
-
-
-def _scalar_text(kind: str, value: Any) -> str:
-    if kind == "boolean":
-        return "true" if value else "false"
-    if kind == "blob":
-        raw = value.encode("utf-8") if isinstance(value, str) else bytes(value)
-        return base64.b64encode(raw).decode("ascii")
-    return _text(str(value))

@@ -17,7 +17,10 @@ _COLUMNS = (
     "dedup_id, sender_id, sent_s, state, receive_count, first_receive_s, receipt, dlq_source_arn"
 )
 # What a reply without system or message attributes shows (fewer columns: a cheaper SELECT).
-_LEAN_COLUMNS = "id, message_id, body, md5_body, receive_count, first_receive_s"
+_LEAN_COLUMNS = "id, message_id, body, md5_body"
+_LEAN_SELECT = (
+    f"SELECT {_LEAN_COLUMNS} FROM messages WHERE queue_id=? AND state=? ORDER BY visible_at LIMIT ?"
+)
 
 
 class Received(NamedTuple):
@@ -105,35 +108,36 @@ def _receive(store: SqsStore, queue: Queue, max_messages: int, timeout_s: int) -
 def _receive_lean(
     store: SqsStore, queue: Queue, max_messages: int, timeout_s: int
 ) -> list[Received]:
-    """_receive for a standard queue without redrive, reading only _LEAN_COLUMNS."""
+    """_receive for a standard queue without redrive, reading only _LEAN_COLUMNS: the other
+    fields, system attributes included (receive count, first receive), are left empty."""
     if _inflight(store, queue) >= store.inflight_limit:
         raise sqs_error("OverLimit", "Too many messages in flight for this queue.")
-    rows = store.conn.execute(
-        f"SELECT {_LEAN_COLUMNS} FROM messages WHERE queue_id=? AND state=? "
-        "ORDER BY visible_at LIMIT ?",
-        (queue.id, VISIBLE, max_messages),
-    ).fetchall()
+    rows = store.run(_LEAN_SELECT, (queue.id, VISIBLE, max_messages)).fetchall()
     if not rows:
         return []
-    now, nonce = _mark(store, queue, [row[0] for row in rows], timeout_s)
+    _, nonce = _mark(store, queue, [row[0] for row in rows], timeout_s)
     receipt = f"{nonce}{queue.id:x}."
+    new = tuple.__new__  # what Received(...) runs, less a Python frame per message
     return [
-        Received(
-            row[0],
-            row[1],
-            f"{receipt}{row[0]:x}",
-            row[2],
-            row[3],
-            None,
-            None,
-            None,
-            None,
-            None,
-            "",
-            0.0,
-            row[4] + 1,
-            now if row[4] == 0 else row[5],
-            None,
+        new(
+            Received,
+            (
+                row[0],
+                row[1],
+                f"{receipt}{row[0]:x}",
+                row[2],
+                row[3],
+                None,
+                None,
+                None,
+                None,
+                None,
+                "",
+                0.0,
+                0,
+                0.0,
+                None,
+            ),
         )
         for row in rows
     ]
@@ -194,7 +198,7 @@ def _mark_at(
 ) -> None:
     visible_at = now + timeout_s
     marks = ",".join("?" * len(ids))
-    marked = store.conn.execute(
+    marked = store.run(
         "UPDATE messages SET state=?, visible_at=?, receive_count=receive_count+1, "
         "first_receive_s=CASE WHEN receive_count=0 THEN ? ELSE first_receive_s END, "
         "received_s=?, receipt=? "

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+import sqlite3
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from spotq.clock import Clock, SystemClock
 from spotq.sqs import attributes, schema
@@ -91,6 +92,11 @@ class SqsStore:
         inflight_limit: int = DEFAULT_INFLIGHT_LIMIT,
     ) -> None:
         self.conn = schema.connect(db_path, sync)
+        # One cursor for statements whose results are read at once (conn.execute makes a new
+        # cursor per call): transaction control and the hot paths' statements, via run(). Its
+        # rows are plain tuples (no sqlite3.Row built per row).
+        self._cursor = self.conn.cursor()
+        self._cursor.row_factory = None
         self.clock: Clock = clock or SystemClock()
         self.region = region
         self.account_id = account_id
@@ -168,6 +174,11 @@ class SqsStore:
     def now(self) -> float:
         return self.clock.now()
 
+    def run(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+        """Execute one statement on the store's shared cursor: its result (rows as plain tuples,
+        rowcount) must be read before the next run()."""
+        return self._cursor.execute(sql, params)
+
     def arn(self, name: str) -> str:
         return f"arn:aws:sqs:{self.region}:{self.account_id}:{name}"
 
@@ -224,7 +235,7 @@ class SqsStore:
         if self._later:
             self.flush()
         self._cache_dirty = False
-        self.conn.execute("BEGIN")
+        self._cursor.execute("BEGIN")
         self._depth = 1
 
     def _end(self, failed: bool) -> None:
@@ -236,7 +247,7 @@ class SqsStore:
                 self._abort()
             else:
                 try:
-                    self.conn.execute("COMMIT")
+                    self._cursor.execute("COMMIT")
                 except BaseException:
                     self._abort()
                     raise
@@ -251,7 +262,7 @@ class SqsStore:
                 listener(queue_id, count)
 
     def _abort(self) -> None:
-        self.conn.execute("ROLLBACK")
+        self._cursor.execute("ROLLBACK")
         self._rollback_memory()
 
     def _rollback_memory(self) -> None:
