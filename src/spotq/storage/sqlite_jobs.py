@@ -21,6 +21,7 @@ from spotq.storage.base import check_page
 from spotq.storage.batch_ops import Progress
 from spotq.storage.errors import storage_error
 from spotq.storage.private import private_dir, private_file
+from spotq.storage.sqlite_busy import retry_busy
 
 # One index over state: every query filters by app (a job API serves one app), and each state
 # index moves an entry on every transition, twice per job. `jobs_state` (state without app) was
@@ -70,7 +71,6 @@ _SUCCEEDED_INLINE = (
     "finished_at_s = ? WHERE job_id = ? AND state != 'succeeded'"
 )
 T = TypeVar("T")
-_BUSY_TIMEOUT_S = 30.0
 
 
 class SqliteJobStore:
@@ -85,17 +85,19 @@ class SqliteJobStore:
                 private_file(private_dir(db_path.parent) / db_path.name)
             self._db = sqlite3.connect(
                 self._path,
-                timeout=_BUSY_TIMEOUT_S,
+                timeout=0,  # busy waits are retry_busy's (spotq.storage.sqlite_busy)
                 isolation_level=None,  # autocommit: each statement is its own transaction
                 check_same_thread=False,
             )
-            self._db.execute("PRAGMA journal_mode=WAL")
+            retry_busy(lambda: self._db.execute("PRAGMA journal_mode=WAL"))
             # WAL + NORMAL: durable across process crashes, one fsync per checkpoint, not per write.
             self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(_SCHEMA)
-            columns = {row[1] for row in self._db.execute("PRAGMA table_info(jobs)")}
+            retry_busy(lambda: self._db.executescript(_SCHEMA))
+            columns = {row[1] for row in self._query_unlocked("PRAGMA table_info(jobs)", ())}
             if "result_inline" not in columns:  # a store made before results were kept inline
-                self._db.execute("ALTER TABLE jobs ADD COLUMN result_inline BLOB")
+                retry_busy(
+                    lambda: self._db.execute("ALTER TABLE jobs ADD COLUMN result_inline BLOB")
+                )
         except (sqlite3.Error, OSError) as exc:
             raise storage_error(f"job store {self._path!r}", exc) from None
 
@@ -106,7 +108,7 @@ class SqliteJobStore:
     def _exec(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
         with self._lock:
             try:
-                return self._db.execute(sql, params)
+                return retry_busy(lambda: self._db.execute(sql, params))
             except sqlite3.Error as exc:
                 raise storage_error(f"job store {self._path!r}", exc) from None
 
@@ -118,20 +120,26 @@ class SqliteJobStore:
     def _in_transaction(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run `work` on the connection inside BEGIN IMMEDIATE ... COMMIT (rolled back if it
         raises); SQLite errors become StorageError."""
+
+        def attempt() -> T:
+            with sqlite_tx.transaction(self._db, "BEGIN IMMEDIATE"):
+                return work(self._db)
+
         with self._lock:
             try:
-                with sqlite_tx.transaction(self._db, "BEGIN IMMEDIATE"):
-                    result = work(self._db)
+                return retry_busy(attempt)
             except sqlite3.Error as exc:
                 raise storage_error(f"job store {self._path!r}", exc) from None
-        return result
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
             try:
-                return self._db.execute(sql, params).fetchall()
+                return self._query_unlocked(sql, params)
             except sqlite3.Error as exc:
                 raise storage_error(f"job store {self._path!r}", exc) from None
+
+    def _query_unlocked(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        return retry_busy(lambda: self._db.execute(sql, params).fetchall())
 
     def create(self, record: JobRecord) -> tuple[JobRecord, bool]:
         return self.create_many([record])[0]
