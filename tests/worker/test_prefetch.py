@@ -84,9 +84,11 @@ def test_a_drain_gives_back_what_the_read_ahead_received(env: WorkerEnv) -> None
     """The last held job blocks in its handler while the read-ahead has received the next two:
     a drain makes those two visible again at once, before the blocked call ends."""
     release = threading.Event()
+    calls: list[str] = []
 
     def handle(model: object, jobs: list[Job]) -> list[dict[str, str]]:
-        if jobs[0].id == "job-1":
+        calls.append(jobs[0].id)
+        if len(calls) == 2:  # the second call: the last of the first receive's two messages
             release.wait(30)
         return [{"id": jobs[0].id}]
 
@@ -96,12 +98,12 @@ def test_a_drain_gives_back_what_the_read_ahead_received(env: WorkerEnv) -> None
         env.send(app, job_id, {})
     running = env.start(app, WorkerConfig(grace_s=30, poll_wait_s=1))
     try:
-        # In flight: job-0 (done, its delete waits to be batched), job-1 (running), job-2 and
-        # job-3 (read ahead); job-4 and job-5 still queued.
-        wait_for(lambda: env.depth(app) == (2, 4), 30, "a read-ahead while job-1 runs")
+        # In flight: the first job (done, its delete waits to be batched), the second (running),
+        # two read ahead; two still queued. (A standard queue need not keep send order.)
+        wait_for(lambda: env.depth(app) == (2, 4), 30, "a read-ahead while the second job runs")
         running.worker.request_drain("test")
         wait_for(lambda: env.depth(app) == (4, 2), 10, "the read-ahead given back")
-        assert _states(env, ids)[JobState.RUNNING] == 1  # job-1 still in its handler
+        assert _states(env, ids)[JobState.RUNNING] == 1  # the second still in its handler
     finally:
         release.set()
     assert running.stop() == 0
@@ -181,6 +183,11 @@ def test_sigkill_with_prefetch_loses_nothing_and_repeats_no_finished_job(
     assert {j for j, n in runs.items() if n > 1} <= killed_mid_run and len(killed_mid_run) <= 1
     for job_id in ids:  # prefetched-but-unrun jobs were not charged a run
         record = env.jobs.get(job_id)
-        assert record is not None and record.attempts == runs[job_id]
+        assert record is not None
+        if job_id in killed_mid_run:  # the kill may land after its running mark, before its
+            # handler started: that run is charged (a crash there counts, as a poison job's would)
+            assert runs[job_id] <= record.attempts <= runs[job_id] + 1
+        else:
+            assert record.attempts == runs[job_id]
         assert env.result(job_id)["echo"] == job_id
     wait_for(lambda: env.depth(app) == (0, 0), 20, "every message deleted")
