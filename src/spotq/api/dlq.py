@@ -3,6 +3,7 @@ reached it as dead (a worker killed during its last allowed receive never record
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 from spotq.api.gateway import QueueGateway, job_id_of
@@ -32,8 +33,16 @@ class DeadLetters:
         # The DLQ depth at the last peek: every peek is a receive that raises each message's
         # receive count, so an unchanged depth (nothing new arrived) is not peeked again.
         self._peeked_depth: int | None = None
+        # A peek holds the DLQ's messages invisible for a moment: the fleet's reconcile pass and
+        # the API's list and redrive (one process, one instance) take turns, so that none of them
+        # finds the DLQ empty because another was looking at it (a redrive of "0 jobs").
+        self._lock = threading.Lock()
 
     def peek(self, limit: int = 100) -> list[DeadLetter]:
+        with self._lock:
+            return self._peek(limit)
+
+    def _peek(self, limit: int) -> list[DeadLetter]:
         letters = []
         for m in self.queues.peek_dlq(limit):
             job_id = job_id_of(m.body)
@@ -47,7 +56,11 @@ class DeadLetters:
         Requeueing first means a worker never receives a moved message for a job still `dead`;
         the reconciler skips its pass while a move task runs so it does not undo the requeue.
         """
-        letters = self.peek(limit)
+        with self._lock:
+            return self._redrive(limit)
+
+    def _redrive(self, limit: int) -> tuple[str | None, list[str]]:
+        letters = self._peek(limit)
         job_ids = [x.job_id for x in letters if x.job_id is not None and x.record is not None]
         for job_id in job_ids:
             self.jobs.requeue(job_id)
@@ -58,6 +71,10 @@ class DeadLetters:
 
     def reconcile(self) -> int:
         """Mark jobs whose messages sit in the DLQ but whose records are not finished as dead."""
+        with self._lock:
+            return self._reconcile()
+
+    def _reconcile(self) -> int:
         visible = self.queues.depth(self.queues.dlq_url).visible
         if visible == 0:
             self._peeked_depth = 0
@@ -66,7 +83,7 @@ class DeadLetters:
             return 0
         self._peeked_depth = visible
         marked = 0
-        for letter in self.peek(limit=1000):
+        for letter in self._peek(limit=1000):
             if letter.message_id in self._seen:
                 continue
             self._seen.add(letter.message_id)
