@@ -165,60 +165,61 @@ _SENT = '{"Id":%s,"MD5OfMessageBody":%s,"MessageId":%s}'
 _DELETED = '{"Id":%s}'
 
 
+def _each(items: list[Any], size: int, render: Callable[[dict[str, Any]], str]) -> str | None:
+    """`render(item)` joined for a list whose every item has exactly `size` members; None when
+    one has another size or lacks a member (the encoder then writes the reply)."""
+    try:
+        parts = [render(item) for item in items if len(item) == size]
+    except (KeyError, TypeError):
+        return None
+    return ",".join(parts) if len(parts) == len(items) else None
+
+
+def _message(m: dict[str, Any]) -> str:
+    return _MESSAGE % (
+        _esc(m["MessageId"]),
+        _esc(m["ReceiptHandle"]),
+        _esc(m["MD5OfBody"]),
+        _esc(m["Body"]),
+    )
+
+
+def _sent(e: dict[str, Any]) -> str:
+    return _SENT % (_esc(e["Id"]), _esc(e["MD5OfMessageBody"]), _esc(e["MessageId"]))
+
+
+def _done(e: dict[str, Any]) -> str:
+    return _DELETED % _esc(e["Id"])
+
+
 def _messages(result: dict[str, Any]) -> str | None:
     """ReceiveMessage with messages that carry no attributes."""
     messages = result.get("Messages")
     if len(result) != 1 or type(messages) is not list:
         return None
-    try:
-        parts = [
-            _MESSAGE
-            % (
-                _esc(m["MessageId"]),
-                _esc(m["ReceiptHandle"]),
-                _esc(m["MD5OfBody"]),
-                _esc(m["Body"]),
-            )
-            for m in messages
-            if len(m) == 4
-        ]
-    except (KeyError, TypeError):
+    parts = _each(messages, 4, _message)
+    return None if parts is None else '{"Messages":[' + parts + "]}"
+
+
+def _all_ok(
+    result: dict[str, Any], size: int, render: Callable[[dict[str, Any]], str]
+) -> str | None:
+    """A batch reply with no failure, each success of exactly `size` members."""
+    ok, failed = result.get("Successful"), result.get("Failed")
+    if len(result) != 2 or type(ok) is not list or type(failed) is not list or failed:
         return None
-    if len(parts) != len(messages):
-        return None
-    return '{"Messages":[' + ",".join(parts) + "]}"
+    parts = _each(ok, size, render)
+    return None if parts is None else '{"Successful":[' + parts + '],"Failed":[]}'
 
 
 def _all_sent(result: dict[str, Any]) -> str | None:
     """SendMessageBatch with every entry sent, none with attributes."""
-    sent, failed = result.get("Successful"), result.get("Failed")
-    if len(result) != 2 or type(sent) is not list or type(failed) is not list or failed:
-        return None
-    try:
-        parts = [
-            _SENT % (_esc(e["Id"]), _esc(e["MD5OfMessageBody"]), _esc(e["MessageId"]))
-            for e in sent
-            if len(e) == 3
-        ]
-    except (KeyError, TypeError):
-        return None
-    if len(parts) != len(sent):
-        return None
-    return '{"Successful":[' + ",".join(parts) + '],"Failed":[]}'
+    return _all_ok(result, 3, _sent)
 
 
 def _all_done(result: dict[str, Any]) -> str | None:
     """A batch reply of ids only (DeleteMessageBatch, ChangeMessageVisibilityBatch), none failed."""
-    done, failed = result.get("Successful"), result.get("Failed")
-    if len(result) != 2 or type(done) is not list or type(failed) is not list or failed:
-        return None
-    try:
-        parts = [_DELETED % _esc(e["Id"]) for e in done if len(e) == 1]
-    except (KeyError, TypeError):
-        return None
-    if len(parts) != len(done):
-        return None
-    return '{"Successful":[' + ",".join(parts) + '],"Failed":[]}'
+    return _all_ok(result, 1, _done)
 
 
 _FAST_RENDERERS: dict[str, Callable[[dict[str, Any]], str | None]] = {
