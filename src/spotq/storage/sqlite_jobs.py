@@ -112,11 +112,6 @@ class SqliteJobStore:
             except sqlite3.Error as exc:
                 raise storage_error(f"job store {self._path!r}", exc) from None
 
-    def _exec_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        """One statement over many rows in one transaction (one commit for a whole batch)."""
-        if rows:
-            self._in_transaction(lambda db: db.executemany(sql, rows))
-
     def _in_transaction(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run `work` on the connection inside BEGIN IMMEDIATE ... COMMIT (rolled back if it
         raises); SQLite errors become StorageError."""
@@ -186,16 +181,16 @@ class SqliteJobStore:
         self.mark_running_many([(job_id, attempt)], now_s)
 
     def mark_running_many(self, items: Sequence[tuple[str, int]], now_s: float) -> None:
-        self._exec_many(_RUNNING, [(attempt, now_s, job_id) for job_id, attempt in items])
+        self.record_progress(Progress(now_s, running=items))
 
     def mark_succeeded(self, job_id: str, result_ref: str, now_s: float) -> None:
         self.mark_succeeded_many([(job_id, result_ref)], now_s)
 
     def mark_succeeded_many(self, items: Sequence[tuple[str, str]], now_s: float) -> None:
-        self._exec_many(_SUCCEEDED_REF, [(ref, now_s, job_id) for job_id, ref in items])
+        self.record_progress(Progress(now_s, by_ref=[(j, ref, now_s) for j, ref in items]))
 
     def mark_succeeded_inline_many(self, items: Sequence[tuple[str, bytes]], now_s: float) -> None:
-        self._exec_many(_SUCCEEDED_INLINE, [(data, now_s, job_id) for job_id, data in items])
+        self.record_progress(Progress(now_s, inline=[(j, data, now_s) for j, data in items]))
 
     def record_progress(self, progress: Progress) -> None:
         """Finished jobs and jobs about to run, in one transaction (one commit where a worker
