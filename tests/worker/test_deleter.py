@@ -53,8 +53,7 @@ def test_a_failed_delete_is_reported_and_the_rest_still_go(env: WorkerEnv) -> No
     deleter = BackgroundDeleter(sqs, heartbeat, on_errors=errors.extend)
     deleter.submit([bad])
     deleter.submit(good)
-    assert deleter.wait(30)
+    deleter.close()
     assert len(errors) == 1 and "ReceiptHandle" in errors[0], errors
     assert env.depth(app) == (0, 0)
-    deleter.close()
     heartbeat.close()

@@ -29,10 +29,6 @@ class BackgroundDeleter:
         self._on_errors = on_errors
         self._batches: queue.SimpleQueue[list[Delivery] | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
-        self._idle = threading.Event()
-        self._idle.set()
-        self._pending = 0
-        self._lock = threading.Lock()
 
     def submit(self, deliveries: Sequence[Delivery]) -> None:
         """Delete these messages soon (in batches of up to 10 per call)."""
@@ -41,14 +37,7 @@ class BackgroundDeleter:
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="spotq-delete", daemon=True)
             self._thread.start()
-        with self._lock:
-            self._pending += 1
-            self._idle.clear()
         self._batches.put(list(deliveries))
-
-    def wait(self, timeout_s: float = _CLOSE_WAIT_S) -> bool:
-        """Block until every batch handed over has been sent; False on timeout."""
-        return self._idle.wait(timeout_s)
 
     def close(self) -> None:
         """Send what was handed over, then stop the thread."""
@@ -66,8 +55,3 @@ class BackgroundDeleter:
                     self._on_errors(errors)
             except Exception as exc:  # never let the thread die with deletes still queued
                 self._on_errors([f"{type(exc).__name__}: {exc}"])
-            finally:
-                with self._lock:
-                    self._pending -= 1
-                    if self._pending == 0:
-                        self._idle.set()
