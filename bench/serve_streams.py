@@ -4,7 +4,8 @@ real-time pace to examples/transcribe.py; for N = 1, 2, ... the script reports t
 (end of the utterance's speech → its final text, as the client sees it), word accuracy against
 samples/texts.json next to the batch upload's, and stops after the first N that misses.
 
-    .venv/bin/python bench/serve_streams.py --max-n 8 [--partial-every-ms 0]
+    .venv/bin/python bench/serve_streams.py --max-n 8 [--partial-every-ms 0] [--threads 2]
+        [--speculate-after-ms 0]
 """
 
 from __future__ import annotations
@@ -98,13 +99,27 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2, help="rounds per N")
     parser.add_argument("--partial-every-ms", type=float, default=800)
     parser.add_argument("--target-s", type=float, default=1.0)
+    parser.add_argument(
+        "--speculate-after-ms",
+        type=float,
+        default=120,
+        help="spotq serve's option; 0 decodes each final after its endpoint",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="SPOTQ_WHISPER_THREADS of the server (its one model's threads)",
+    )
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ["SPOTQ_WHISPER_THREADS"] = str(args.threads)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     command = [sys.executable, "-m", "spotq.cli", "serve", str(ROOT / "examples" / "transcribe.py"),
-               "--port", str(port), "--partial-every-ms", str(args.partial_every_ms)]  # fmt: skip
+               "--port", str(port), "--partial-every-ms", str(args.partial_every_ms),
+               "--speculate-after-ms", str(args.speculate_after_ms)]  # fmt: skip
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL)
     from conftest import http  # tests/serve/conftest.py: one raw request
 

@@ -48,6 +48,9 @@ MIB = 1024 * 1024  # spotq.api.settings has it too, but importing that loads Fas
               help="Audio between partial transcripts; 0 sends finals only.")  # fmt: skip
 @click.option("--endpoint-silence-ms", default=400.0, show_default=True, type=float,
               help="Quiet that ends an utterance.")  # fmt: skip
+@click.option("--speculate-after-ms", default=120.0, show_default=True, type=float,
+              help="Quiet after speech that starts the final's decode before the endpoint; "
+              "0 waits for the endpoint.")  # fmt: skip
 @click.option("--idle-timeout-s", default=30.0, show_default=True, type=float,
               help="A stream that sends nothing for this long is closed (1008).")  # fmt: skip
 def serve(app_ref: str, workers: int, socket_fd: int | None, **params: Any) -> None:
@@ -89,6 +92,7 @@ def _settings(app_options: AppOptions, p: dict[str, Any]) -> ServeSettings:
         max_message_bytes=p["max_message_bytes"],
         partial_every_ms=p["partial_every_ms"],
         endpoint_silence_ms=p["endpoint_silence_ms"],
+        speculate_after_ms=p["speculate_after_ms"],
     )
     return ServeSettings(
         options,

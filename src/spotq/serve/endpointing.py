@@ -64,6 +64,17 @@ class Endpointer:
     def next_index(self) -> int:
         return self._count
 
+    @property
+    def quiet_ms(self) -> int:
+        """Quiet since the open utterance's last speech frame (0 while speech goes on)."""
+        return self._quiet_frames * 20 if self._frames else 0
+
+    @property
+    def speech_end_sample(self) -> int:
+        """Where the open utterance's speech ends so far: its Utterance.end_sample if it were
+        closed now (so a decode started at this point can be matched with its final)."""
+        return max(self._last_speech_sample, self._start_sample)
+
     def open_audio(self) -> np.ndarray:
         """The open utterance so far, for a partial transcript."""
         return _to_float(self._frames)
@@ -110,7 +121,7 @@ class Endpointer:
 
     def _close(self) -> Utterance:
         audio = _to_float(self._frames)
-        end_sample = max(self._last_speech_sample, self._start_sample)
+        end_sample = self.speech_end_sample
         utterance = Utterance(
             self._count,
             audio,

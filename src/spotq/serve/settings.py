@@ -20,6 +20,10 @@ class StreamSettings:
     max_message_bytes: int = 256 * 1024  # 8 s of audio per frame is plenty; larger closes 1009
     idle_timeout_s: float = 30.0  # no message for this long closes the stream (1008)
     endpoint_silence_ms: float = 400.0  # this much quiet ends an utterance
+    # This much quiet after speech starts the final's decode early, on the audio so far; if the
+    # utterance then ends with no more speech, that decode is its final (0, or not below
+    # endpoint_silence_ms: decode at the end).
+    speculate_after_ms: float = 120.0
     partial_every_ms: float = 800.0  # new audio between partial transcripts; 0: finals only
     max_utterance_s: float = 20.0  # a longer utterance is cut and finalised
     speech_threshold_dbfs: float = -45.0
@@ -29,6 +33,8 @@ class StreamSettings:
         for name in ("max_streams", "max_message_bytes", "idle_timeout_s", "max_utterance_s"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"serve stream setting {name} must be > 0")
+        if self.speculate_after_ms < 0:
+            raise ConfigError("serve stream setting speculate_after_ms must be >= 0")
 
 
 @dataclass(frozen=True)

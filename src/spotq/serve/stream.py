@@ -14,6 +14,7 @@ import contextlib
 import json
 import time
 from collections.abc import MutableMapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -51,6 +52,7 @@ class StreamSession:
         self._partial: asyncio.Task[None] | None = None
         self._partial_at_samples = 0
         self._finalised = -1  # index of the last utterance whose final was queued
+        self._early: _EarlyDecode | None = None  # a final decoded before its endpoint
         self._received: list[tuple[int, float]] = []  # (samples so far, when received)
         self._samples = 0
 
@@ -139,7 +141,33 @@ class StreamSession:
         # Only messages that may hold the end of the open utterance are needed from here on.
         keep_from = self._samples - self.endpointer.open_samples - SAMPLE_RATE_HZ
         self._received = [(t, a) for t, a in self._received if t >= keep_from]
+        self._maybe_decode_early()
         self._maybe_partial()
+
+    def _maybe_decode_early(self) -> None:
+        """A pause after speech may be the end: start the final's decode now rather than after
+        the whole endpoint silence. Speech resuming makes it stale (dropped, and cancelled if it
+        has not started); the utterance ending with no more speech makes it the final."""
+        ep, after_ms = self.endpointer, self.settings.speculate_after_ms
+        early = self._early
+        if early is not None and not early.matches(ep.next_index, ep.speech_end_sample):
+            self._drop_early()
+        if after_ms <= 0 or not ep.in_utterance or ep.quiet_ms < after_ms or self._early:
+            return
+        audio = ep.open_audio()
+        task = asyncio.ensure_future(self._decode_quietly(audio))
+        self._early = _EarlyDecode(ep.next_index, ep.speech_end_sample, task)
+
+    async def _decode_quietly(self, audio: np.ndarray) -> str | StreamClosed:
+        try:
+            return await self._transcribe(Priority.FINAL, audio, final=True)
+        except StreamClosed as failed:
+            return failed
+
+    def _drop_early(self) -> None:
+        if self._early is not None:
+            self._early.task.cancel()  # gives up its turn in the lane if it is still waiting
+            self._early = None
 
     def _maybe_partial(self) -> None:
         ep = self.endpointer
@@ -149,6 +177,8 @@ class StreamSession:
             return
         if self._partial is not None and not self._partial.done():
             return  # one at a time: a busy model skips partials rather than queueing them
+        if self._early is not None:
+            return  # the final is on its way already
         if ep.open_samples - self._partial_at_samples < every:
             return
         self._partial_at_samples = ep.open_samples
@@ -167,14 +197,32 @@ class StreamSession:
         self._finalised = utterance.index
         previous = self._last_final
         ended_at = self._received_at(utterance)
-        self._last_final = asyncio.ensure_future(self._run_final(utterance, previous, ended_at))
+        early = self._early
+        decoded = None
+        if early is not None and early.matches(utterance.index, utterance.end_sample):
+            decoded, self._early = early.task, None
+        else:
+            self._drop_early()
+        self._last_final = asyncio.ensure_future(
+            self._run_final(utterance, previous, ended_at, decoded)
+        )
 
     async def _run_final(
-        self, utterance: Utterance, previous: asyncio.Task[None] | None, ended_at: float
+        self,
+        utterance: Utterance,
+        previous: asyncio.Task[None] | None,
+        ended_at: float,
+        decoded: asyncio.Task[str | StreamClosed] | None = None,
     ) -> None:
         if previous is not None:
             await previous  # finals go out in order
-        text = await self._transcribe(Priority.FINAL, utterance.audio, final=True)
+        if decoded is None:
+            text = await self._transcribe(Priority.FINAL, utterance.audio, final=True)
+        else:
+            outcome = await decoded
+            if isinstance(outcome, StreamClosed):
+                raise outcome
+            text = outcome
         await self._send(
             {
                 "type": "final",
@@ -217,14 +265,31 @@ class StreamSession:
                 )
 
     async def _cancel_partial(self) -> None:
-        if self._partial is not None:
-            self._partial.cancel()
-            await asyncio.gather(self._partial, return_exceptions=True)
+        """Cancel the pending partial, and an early final decode no final has claimed."""
+        pending: list[asyncio.Task[Any]] = [self._partial] if self._partial is not None else []
+        if self._early is not None:
+            pending.append(self._early.task)
+            self._early = None
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
 
     async def _send(self, body: dict[str, Any]) -> None:
         async with self._send_lock:
             with contextlib.suppress(Exception):  # the client may already be gone
                 await self.ws.send_text(json.dumps(body))
+
+
+@dataclass(frozen=True)
+class _EarlyDecode:
+    """A final's decode started at a pause: the utterance it is for and where its speech ended."""
+
+    index: int
+    end_sample: int
+    task: asyncio.Task[str | StreamClosed]
+
+    def matches(self, index: int, end_sample: int) -> bool:
+        return (self.index, self.end_sample) == (index, end_sample)
 
 
 def _name(code: int) -> str:
