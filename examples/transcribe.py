@@ -12,8 +12,9 @@ model loads), so N workers on N cores do not fight over the same cores.
 Short clips are packed: whisper pads every input to a 30 s window, so a batch's clips of up to
 PACK_MAX_S seconds share windows (1 s of silence apart, spotq.audio.packing), the windows go
 through the model together (one batched encode and decode), and each clip's words come back by
-time. A clip whose words cannot be told apart from a neighbour's, or that gets no words, is
-transcribed again alone. Longer files take the normal path, one at a time.
+time. Clips whose words cannot be told apart from a neighbour's, or that get no words, are
+packed again among themselves with more room; any still unresolved is transcribed alone.
+Longer files take the normal path, one at a time.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from collections import defaultdict
 from typing import Any
 
 import spotq
-from spotq.audio.packing import WINDOW_S, TimedWord, Window, pack, split
+from spotq.audio.packing import GAP_S, WINDOW_S, TimedWord, Window, pack, split
 
 app = spotq.App(
     "transcribe",
@@ -42,6 +43,10 @@ app = spotq.App(
 SAMPLE_RATE = 16_000  # what faster-whisper decodes to
 PACK_MAX_S = 20.0  # longer clips gain little from sharing a window and take the normal path
 PACK_MIN_S = 0.2  # too short to be worth a place (and an empty clip has nothing to time)
+# Clips sent back by a packed pass (words across a gap, or none: whisper sometimes stops before
+# the last clip of a full window) are packed again among themselves, further apart in shorter
+# windows, before any is transcribed alone: one more window instead of a full encode per clip.
+_PACKINGS = ((WINDOW_S, GAP_S), (26.0, 2.0))
 
 
 @app.loader
@@ -68,9 +73,16 @@ def handle(model: Any, jobs: list[spotq.Job]) -> list[Any]:
         else:  # transcribed now, so that at most one long file is held decoded
             results[n] = _transcribe(model, job, audio)
     for (language, beam_size), clips in short.items():
-        packed = _transcribe_packed(model, [a for _, a in clips], language, beam_size)
-        for (n, audio), result in zip(clips, packed, strict=True):
-            results[n] = result if result is not None else _transcribe(model, jobs[n], audio)
+        for window_s, gap_s in _PACKINGS:
+            if len(clips) < 2:  # a window of one clip costs what the normal path does
+                break
+            audios = [a for _, a in clips]
+            packed = _transcribe_packed(model, audios, language, beam_size, window_s, gap_s)
+            for (n, _), result in zip(clips, packed, strict=True):
+                results[n] = result
+            clips = [(n, audio) for n, audio in clips if results[n] is None]
+        for n, audio in clips:
+            results[n] = _transcribe(model, jobs[n], audio)
     return results
 
 
@@ -117,12 +129,12 @@ def _result(parts: list[dict[str, Any]], language: str, duration_s: float) -> di
 
 
 def _transcribe_packed(
-    model: Any, clips: list[Any], language: str, beam_size: int
+    model: Any, clips: list[Any], language: str, beam_size: int, window_s: float, gap_s: float
 ) -> list[dict[str, Any] | None]:
-    """One result per clip, or None where the clip must be transcribed alone."""
+    """One result per clip, or None where the clip must be transcribed again."""
     from faster_whisper import BatchedInferencePipeline
 
-    windows = pack([len(clip) / SAMPLE_RATE for clip in clips])
+    windows = pack([len(clip) / SAMPLE_RATE for clip in clips], window_s=window_s, gap_s=gap_s)
     audio, spans = _lay_out(windows, clips)
     words: list[list[TimedWord]] = [[] for _ in windows]
     try:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from spotq.app import Job, load_app
-from spotq.audio.packing import TimedWord, pack
+from spotq.audio.packing import TimedWord, Window, pack
 from spotq.jobs import JobState
 from spotq.storage.base import input_key
 
@@ -137,3 +137,34 @@ def test_clips_sent_back_are_transcribed_alone(monkeypatch: pytest.MonkeyPatch) 
     for name, result in zip(names, results, strict=True):
         assert word_accuracy(texts[name], result["text"]) >= 0.8, result
         assert result["segments"][0]["start"] == 0.0  # whisper's own segment times: per file
+
+
+def test_clips_sent_back_are_packed_again_before_any_runs_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app = load_app(str(APP))
+    assert app.handle_fn is not None
+    namespace = app.handle_fn.__globals__
+    real = namespace["clip_results"]
+    gaps_s: list[float] = []
+
+    def first_pass_sends_all_back(
+        windows: list[Window], words: Any, durations_s: list[float], language: str
+    ) -> Any:
+        gaps_s.append(windows[0].gap_s)
+        if len(gaps_s) == 1:
+            return [None] * len(durations_s)
+        return real(windows, words, durations_s, language)
+
+    def alone(*args: Any) -> Any:
+        raise AssertionError("a clip was transcribed alone")
+
+    monkeypatch.setitem(namespace, "clip_results", first_pass_sends_all_back)
+    monkeypatch.setitem(namespace, "_transcribe", alone)
+    names = ["report.wav", "train.wav"]
+    texts: dict[str, str] = json.loads((SAMPLES / "texts.json").read_text())
+    jobs = [Job(id=n, input={}, filename=n, data=(SAMPLES / n).read_bytes()) for n in names]
+    results = app.handle(app.load_model(), jobs)
+    assert gaps_s == [1.0, 2.0]  # the second pass leaves more room between the clips
+    for name, result in zip(names, results, strict=True):
+        assert word_accuracy(texts[name], result["text"]) >= 0.8, result
