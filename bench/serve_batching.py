@@ -62,8 +62,16 @@ def _wait_ready(url: str, proc: subprocess.Popen[bytes], path: str = "/readyz") 
     raise SystemExit(f"{url} never became ready")
 
 
-def _start(name: str, command: list[str], port: int, path: str, ready: str = "/readyz") -> Peer:
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+def _start(
+    name: str,
+    command: list[str],
+    port: int,
+    path: str,
+    ready: str = "/readyz",
+    threads: int | None = None,
+) -> Peer:
+    env = None if threads is None else {**os.environ, "SPOTQ_WHISPER_THREADS": str(threads)}
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, env=env)
     url = f"http://127.0.0.1:{port}"
     _wait_ready(url, proc, ready)
     return Peer(name, url, path, proc)
@@ -123,17 +131,19 @@ def _start_peers(args: argparse.Namespace) -> list[Peer]:
     spotq += ["--latency-budget-ms", str(args.budget_ms)]
     if args.batch_size:
         spotq += ["--batch-size", str(args.batch_size)]
-    peers.append(_start("spotq serve", spotq, port, "/v1/predict"))
+    threads = args.whisper_threads  # per process; a peer of N processes gets 1/N of them each
+    peers.append(_start("spotq serve", spotq, port, "/v1/predict", threads=threads))
     if args.spotq_workers > 1:  # one model lane per process: N processes use N cores
         port = _free_port()
         command = [py, "-m", "spotq.cli", "serve", app, "--port", str(port)]
         command += ["--workers", str(args.spotq_workers), *spotq[7:]]  # the same options
         name = f"spotq serve x{args.spotq_workers}"
-        peers.append(_start(name, command, port, "/v1/predict"))
+        share = None if threads is None else max(1, threads // args.spotq_workers)
+        peers.append(_start(name, command, port, "/v1/predict", threads=share))
     port = _free_port()
     plain_path = "/v1/predict" if args.model == "labs" else "/v1/predict_file"
     plain = [py, str(ROOT / "bench" / "serve_plain.py"), app, str(port)]
-    peers.append(_start("plain FastAPI", plain, port, plain_path))
+    peers.append(_start("plain FastAPI", plain, port, plain_path, threads=threads))
     if args.bentoml:
         port = _free_port()
         bento = [args.bentoml, str(ROOT / "bench" / "serve_peer_bentoml.py"), str(port)]
@@ -167,6 +177,10 @@ def main() -> None:
     parser.add_argument("--bentoml", default=None, help="python of a venv with bentoml")
     parser.add_argument("--spotq-workers", type=int, default=1,
                         help="also run `spotq serve --workers N` as a peer")  # fmt: skip
+    parser.add_argument("--whisper-threads", type=int, default=None,
+                        help="whisper: the model's CPU threads per single-process peer "
+                        "(SPOTQ_WHISPER_THREADS); the --workers N peer gets 1/N of them per "
+                        "process, so every peer uses the same cores")  # fmt: skip
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     # One BLAS thread per process for every peer: on 2 shared cores, OpenBLAS's own threads
