@@ -10,7 +10,7 @@ embedded stack, worker processes, uploads and result files). Sides alternate ove
 the table shows the best and the median round per side, and each side's word error rate.
 
     .venv/bin/python bench/transcribe_efficiency.py [--copies N] [--rounds R] [--threads T]
-    .venv/bin/python bench/transcribe_efficiency.py --workload short [--clips 120]
+    .venv/bin/python bench/transcribe_efficiency.py --workload short [--clips 120] --batch-size 10
     .venv/bin/python bench/transcribe_efficiency.py --workload long --copies 8
     .venv/bin/python bench/transcribe_efficiency.py --quick
 """
@@ -66,7 +66,9 @@ def _children_cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_side(side: Side, files: list[Path], work: Path) -> tuple[float, float, dict[str, str]]:
+def run_side(
+    side: Side, files: list[Path], work: Path, batch_size: int | None = None
+) -> tuple[float, float, dict[str, str]]:
     """Run one side as subprocesses; return its wall seconds, the CPU seconds of its process
     tree (steadier than wall time on a shared machine) and {file name: text}."""
     out = work / f"out-{side.workers}x{side.threads}x{side.processes}"
@@ -82,6 +84,7 @@ def run_side(side: Side, files: list[Path], work: Path) -> tuple[float, float, d
         commands = [[
             sys.executable, "-m", "spotq.cli", "run", str(APP), *map(str, files),
             "--out", str(out), "--max-workers", str(side.workers),
+            *(["--batch-size", str(batch_size)] if batch_size else []),
         ]]  # fmt: skip
     started, cpu_before = time.perf_counter(), _children_cpu_s()
     running = [
@@ -115,6 +118,8 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--threads", type=int, default=2, help="total CPU threads per side")
     parser.add_argument("--no-spotq-1-worker", action="store_true", help="skip spotq 1 x T")
+    parser.add_argument("--batch-size", type=int, default=None,
+                        help="spotq run --batch-size (default: the app's own, 2)")  # fmt: skip
     parser.add_argument("--quick", action="store_true", help="2 copies, 1 round")
     return parser.parse_args()
 
@@ -138,7 +143,7 @@ def main() -> None:
         for n in range(rounds):
             order = sides if n % 2 == 0 else sides[::-1]
             for side in order:
-                elapsed, cpu_s, texts = run_side(side, workload.files, work)
+                elapsed, cpu_s, texts = run_side(side, workload.files, work, args.batch_size)
                 times[side].append(elapsed)
                 cpu[side].append(cpu_s)
                 errors[side].append(word_error_rate(workload.texts, texts))

@@ -31,7 +31,7 @@ app = spotq.App(
     "transcribe",
     # The target backlog per worker on AWS too (spotq.scaling.params): 2 keeps the transcription
     # scenario's scale-out as fast as docs/benchmarks.md reports. Many short clips pack better at
-    # 10 (3.39x a plain loop, measured at batch_size=10): raise it for such a workload.
+    # 10 (docs/benchmarks.md): `spotq run examples/transcribe.py CLIPS --batch-size 10`.
     batch_size=2,
     visibility_timeout_s=120,
     job_timeout_s=300,

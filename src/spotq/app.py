@@ -23,7 +23,7 @@ import importlib
 import importlib.util
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -140,6 +140,15 @@ class AppOptions:
     @property
     def model(self) -> app_env.ModelRef | None:
         return app_env.parse_model(self.model_uri)
+
+
+def with_batch_size(options: AppOptions, batch_size: int) -> AppOptions:
+    """`options` with another handler batch size (`spotq run --batch-size`, and the workers it
+    starts), checked as the app's own would be."""
+    try:
+        return replace(options, batch_size=batch_size)
+    except AppError as exc:
+        raise AppError(f"--batch-size {batch_size}: {exc}") from None
 
 
 def _check(ok: bool, message: str) -> None:

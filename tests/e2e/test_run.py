@@ -79,3 +79,32 @@ def test_run_reports_an_app_that_cannot_start(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "3 workers in a row failed to start with the same error" in done.stderr
     assert "model file missing" in done.stderr
+
+
+BATCH_APP = """
+import time
+import spotq
+
+app = spotq.App("batches")  # batch_size 1
+
+@app.handler
+def handle(model, jobs):
+    time.sleep(0.05)
+    return [{"batch": len(jobs)} for _ in jobs]
+"""
+
+
+def test_run_batch_size_overrides_the_apps_own(tmp_path: Path) -> None:
+    app = tmp_path / "batches.py"
+    app.write_text(BATCH_APP)
+    inputs = _inputs(tmp_path, {f"in{i}.txt": b"x" for i in range(12)})
+    out = tmp_path / "out"
+    args = ("--out", out, "--max-workers", "1", "--batch-size", "4")
+    done = _spotq("run", app, *inputs, *args, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    sizes = [json.loads(p.read_text())["batch"] for p in out.iterdir()]
+    assert len(sizes) == 12 and max(sizes) > 1 and max(sizes) <= 4  # the app alone gives 1s
+
+    bad = _spotq("run", app, *inputs, "--batch-size", "11", cwd=tmp_path)
+    assert bad.returncode != 0
+    assert "--batch-size 11: batch_size must be 1..10" in bad.stderr

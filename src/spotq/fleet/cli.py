@@ -117,6 +117,10 @@ def _beat(fleet: LocalFleet, beat: Heartbeat) -> None:
               help="Keep the stack's data here [default: a temporary directory].")  # fmt: skip
 @click.option("--skip-done", is_flag=True,
               help="Skip inputs whose OUT/<name>.json exists (resume a run).")  # fmt: skip
+@click.option("--batch-size", type=int, default=None,
+              help="Jobs per handler call for this run instead of the app's batch_size "
+              "(e.g. 10 for many short clips); also the backlog per worker it scales "
+              "to.")  # fmt: skip
 def run(
     app_ref: str,
     inputs: tuple[str, ...],
@@ -125,6 +129,7 @@ def run(
     input_json: bool,
     data_dir: Path | None,
     skip_done: bool,
+    batch_size: int | None,
 ) -> None:
     """Run APP over every INPUT on an autoscaled local fleet; exit 1 if any job failed."""
     console = Console(stderr=True)
@@ -140,7 +145,9 @@ def run(
             fleet = LocalFleet(
                 app_ref,
                 StackOptions(data_dir=data_dir or Path(tmp)),
-                FleetOptions(0, max_workers or default_max_workers(), idle_s=5.0),
+                FleetOptions(
+                    0, max_workers or default_max_workers(), idle_s=5.0, batch_size=batch_size
+                ),
             )
             with fleet:
                 result = run_inputs(fleet, planned, out_dir, input_json, console)

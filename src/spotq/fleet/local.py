@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
-from spotq.app import load_app
+from spotq.app import load_app, with_batch_size
 from spotq.clock import Clock, SystemClock
 from spotq.errors import ConfigError
 from spotq.fleet.autoscaler import Autoscaler
@@ -29,6 +29,7 @@ class FleetOptions:
     idle_s: float = 30.0  # scale-in cooldown and the idle time before scaling to zero
     interval_s: float = 0.5
     grace_s: float = 30.0
+    batch_size: int | None = None  # this fleet's handler batch size instead of the app's own
 
     def __post_init__(self) -> None:
         if not 0 <= self.min_workers <= self.max_workers or self.max_workers < 1:
@@ -58,6 +59,8 @@ class LocalFleet:
     ) -> None:
         self.app_ref = resolve_app_ref(app_ref)
         self.app = load_app(self.app_ref, runnable=True)  # no handler: refused before any job
+        if fleet_options.batch_size is not None:  # checked with the app's other options
+            self.app.options = with_batch_size(self.app.options, fleet_options.batch_size)
         self.fleet_options = fleet_options
         self.clock = clock or SystemClock()
         self.stack = EmbeddedStack(self.app, stack_options, self.clock)
@@ -85,6 +88,7 @@ class LocalFleet:
             run_dir=self.stack.data_dir / "workers",
             clock=self.clock,
             extra_env={"HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"},
+            batch_size=opts.batch_size,
         )
         policy = make_policy(
             "spotq-default",

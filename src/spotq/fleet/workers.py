@@ -104,6 +104,7 @@ class WorkerPool:
     run_dir: Path
     clock: Clock
     extra_env: dict[str, str] = field(default_factory=dict)
+    batch_size: int | None = None  # the workers' handler batch size instead of the app's own
     workers: list[Worker] = field(default_factory=list)
     finished: list[Worker] = field(default_factory=list)
     _next_number: int = 0
@@ -117,11 +118,14 @@ class WorkerPool:
         return self._parent_fds[0]
 
     def command(self, status_path: Path) -> list[str]:
-        return [
+        command = [
             sys.executable, "-m", "spotq.cli", "worker", self.app_ref,
             "--stack-config", str(self.stack_config_path),
             "--status-file", str(status_path),
         ]  # fmt: skip
+        if self.batch_size is not None:
+            command += ["--batch-size", str(self.batch_size)]
+        return command
 
     def start(self) -> Worker:
         self._next_number += 1

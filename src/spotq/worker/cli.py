@@ -30,7 +30,7 @@ from typing import NoReturn
 
 import click
 
-from spotq.app import App, load_app
+from spotq.app import App, load_app, with_batch_size
 from spotq.aws.ecs.integration import attach as attach_ecs
 from spotq.clock import SystemClock
 from spotq.errors import ConfigError, SpotqError
@@ -60,6 +60,7 @@ from spotq.worker.status import StatusFileHooks
 @click.option("--max-idle-s", type=float, default=None, help="Exit after this long without jobs.")
 @click.option("--poll-wait-s", type=click.IntRange(0, 20), default=2, show_default=True)
 @click.option("--status-file", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option("--batch-size", type=int, default=None, help="Override the app's batch_size.")
 @click.option(
     "--on-ecs/--not-on-ecs",
     default=None,
@@ -77,11 +78,14 @@ def worker(
     max_idle_s: float | None,
     poll_wait_s: int,
     status_file: Path | None,
+    batch_size: int | None,
     on_ecs: bool | None,
 ) -> None:
     """Run a worker for APP (path/to/app.py or module:attr) until drained."""
     try:
         app = load_app(app_ref, runnable=True)
+        if batch_size is not None:
+            app.options = with_batch_size(app.options, batch_size)
         if stack_config:
             stack = _parse_stack(stack_config, app)
         else:
