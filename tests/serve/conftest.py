@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -163,6 +163,11 @@ def run_stream(
         if not until_closed:
             ws.close()
         return StreamLog(messages, ws.close_code, ws.close_reason or "")
+
+
+def heard_samples(final: Mapping[str, object]) -> int:
+    """The audio length a final of the slow-echo app was decoded from (its text says it)."""
+    return int(str(final["text"]).split()[1])
 
 
 def frames(audio: np.ndarray, frame_ms: int = 100) -> list[bytes | str]:

@@ -7,7 +7,17 @@ import json
 import numpy as np
 import pytest
 
-from .conftest import SLOW_ECHO, Served, frames, http, predict, run_stream, speech_like, start_serve
+from .conftest import (
+    SLOW_ECHO,
+    Served,
+    frames,
+    heard_samples,
+    http,
+    predict,
+    run_stream,
+    speech_like,
+    start_serve,
+)
 
 END = json.dumps({"type": "end"})
 
@@ -25,11 +35,6 @@ def test_two_utterances_give_two_finals_in_order_then_a_normal_close(echo_server
     assert log.messages[-1]["type"] == "final"  # nothing after the last final
 
 
-def _final_samples(log_finals: list[dict[str, object]]) -> list[int]:
-    """The audio length each final was decoded from (the echo app's text says it)."""
-    return [int(str(f["text"]).split()[1]) for f in log_finals]
-
-
 def test_a_final_decoded_at_the_first_pause_is_sent_when_the_utterance_ends(
     echo_server: Served,
 ) -> None:
@@ -37,7 +42,7 @@ def test_a_final_decoded_at_the_first_pause_is_sent_when_the_utterance_ends(
     # not after the 400 ms that end the utterance, and that decode is the final.
     log = run_stream(echo_server.ws_url, [*frames(speech_like(1.0, pause_s=0.8)), END], 0.01)
     assert [f["utterance"] for f in log.finals] == [0]
-    (heard,) = _final_samples(log.finals)
+    (heard,) = [heard_samples(f) for f in log.finals]
     assert 16_000 + 120 * 16 <= heard <= 16_000 + 300 * 16  # speech + 120-300 ms of quiet
     assert log.finals[0]["end_s"] == pytest.approx(1.0, abs=0.05)
 
@@ -48,7 +53,7 @@ def test_speech_after_a_short_pause_makes_the_early_decode_stale(echo_server: Se
     audio = np.concatenate([speech_like(1.0, pause_s=0.25), speech_like(1.0, pause_s=0.8)])
     log = run_stream(echo_server.ws_url, [*frames(audio), END], 0.01)
     assert [f["utterance"] for f in log.finals] == [0]
-    (heard,) = _final_samples(log.finals)
+    (heard,) = [heard_samples(f) for f in log.finals]
     assert heard >= int(2.25 * 16_000) + 120 * 16
     assert log.finals[0]["end_s"] == pytest.approx(2.25, abs=0.05)
 

@@ -14,7 +14,7 @@ import pytest
 from spotq.errors import ConfigError, ServiceError
 from spotq.serve.client import StreamOptions, read_wav, stream_audio
 
-from .conftest import SLOW_ECHO, http, speech_like, start_serve
+from .conftest import SLOW_ECHO, heard_samples, http, speech_like, start_serve
 
 
 def _free_port() -> int:
@@ -50,7 +50,7 @@ def test_after_a_1001_the_client_reconnects_once_and_sends_the_rest() -> None:
         assert not client.is_alive() and errors == []
         _, _, text = http(second.url, "GET", "/metrics")  # the rest went here, and ended
         assert b'spotq_serve_stream_closes_total{code="1000"} 1.0' in text  # type: ignore[operator]
-        heard = sum(int(str(f["text"]).split()[1]) for f in finals)
+        heard = sum(heard_samples(f) for f in finals)
         assert heard == pytest.approx(len(audio), rel=0.25)  # all of it, once, within framing
     finally:
         assert second.stop() == 0

@@ -65,12 +65,12 @@ class StreamSession:
         except StreamClosed as closed:
             code, reason = closed.code, closed.reason
         except WebSocketDisconnect:
-            await self._cancel_partial()
+            await self._cancel_pending()
             return
         if code in (CLOSE_NORMAL, CLOSE_GOING_AWAY):
             await self._finish()
         else:
-            await self._cancel_partial()
+            await self._cancel_pending()
             await self._send({"type": "error", "error": _name(code), "detail": reason})
         self.rt.metrics.stream_closes.labels(str(code)).inc()
         with contextlib.suppress(Exception):
@@ -255,7 +255,7 @@ class StreamSession:
         utterance = self.endpointer.flush()
         if utterance is not None:
             self._queue_final(utterance)
-        await self._cancel_partial()
+        await self._cancel_pending()
         if self._last_final is not None:
             try:
                 await self._last_final
@@ -264,7 +264,7 @@ class StreamSession:
                     {"type": "error", "error": "HandlerError", "detail": failed.reason}
                 )
 
-    async def _cancel_partial(self) -> None:
+    async def _cancel_pending(self) -> None:
         """Cancel the pending partial, and an early final decode no final has claimed."""
         pending: list[asyncio.Task[Any]] = [self._partial] if self._partial is not None else []
         if self._early is not None:
