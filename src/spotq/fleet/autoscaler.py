@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from spotq.api.dlq import DeadLetters
 from spotq.api.gateway import QueueGateway
+from spotq.atomic_file import write_text_atomic
 from spotq.clock import Clock
 from spotq.fleet.backoff import StartBackoff
 from spotq.fleet.workers import WorkerPool
@@ -133,9 +133,7 @@ class Autoscaler:
                          snap.visible + snap.in_flight)  # fmt: skip
         self.last = snap
         if self.snapshot_path is not None:
-            tmp = self.snapshot_path.with_name(f".{self.snapshot_path.name}.{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(asdict(snap)))
-            os.replace(tmp, self.snapshot_path)
+            write_text_atomic(self.snapshot_path, json.dumps(asdict(snap)))
 
     def _loop(self) -> None:
         while not self._stop.is_set():

@@ -16,6 +16,7 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
+from spotq.atomic_file import write_text_atomic
 from spotq.errors import SpotqError
 from spotq.fleet.embedded import StackOptions
 from spotq.fleet.heartbeat import Heartbeat, heartbeat_line
@@ -73,7 +74,8 @@ def up(
         raise click.ClickException(str(exc)) from None
     try:
         url = fleet.stack.api_url
-        (fleet.stack.data_dir / API_FILE).write_text(json.dumps({"url": url}))
+        # atomic: `spotq submit` and friends may read it the moment it appears
+        write_text_atomic(fleet.stack.data_dir / API_FILE, json.dumps({"url": url}))
         click.echo(f"spotq up: app {fleet.app.name!r}; job API {url} (docs {url}/docs)")
         click.echo(f"dashboard {url}/ui")
         data = fleet.stack.data_dir

@@ -5,11 +5,11 @@ for Prometheus `/metrics` and the dashboard, so no worker needs a port of its ow
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import psutil
 
+from spotq.atomic_file import write_text_atomic
 from spotq.clock import Clock, SystemClock
 from spotq.worker.hooks import Hooks, JobTimings
 from spotq.worker.stats import WorkerStats
@@ -38,9 +38,7 @@ class MetricsFileHooks(Hooks):
         self._written_s = now_s
         self.stats.rss_bytes = self._process.memory_info().rss
         doc = {"pid": self._process.pid, "updated_at_s": self.clock.now(), **self.stats.to_dict()}
-        tmp = self.path.with_name(f".{self.path.name}.{self._process.pid}.tmp")
-        tmp.write_text(json.dumps(doc))
-        os.replace(tmp, self.path)
+        write_text_atomic(self.path, json.dumps(doc))
 
     def on_ready(self) -> None:
         self.write(force=True)

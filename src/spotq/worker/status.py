@@ -9,6 +9,7 @@ import json
 import os
 from pathlib import Path
 
+from spotq.atomic_file import write_text_atomic
 from spotq.clock import Clock, SystemClock
 from spotq.worker.hooks import Hooks, JobTimings
 
@@ -34,9 +35,7 @@ class StatusFileHooks(Hooks):
             "jobs_done": self._done,
             "jobs_failed": self._failed,
         }
-        tmp = self._path.with_name(f".{self._path.name}.{self._pid}.tmp")
-        tmp.write_text(json.dumps(doc))
-        os.replace(tmp, self._path)
+        write_text_atomic(self._path, json.dumps(doc))
 
     def on_start(self, app: str, pid: int) -> None:
         self._pid = pid
