@@ -161,6 +161,11 @@ class BatchProcessor:
         self._deleter.close()
         self._heartbeat.close()
 
+    @property
+    def held(self) -> int:
+        """Messages this worker holds in flight: received and not yet deleted or given back."""
+        return self._heartbeat.held
+
     def hold(self, deliveries: Sequence[Delivery]) -> None:
         """Keep received messages invisible (heartbeat) until processed or released."""
         self._heartbeat.add(deliveries)

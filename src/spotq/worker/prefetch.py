@@ -21,6 +21,7 @@ import math
 from collections import deque
 
 from spotq.worker.delivery import MAX_BATCH_ENTRIES, Delivery
+from spotq.worker.share import SHARE_MIN_CALL_S
 
 HOLD_S = 1.0  # with automatic sizing, how long a buffered message may wait for its call
 _SMOOTHING = 0.3  # weight of the latest call in the running average
@@ -57,6 +58,11 @@ class PrefetchBuffer:
         size = self.receive_size
         calls = math.ceil(size / self._batch_size) + 1
         return size if calls * self._call_s <= HOLD_S else 0
+
+    @property
+    def slow_calls(self) -> bool:
+        """Measured handler calls take at least SHARE_MIN_CALL_S (see spotq.worker.share)."""
+        return self._call_s is not None and self._call_s >= SHARE_MIN_CALL_S
 
     def note_call(self, call_s: float) -> None:
         """One handler batch took `call_s` from start to stored results."""

@@ -5,7 +5,8 @@ messages (spotq.worker.prefetch), then what a read-ahead received while the last
 (spotq.worker.readahead), then a short long-poll (`poll_wait_s`) on the normal queue, so a
 high-priority job never waits behind a long poll, nor more than one handler call (or 0.1 s, the
 re-check interval, when calls are quicker) behind normal batches, and a drain is noticed within
-`poll_wait_s`.
+`poll_wait_s`. With slow handler calls a receive takes only the worker's fair share of a short
+backlog (spotq.worker.share).
 Everything else (logging, status file, task protection) happens in hooks.
 """
 
@@ -32,6 +33,7 @@ from spotq.worker.memory import MemoryGuard, resolve_limit_bytes
 from spotq.worker.model_reload import ModelReloader
 from spotq.worker.prefetch import PrefetchBuffer
 from spotq.worker.readahead import ReadAhead
+from spotq.worker.share import fair_share, queue_backlog
 
 EXIT_OK = 0
 EXIT_HANDLER_TIMEOUT = 3  # a handler overran: its thread cannot be stopped, so the process ends
@@ -249,11 +251,22 @@ class Worker:
         asked = self._read_ahead.asked
         if not fresh:
             processor.flush()
-            asked = self._buffer.receive_size
+            asked = self._receive_size(processor, url)
             fresh = receive(self._sqs, url, asked, self._config.poll_wait_s, self._clock.now)
             processor.hold(fresh)
         self._last_full = len(fresh) >= asked
         return fresh
+
+    def _receive_size(self, processor: BatchProcessor, url: str) -> int:
+        """The buffer's receive size, cut to this worker's fair share of a short backlog when
+        handler calls are slow (spotq.worker.share). Messages of its own still in flight (their
+        deletes on the way) are not another worker's."""
+        asked = self._buffer.receive_size
+        if not self._buffer.slow_calls or asked <= 1:
+            return asked
+        mine = processor.held
+        visible, in_flight = queue_backlog(self._sqs, url)
+        return fair_share(asked, self._app.options.batch_size, visible, max(0, in_flight - mine))
 
     @property
     def _reading_ahead(self) -> bool:
