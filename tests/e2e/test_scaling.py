@@ -16,7 +16,9 @@ import pytest
 
 from conftest import make_sqs_client
 from spotq.api.client import JobsClient
-from spotq.fleet.local import LocalFleet
+from spotq.fleet.apiserver import ApiServer
+from spotq.fleet.embedded import StackOptions
+from spotq.fleet.local import FleetOptions, LocalFleet
 from spotq.jobs import JobState
 from spotq.sqs.process import SqsServerProcess
 from spotq.sqs.server import SqsServerConfig
@@ -117,6 +119,36 @@ def test_wake_scales_out_to_the_backlog_without_waiting_for_the_next_tick(
     JobsClient(fleet.stack.api_url).submit_batch([{"input": {"i": i}} for i in range(4)])
     scaler.wake()  # the next regular tick is 10 minutes away
     wait_until(lambda: len(scaler.pool.workers) == 2, 30, "both workers started on wake")
+
+
+def test_workers_for_the_expected_jobs_start_before_the_job_api(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`spotq run` knows how many jobs it is about to submit: the workers the policy wants for
+    them are spawned as soon as the queues exist, so they import and load the model while the
+    job API starts, not after the first upload."""
+    data = tmp_path / "data"
+    spawned_at_api_start: list[int] = []
+    api_start = ApiServer.start
+
+    def start_api(server: ApiServer) -> None:
+        spawned_at_api_start.append(len(list((data / "workers").glob("worker-*.log"))))
+        api_start(server)
+
+    monkeypatch.setattr(ApiServer, "start", start_api)
+    options = FleetOptions(max_workers=2, idle_s=30.0, interval_s=600)
+    fleet = LocalFleet(str(write_app(tmp_path, ECHO_APP)), StackOptions(data_dir=data), options)
+    fleet.start(expected_jobs=3)  # three jobs of batch_size 1: three workers, capped at two
+    try:
+        assert spawned_at_api_start == [2]
+        assert fleet.autoscaler is not None and len(fleet.autoscaler.pool.workers) == 2
+        job = JobsClient(fleet.stack.api_url).submit_batch([{"input": {"i": 1}}])[0]["job"]
+        runtime = fleet.stack.runtime
+        assert runtime is not None
+        wait_until(lambda: (r := runtime.service.jobs.get(job["id"])) is not None
+                   and r.state is JobState.SUCCEEDED, 60, "the job done")  # fmt: skip
+    finally:
+        fleet.stop()
 
 
 def _visible_messages(data_dir: Path, queue_name: str) -> int:

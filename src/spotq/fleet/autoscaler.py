@@ -7,14 +7,17 @@ import logging
 import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from spotq.api.dlq import DeadLetters
-from spotq.api.gateway import QueueGateway
 from spotq.atomic_file import write_text_atomic
 from spotq.clock import Clock
 from spotq.fleet.backoff import StartBackoff
 from spotq.fleet.workers import WorkerPool
 from spotq.scaling import Observation, ScalingPolicy
+
+if TYPE_CHECKING:
+    from spotq.api.dlq import DeadLetters
+    from spotq.api.gateway import QueueGateway
 
 log = logging.getLogger("spotq.fleet")
 

@@ -151,8 +151,11 @@ def run(
                     0, max_workers or default_max_workers(), idle_s=5.0, batch_size=batch_size
                 ),
             )
-            with fleet:
+            fleet.start(expected_jobs=len(planned))
+            try:
                 result = run_inputs(fleet, planned, out_dir, input_json, console)
+            finally:
+                fleet.stop()
     except RunInterrupted as exc:
         left = exc.total - exc.finished
         click.echo(

@@ -4,21 +4,23 @@ stores and the job API, all under one data directory. `spotq up` and `spotq run`
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-from spotq.api.runtime import ApiRuntime, build_runtime
-from spotq.api.settings import ApiSettings
 from spotq.app import App
 from spotq.clock import Clock, SystemClock
-from spotq.fleet.apiserver import ApiServer
 from spotq.fleet.sqs_watch import QueueServerWatch
-from spotq.queues import ensure_queues, make_sqs_client
 from spotq.sqs.process import LOG_FILE, SqsServerProcess
 from spotq.sqs.server import DB_FILE, RunningSqsServer, SqsServerConfig, start_server
 from spotq.stack import StackConfig
 from spotq.storage.private import private_dir, private_file, write_private
+
+if TYPE_CHECKING:
+    from spotq.api.runtime import ApiRuntime
+    from spotq.fleet.apiserver import ApiServer
 
 
 @dataclass(frozen=True)
@@ -47,14 +49,16 @@ class EmbeddedStack:
         self.runtime: ApiRuntime | None = None
         self.stack: StackConfig | None = None
 
-    def start(self) -> EmbeddedStack:
+    def start(self, on_queues: Callable[[], None] | None = None) -> EmbeddedStack:
+        """Start every part; `on_queues` runs once the queue server and the app's queues are up
+        and stack.json is written (workers can start then), before the job API starts."""
         try:
-            return self._start()
+            return self._start(on_queues)
         except BaseException:
             self.stop()
             raise
 
-    def _start(self) -> EmbeddedStack:
+    def _start(self, on_queues: Callable[[], None] | None) -> EmbeddedStack:
         # 0700: it holds job inputs, results and the stack's config (files inside are 0600).
         private_dir(self.data_dir, tighten=True)
         for name in (DB_FILE, LOG_FILE):  # the queue server's: SQLite's -wal/-shm take this mode
@@ -63,10 +67,21 @@ class EmbeddedStack:
             host="127.0.0.1", port=self.options.sqs_port, data_dir=self.data_dir
         )
         if isinstance(self.clock, SystemClock):
-            # Its own process (and GIL): the API's work never delays a worker's receive.
-            self._sqs = SqsServerProcess(config, self.data_dir).start()
+            # Its own process (and GIL): the API's work never delays a worker's receive. It
+            # boots while this process imports the API's modules (FastAPI, boto3: most of the
+            # time before `spotq run` has a worker), which is why they are imported here.
+            process = SqsServerProcess(config, self.data_dir)
+            self._sqs = process
+            process.spawn()
+            _import_api()
+            process.wait_ready()
         else:  # an injected clock can only drive a server in this process
             self._sqs = start_server(config, self.clock)
+        from spotq.api.runtime import build_runtime
+        from spotq.api.settings import ApiSettings
+        from spotq.fleet.apiserver import ApiServer
+        from spotq.queues import ensure_queues, make_sqs_client
+
         self.stack = StackConfig(
             app=self.app.name,
             sqs_endpoint_url=self._sqs.endpoint_url,
@@ -76,6 +91,8 @@ class EmbeddedStack:
         )
         write_private(self.stack_config_path, self.stack.to_json().encode())
         ensure_queues(make_sqs_client(self.stack), self.stack, self.app.options)
+        if on_queues is not None:
+            on_queues()
         settings = ApiSettings(
             stack=self.stack,
             data_dir=self.data_dir,
@@ -125,3 +142,11 @@ class EmbeddedStack:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def _import_api() -> None:
+    """Import the job API's modules (the heavy part of starting a stack)."""
+    import spotq.api.app
+    import spotq.api.runtime
+    import spotq.fleet.apiserver
+    import spotq.queues  # noqa: F401

@@ -13,7 +13,7 @@ from spotq.errors import ConfigError
 from spotq.fleet.autoscaler import Autoscaler
 from spotq.fleet.embedded import EmbeddedStack, StackOptions
 from spotq.fleet.workers import WorkerPool
-from spotq.scaling import make_policy
+from spotq.scaling import Observation, ScalingPolicy, make_policy
 
 
 def default_max_workers() -> int:
@@ -66,31 +66,36 @@ class LocalFleet:
         self.stack = EmbeddedStack(self.app, stack_options, self.clock)
         self.autoscaler: Autoscaler | None = None
 
-    def start(self) -> LocalFleet:
-        self.stack.start()
+    def start(self, expected_jobs: int = 0) -> LocalFleet:
+        """Start the stack and the autoscaler. The workers the policy wants for `expected_jobs`
+        (the inputs `spotq run` is about to submit) or for none (min_workers) are started as
+        soon as the queues exist, so they import and load the model while the job API starts."""
+        pool, policy = self._pool(), self._policy()
         try:
-            self.autoscaler = self._autoscaler()
+            self.stack.start(on_queues=lambda: self._prewarm(pool, policy, expected_jobs))
+            self.autoscaler = self._autoscaler(pool, policy)
             assert self.stack.runtime is not None
             self.stack.runtime.health_checks.append(self.autoscaler.health)
             self.autoscaler.start()
         except BaseException:
+            pool.stop_all(self.fleet_options.grace_s)  # started workers hold no job yet
             self.stack.stop()
             raise
         return self
 
-    def _autoscaler(self) -> Autoscaler:
-        runtime = self.stack.runtime
-        assert runtime is not None
-        opts = self.fleet_options
-        pool = WorkerPool(
+    def _pool(self) -> WorkerPool:
+        return WorkerPool(
             app_ref=self.app_ref,
             stack_config_path=self.stack.stack_config_path,
             run_dir=self.stack.data_dir / "workers",
             clock=self.clock,
             extra_env={"HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"},
-            batch_size=opts.batch_size,
+            batch_size=self.fleet_options.batch_size,
         )
-        policy = make_policy(
+
+    def _policy(self) -> ScalingPolicy:
+        opts = self.fleet_options
+        return make_policy(
             "spotq-default",
             target_backlog_per_worker=float(self.app.options.batch_size),
             min_workers=opts.min_workers,
@@ -98,14 +103,25 @@ class LocalFleet:
             scale_in_cooldown_s=opts.idle_s,
             idle_to_zero_s=opts.idle_s,
         )
+
+    def _prewarm(self, pool: WorkerPool, policy: ScalingPolicy, expected_jobs: int) -> None:
+        """Start the workers the policy wants for `expected_jobs` queued jobs and none running
+        (the autoscaler's first decision, made before the jobs are submitted)."""
+        obs = Observation(self.clock.monotonic(), visible=expected_jobs, in_flight=0, running=0)
+        for _ in range(min(policy.desired(obs), self.fleet_options.max_workers)):
+            pool.start()
+
+    def _autoscaler(self, pool: WorkerPool, policy: ScalingPolicy) -> Autoscaler:
+        runtime = self.stack.runtime
+        assert runtime is not None
         return Autoscaler(
             pool=pool,
             policy=policy,
             queues=runtime.service.queues,
             clock=self.clock,
-            max_workers=opts.max_workers,
+            max_workers=self.fleet_options.max_workers,
             dead_letters=runtime.dead_letters,
-            interval_s=opts.interval_s,
+            interval_s=self.fleet_options.interval_s,
             snapshot_path=self.stack.data_dir / "fleet.json",
         )
 

@@ -66,6 +66,11 @@ class SqsServerProcess:
         return [*argv, "--stop-on-stdin-eof"]
 
     def start(self, timeout_s: float = 60.0) -> SqsServerProcess:
+        self.spawn()
+        return self.wait_ready(timeout_s)
+
+    def spawn(self) -> None:
+        """Launch the child and return at once (it boots meanwhile); see wait_ready()."""
         self.stopped = False
         try:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -82,6 +87,12 @@ class SqsServerProcess:
                 )
         except OSError as exc:
             raise ServiceError(f"the SQS server could not be started: {exc}") from None
+
+    def wait_ready(self, timeout_s: float = 60.0) -> SqsServerProcess:
+        """Wait for the spawned child to announce its endpoint; raise ServiceError if it
+        exits or stays silent past `timeout_s`."""
+        if self._proc is None:
+            raise ServiceError("the SQS server process is not started")
         line = _read_line(self._proc, timeout_s)
         if not line.startswith(ANNOUNCE_PREFIX):
             self.stop()
