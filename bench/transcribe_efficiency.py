@@ -13,6 +13,11 @@ the table shows the best and the median round per side, and each side's word err
     .venv/bin/python bench/transcribe_efficiency.py --workload short [--clips 120] --batch-size 10
     .venv/bin/python bench/transcribe_efficiency.py --workload long --copies 8
     .venv/bin/python bench/transcribe_efficiency.py --quick
+    .venv/bin/python bench/transcribe_efficiency.py --spotq-tree before=/tmp/before/src ...
+
+`--spotq-tree NAME=SRC_DIR` adds a side that runs `spotq run` from another source tree (e.g. a
+`git worktree` of the parent commit, on PYTHONPATH), so a change is judged against its parent
+in the same run; the "best spotq" lines use this tree's sides only.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ class Side:
     workers: int
     threads: int
     processes: int = 1
+    tree: tuple[str, str] | None = None  # (name, source dir) of another spotq tree
 
     @property
     def label(self) -> str:
@@ -52,12 +58,15 @@ class Side:
             return f"plain loop, {self.processes} procs x {self.threads} thread(s)"
         if self.workers == 0:
             return f"plain loop, {self.threads} thread(s)"
-        return f"spotq run, {self.workers} worker(s) x {self.threads} thread(s)"
+        label = f"spotq run, {self.workers} worker(s) x {self.threads} thread(s)"
+        return f"{label} [{self.tree[0]}]" if self.tree else label
 
 
-def _env(threads: int) -> dict[str, str]:
-    env = {**os.environ, "SPOTQ_WHISPER_THREADS": str(threads), "HF_HUB_OFFLINE": "1"}
+def _env(side: Side) -> dict[str, str]:
+    env = {**os.environ, "SPOTQ_WHISPER_THREADS": str(side.threads), "HF_HUB_OFFLINE": "1"}
     env.pop("OMP_NUM_THREADS", None)  # the same (unset) for both sides
+    if side.tree is not None:
+        env["PYTHONPATH"] = side.tree[1]
     return env
 
 
@@ -71,7 +80,8 @@ def run_side(
 ) -> tuple[float, float, dict[str, str]]:
     """Run one side as subprocesses; return its wall seconds, the CPU seconds of its process
     tree (steadier than wall time on a shared machine) and {file name: text}."""
-    out = work / f"out-{side.workers}x{side.threads}x{side.processes}"
+    tree = side.tree[0] if side.tree else "this"
+    out = work / f"out-{side.workers}x{side.threads}x{side.processes}-{tree}"
     shutil.rmtree(out, ignore_errors=True)
     if side.workers == 0:
         out.mkdir()
@@ -88,7 +98,7 @@ def run_side(
         ]]  # fmt: skip
     started, cpu_before = time.perf_counter(), _children_cpu_s()
     running = [
-        subprocess.Popen(c, env=_env(side.threads), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        subprocess.Popen(c, env=_env(side), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         for c in commands
     ]
     outputs = [process.communicate() for process in running]
@@ -120,6 +130,8 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--no-spotq-1-worker", action="store_true", help="skip spotq 1 x T")
     parser.add_argument("--batch-size", type=int, default=None,
                         help="spotq run --batch-size (default: the app's own, 2)")  # fmt: skip
+    parser.add_argument("--spotq-tree", action="append", default=[], metavar="NAME=SRC_DIR",
+                        help="also run spotq from this source tree (repeatable)")  # fmt: skip
     parser.add_argument("--quick", action="store_true", help="2 copies, 1 round")
     return parser.parse_args()
 
@@ -132,6 +144,11 @@ def main() -> None:
     if total > 1:
         sides += [] if args.no_spotq_1_worker else [Side(1, total)]
         sides += [Side(0, 1, processes=total)]
+    for item in args.spotq_tree:
+        name, _, src = item.partition("=")
+        if not name or not (Path(src) / "spotq" / "cli.py").is_file():
+            sys.exit(f"--spotq-tree: expected NAME=SRC_DIR with SRC_DIR/spotq/cli.py, got {item!r}")
+        sides.append(Side(total, 1, tree=(name, str(Path(src).resolve()))))
     with tempfile.TemporaryDirectory(prefix="spotq-bench-transcribe-") as tmp:
         work = Path(tmp)
         (work / "audio").mkdir()
@@ -178,13 +195,19 @@ def _report(
         rate = audio_s / median
         print(f"{side.label:44s} {best:7.1f} {median:9.1f} {rate:10.1f} {rate / plain_rate:8.2f} "
               f"{statistics.median(errors[side]):6.3f}")  # fmt: skip
-    spotq_s = min(statistics.median(times[side]) for side in sides if side.workers)
+    ours = [side for side in sides if side.workers and not side.tree]
+    spotq_s = min(statistics.median(times[side]) for side in ours)
     plain_s = min(statistics.median(times[side]) for side in sides if not side.workers)
     print(f"best spotq run / best plain loop (any split of the threads), medians: "
           f"{plain_s / spotq_s:.2f}")  # fmt: skip
-    spotq_b = min(min(times[side]) for side in sides if side.workers)
+    spotq_b = min(min(times[side]) for side in ours)
     plain_b = min(min(times[side]) for side in sides if not side.workers)
     print(f"the same on best rounds: {plain_b / spotq_b:.2f}")
+    for side in sides:
+        if side.tree:
+            other_s = statistics.median(times[side])
+            print(f"this tree / {side.tree[0]}, wall-time medians: {other_s / spotq_s:.2f}x "
+                  f"({spotq_s:.1f} s vs {other_s:.1f} s)")  # fmt: skip
 
 
 def _report_cpu(sides: list[Side], cpu: dict[Side, list[float]], audio_s: float) -> None:
