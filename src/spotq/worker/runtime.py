@@ -265,7 +265,7 @@ class Worker:
         if not self._buffer.slow_calls or asked <= 1:
             return asked
         mine = processor.held
-        visible, in_flight = queue_backlog(self._sqs, url)
+        visible, in_flight = queue_backlog(self._sqs, url)  # a failure is a failed receive
         return fair_share(asked, self._app.options.batch_size, visible, max(0, in_flight - mine))
 
     @property
