@@ -14,6 +14,7 @@ import socket
 import subprocess
 import textwrap
 import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -159,6 +160,16 @@ def wait_for(path: Path, proc: subprocess.Popen[str]) -> None:
         time.sleep(0.1)
 
 
+def wait_finished(url: str, job: str, proc: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 120
+    while True:
+        with urllib.request.urlopen(f"{url}/v1/jobs/{job}", timeout=30) as reply:
+            if json.load(reply)["state"] not in ("queued", "running"):
+                return
+        assert proc.poll() is None and time.monotonic() < deadline, stop(proc)
+        time.sleep(0.2)
+
+
 def block_with(text: str) -> Block:
     return next(b for b in readme_blocks() if text in b.text)
 
@@ -214,6 +225,8 @@ def test_up_and_its_clients(ws: Workspace) -> None:
         job = ""
         for command in clients:
             command = command.replace("http://127.0.0.1:8000", url).replace(" JOB", f" {job}")
+            if "spotq result" in command:  # as a reader would: once the job has run (a worker
+                wait_finished(url, job, up)  # starts on the first job; slow on a loaded machine)
             out = ws.sh(command)
             if "spotq submit" in command:
                 job = json.loads(out)["id"]

@@ -13,14 +13,15 @@ from typing import TYPE_CHECKING
 from spotq.app import App
 from spotq.clock import Clock, SystemClock
 from spotq.fleet.sqs_watch import QueueServerWatch
+from spotq.sqs.config import DB_FILE, SqsServerConfig
 from spotq.sqs.process import LOG_FILE, SqsServerProcess
-from spotq.sqs.server import DB_FILE, RunningSqsServer, SqsServerConfig, start_server
 from spotq.stack import StackConfig
 from spotq.storage.private import private_dir, private_file, write_private
 
 if TYPE_CHECKING:
     from spotq.api.runtime import ApiRuntime
     from spotq.fleet.apiserver import ApiServer
+    from spotq.sqs.server import RunningSqsServer
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,8 @@ class EmbeddedStack:
             _import_api()
             process.wait_ready()
         else:  # an injected clock can only drive a server in this process
+            from spotq.sqs.server import start_server
+
             self._sqs = start_server(config, self.clock)
         from spotq.api.runtime import build_runtime
         from spotq.api.settings import ApiSettings

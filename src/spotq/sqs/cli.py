@@ -10,6 +10,7 @@ import yaml
 
 from spotq.errors import ConfigError, ServiceError
 from spotq.sqs import server
+from spotq.sqs.config import ANNOUNCE_PREFIX
 
 
 @click.group()
@@ -114,5 +115,5 @@ def serve(
 
 
 def _announce(endpoint_url: str) -> None:
-    click.echo(f"{server.ANNOUNCE_PREFIX}{endpoint_url}", err=False)
+    click.echo(f"{ANNOUNCE_PREFIX}{endpoint_url}", err=False)
     sys.stdout.flush()  # a parent reading the pipe (SqsServerProcess) waits for this line

@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from spotq.errors import ServiceError
-from spotq.sqs.server import ANNOUNCE_PREFIX, SqsServerConfig
+from spotq.sqs.config import ANNOUNCE_PREFIX, SqsServerConfig
 
 LOG_FILE = "sqs-server.log"
 

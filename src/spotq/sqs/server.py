@@ -9,57 +9,31 @@ import logging
 import signal
 import sys
 import threading
-from collections.abc import Mapping
-from dataclasses import dataclass
-from pathlib import Path
 from types import TracebackType
 
 from spotq.clock import Clock, SystemClock
-from spotq.errors import ConfigError, ServiceError, StorageError
-from spotq.net import is_loopback
-from spotq.sqs import move_tasks, schema
+from spotq.errors import ServiceError, StorageError
+from spotq.sqs import move_tasks
 from spotq.sqs.app import SqsApp
+from spotq.sqs.config import ANNOUNCE_PREFIX, DB_FILE, SqsServerConfig, check_config
 from spotq.sqs.http import HttpServer, new_event_loop
 from spotq.sqs.longpoll import Waiters
 from spotq.sqs.service import SqsService
 from spotq.sqs.store import SqsStore
 
+__all__ = [  # the config lives in spotq.sqs.config (light to import); named here for callers
+    "ANNOUNCE_PREFIX",
+    "DB_FILE",
+    "RunningSqsServer",
+    "SqsServerConfig",
+    "check_config",
+    "serve_forever",
+    "start_server",
+]
+
 log = logging.getLogger(__name__)
 
-DB_FILE = "sqs.db"
 TICK_S = 0.1
-# `spotq sqs serve` prints this and its endpoint URL on one line once it listens.
-ANNOUNCE_PREFIX = "spotq sqs serving on "
-
-
-@dataclass(frozen=True)
-class SqsServerConfig:
-    """How to run the server. `sync` is SQLite's synchronous level: `normal` (default) survives
-    a killed server process, `full` also survives power loss (and commits deletes and receives
-    before replying, too), `off` survives neither."""
-
-    host: str = "127.0.0.1"
-    port: int = 9324
-    data_dir: Path | None = None
-    sync: str = "normal"
-    credentials: Mapping[str, str] | None = None
-    region: str = "us-east-1"
-    account_id: str = "000000000000"
-
-
-def check_config(config: SqsServerConfig) -> None:
-    """Refuse unsafe or impossible settings with a ConfigError naming the key."""
-    if not is_loopback(config.host) and not config.credentials:
-        raise ConfigError(
-            f"host: refusing to bind {config.host!r} (not loopback) without credentials; "
-            "configure credentials so requests are verified with SigV4"
-        )
-    if config.sync not in schema.SYNC_MODES:
-        raise ConfigError(
-            f"sync: expected one of {', '.join(schema.SYNC_MODES)}, got {config.sync!r}"
-        )
-    if not 0 <= config.port <= 65535:
-        raise ConfigError(f"port: expected 0..65535, got {config.port}")
 
 
 class _Runtime:

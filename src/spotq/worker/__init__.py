@@ -1,6 +1,6 @@
-"""The worker runtime: `spotq worker APP` (see spotq.worker.cli for the supervisor contract)."""
+"""The worker runtime: `spotq worker APP` (see spotq.worker.cli for the supervisor contract).
 
-from spotq.worker.hooks import HookChain, Hooks, JobTimings, WorkerHooks
-from spotq.worker.runtime import Worker, WorkerConfig
-
-__all__ = ["HookChain", "Hooks", "JobTimings", "Worker", "WorkerConfig", "WorkerHooks"]
+The loop is spotq.worker.runtime (Worker, WorkerConfig) and its hooks spotq.worker.hooks. This
+package imports nothing itself: the local fleet needs only a constant of spotq.worker.parent,
+not boto3 and the runtime.
+"""
