@@ -145,10 +145,18 @@ class AppOptions:
 def with_batch_size(options: AppOptions, batch_size: int) -> AppOptions:
     """`options` with another handler batch size (`spotq run --batch-size`, and the workers it
     starts), checked as the app's own would be."""
-    try:
-        return replace(options, batch_size=batch_size)
-    except AppError as exc:
-        raise AppError(f"--batch-size {batch_size}: {exc}") from None
+    return with_options(options, batch_size=batch_size)
+
+
+def with_options(options: AppOptions, **fields: Any) -> AppOptions:
+    """`options` with fields given on a command line (`--batch-size` and the like), each
+    checked as the app's own would be; an error names the option (`--field-name VALUE`)."""
+    for name, value in fields.items():
+        try:
+            options = replace(options, **{name: value})
+        except AppError as exc:
+            raise AppError(f"--{name.replace('_', '-')} {value}: {exc}") from None
+    return options
 
 
 def _check(ok: bool, message: str) -> None:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -142,3 +145,15 @@ def test_settings_refuse_exposure_without_a_key_and_bad_options() -> None:
         AppOptions(rps_per_task=0)
     with pytest.raises(ConfigError):
         StreamSettings(max_streams=0)
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--batch-size", "0"), ("--max-batch-wait-ms", "-5"), ("--latency-budget-ms", "0")],
+)
+def test_serve_names_the_option_an_override_is_refused_for(option: str, value: str) -> None:
+    app = str(Path(__file__).parent / "apps" / "slow_echo.py")
+    command = [sys.executable, "-m", "spotq.cli", "serve", app, option, value, "--port", "0"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert f"Error: {option} {value}" in done.stderr, done.stderr

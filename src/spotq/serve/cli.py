@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from spotq.app import AppOptions, load_app
+from spotq.app import AppOptions, load_app, with_options
 from spotq.errors import SpotqError
 
 if TYPE_CHECKING:
@@ -83,9 +83,7 @@ def _settings(app_options: AppOptions, p: dict[str, Any]) -> ServeSettings:
     from spotq.serve.settings import ServeSettings, StreamSettings
 
     overrides = {k: p[k] for k in ("batch_size", "max_batch_wait_ms", "latency_budget_ms")}
-    options = dataclasses.replace(
-        app_options, **{k: v for k, v in overrides.items() if v is not None}
-    )
+    options = with_options(app_options, **{k: v for k, v in overrides.items() if v is not None})
     streams = StreamSettings(
         max_streams=p["max_streams"],
         idle_timeout_s=p["idle_timeout_s"],
