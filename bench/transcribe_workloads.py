@@ -40,7 +40,7 @@ def build(kind: str, copies: int, clips: int, into: Path) -> Workload:
 
 def _seconds(path: Path) -> float:
     with wave.open(str(path)) as wav:
-        return wav.getnframes() / wav.getframerate()
+        return float(wav.getnframes()) / float(wav.getframerate())
 
 
 def _copies(copies: int, into: Path) -> Workload:
