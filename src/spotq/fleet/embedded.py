@@ -67,27 +67,30 @@ class EmbeddedStack:
         config = SqsServerConfig(
             host="127.0.0.1", port=self.options.sqs_port, data_dir=self.data_dir
         )
+        process = None
         if isinstance(self.clock, SystemClock):
             # Its own process (and GIL): the API's work never delays a worker's receive. It
-            # boots while this process imports the API's modules (FastAPI, boto3: most of the
-            # time before `spotq run` has a worker), which is why they are imported here.
+            # boots while this process imports the API's modules below (FastAPI, boto3: most of
+            # the time before `spotq run` has a worker), which is why they are imported here.
             process = SqsServerProcess(config, self.data_dir)
             self._sqs = process
             process.spawn()
-            _import_api()
-            process.wait_ready()
-        else:  # an injected clock can only drive a server in this process
-            from spotq.sqs.server import start_server
-
-            self._sqs = start_server(config, self.clock)
+        from spotq.api.app import create_app
         from spotq.api.runtime import build_runtime
         from spotq.api.settings import ApiSettings
         from spotq.fleet.apiserver import ApiServer
         from spotq.queues import ensure_queues, make_sqs_client
 
+        sqs: RunningSqsServer | SqsServerProcess
+        if process is not None:
+            sqs = process.wait_ready()
+        else:  # an injected clock can only drive a server in this process
+            from spotq.sqs.server import start_server
+
+            sqs = self._sqs = start_server(config, self.clock)
         self.stack = StackConfig(
             app=self.app.name,
-            sqs_endpoint_url=self._sqs.endpoint_url,
+            sqs_endpoint_url=sqs.endpoint_url,
             blob_url=str(self.data_dir / "blobs"),
             jobs_url=f"sqlite:///{self.data_dir / 'jobs.db'}",
             sqs_signed=False,  # our own loopback server, which checks no signatures
@@ -110,8 +113,6 @@ class EmbeddedStack:
             self.sqs_watch = QueueServerWatch(self._sqs, self.clock)
             self.runtime.health_checks.append(self.sqs_watch.health)
             self.sqs_watch.start()
-        from spotq.api.app import create_app
-
         self._api = ApiServer(create_app(settings, self.runtime), settings.host, settings.port)
         self._api.start()
         return self
@@ -145,11 +146,3 @@ class EmbeddedStack:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
-
-
-def _import_api() -> None:
-    """Import the job API's modules (the heavy part of starting a stack)."""
-    import spotq.api.app
-    import spotq.api.runtime
-    import spotq.fleet.apiserver
-    import spotq.queues  # noqa: F401
