@@ -16,8 +16,9 @@ the table shows the best and the median round per side, and each side's word err
     .venv/bin/python bench/transcribe_efficiency.py --spotq-tree before=/tmp/before/src ...
 
 `--spotq-tree NAME=SRC_DIR` adds a side that runs `spotq run` from another source tree (e.g. a
-`git worktree` of the parent commit, on PYTHONPATH), so a change is judged against its parent
-in the same run; the "best spotq" lines use this tree's sides only.
+`git worktree` of the parent commit, on PYTHONPATH) with that tree's examples/transcribe.py, so
+a change is judged against its parent in the same run; the "best spotq" lines use this tree's
+sides only.
 """
 
 from __future__ import annotations
@@ -91,8 +92,10 @@ def run_side(
             for n in range(side.processes)
         ]  # fmt: skip
     else:
+        # another tree runs its own copy of the example app (SRC_DIR/../examples)
+        app = Path(side.tree[1]).parent / "examples" / APP.name if side.tree else APP
         commands = [[
-            sys.executable, "-m", "spotq.cli", "run", str(APP), *map(str, files),
+            sys.executable, "-m", "spotq.cli", "run", str(app), *map(str, files),
             "--out", str(out), "--max-workers", str(side.workers),
             *(["--batch-size", str(batch_size)] if batch_size else []),
         ]]  # fmt: skip

@@ -79,3 +79,36 @@ def test_words_in_the_gap_go_to_the_nearer_clip_and_times_are_clamped() -> None:
     early, tail = result.words[1]
     assert (early.start_s, early.end_s) == (0.0, pytest.approx(0.1))
     assert (tail.start_s, tail.end_s) == (2.0, 2.0)  # past the last clip: not mixed, clamped
+
+
+def test_drifted_and_stretched_word_times_stay_with_their_clip() -> None:
+    # Seen on packed espeak clips: alignment times run a few tenths early, and a segment's last
+    # word stretches through the gap up to (and a little into) the next clip. Before, such words
+    # marked both clips mixed and sent them back for a second pass.
+    (window,) = pack([2.0, 2.0, 2.0], gap_s=0.5)  # clips at 0-2, 2.5-4.5 and 5-7 s
+    words = [
+        TimedWord(0.1, 1.0, " one"),
+        TimedWord(1.0, 2.6, " stretched."),  # 0.1 s into clip 1's audio: not a straddle
+        TimedWord(2.1, 3.0, " early"),  # starts in the gap, lies in clip 1
+        TimedWord(3.0, 4.9, " late."),  # 0.4 s past clip 1's end, short of clip 2's start
+        TimedWord(4.7, 4.95, " tiny"),  # wholly in the gap, nearer clip 2
+        TimedWord(5.2, 6.0, " three"),
+    ]
+    result = split(window, words)
+    assert result.mixed == frozenset()
+    assert [[w.text for w in result.words[n]] for n in range(3)] == [
+        [" one", " stretched."],
+        [" early", " late."],
+        [" tiny", " three"],
+    ]
+    assert [(w.start_s, w.end_s) for w in result.words[1]] == [
+        (0.0, pytest.approx(0.5)),
+        (pytest.approx(0.5), 2.0),
+    ]
+
+
+def test_a_word_covering_two_clips_audio_marks_both_mixed() -> None:
+    (window,) = pack([2.0, 2.0, 2.0], gap_s=0.5)  # clips at 0-2, 2.5-4.5 and 5-7 s
+    result = split(window, [TimedWord(1.7, 2.8, " merged"), TimedWord(5.1, 5.5, " c")])
+    assert result.mixed == frozenset({0, 1})  # 0.3 s of clip 0 and 0.3 s of clip 1
+    assert [w.text for w in result.words[2]] == [" c"]

@@ -6,9 +6,10 @@ of audio. Placing several clips in one window (with silence between them) and sp
 timed words back by clip pays the encoder once per window instead of once per clip. Pure: no
 audio library and no model here, only times.
 
-Each clip owns its span widened by half the gap on each side. A word inside one clip's span is
-that clip's; a word whose span crosses into a neighbour's mixes clips: every clip it touches is
-reported in `Split.mixed` and must be transcribed alone.
+A word belongs to the clip whose audio it lies in; a word in a gap, to the nearer clip (word
+times from whisper's alignment drift by a few tenths of a second, and a segment's last word
+often stretches into the silence after it). A word that covers more than STRADDLE_S of two
+clips' audio mixes them: both are reported in `Split.mixed` and must be transcribed again.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 
 WINDOW_S = 30.0  # whisper's input window
 GAP_S = 1.0  # silence between packed clips: whisper ends a segment there and times words apart
+STRADDLE_S = 0.15  # a word mixes two clips if it covers more than this of the audio of each
 
 
 @dataclass(frozen=True)
@@ -96,31 +98,31 @@ def _place(members: list[int], durations_s: Sequence[float], gap_s: float) -> Wi
 
 
 def split(window: Window, words: Sequence[TimedWord]) -> Split:
-    """Each word to the clip whose span holds it, shifted to that clip's time."""
+    """Each word to the clip whose audio it lies in (or, for a word in a gap, the nearer clip),
+    shifted to that clip's time. A word that covers more than STRADDLE_S of two clips' audio
+    mixes them."""
     by_clip: dict[int, list[TimedWord]] = {p.index: [] for p in window.placements}
     mixed: set[int] = set()
-    bounds = _bounds(window)
     for word in words:
-        first, last = _owner(bounds, word.start_s), _owner(bounds, word.end_s)
-        if first != last:  # the word runs across a gap: both sides are suspect
-            mixed.update(p.index for p in window.placements[first : last + 1])
+        touched = [p for p in window.placements if _overlap_s(word, p) > STRADDLE_S]
+        if len(touched) > 1:  # the word runs across a gap: every clip it covers is suspect
+            mixed.update(p.index for p in touched)
             continue
-        place = window.placements[first]
+        place = touched[0] if touched else _nearest(window, word)
         by_clip[place.index].append(_shift(word, place))
     return Split(by_clip, frozenset(mixed))
 
 
-def _bounds(window: Window) -> list[tuple[float, float]]:
-    """Each clip's owned span: half the gap on each side (the first and last are open-ended)."""
-    half_s = window.gap_s / 2
-    return [(p.offset_s - half_s, p.end_s + half_s) for p in window.placements]
+def _overlap_s(word: TimedWord, place: Placement) -> float:
+    return min(word.end_s, place.end_s) - max(word.start_s, place.offset_s)
 
 
-def _owner(bounds: list[tuple[float, float]], time_s: float) -> int:
-    for n, (_low_s, high_s) in enumerate(bounds):
-        if time_s < high_s:
-            return n
-    return len(bounds) - 1
+def _nearest(window: Window, word: TimedWord) -> Placement:
+    middle_s = (word.start_s + word.end_s) / 2
+    return min(
+        window.placements,
+        key=lambda p: max(p.offset_s - middle_s, middle_s - p.end_s, 0.0),
+    )
 
 
 def _shift(word: TimedWord, place: Placement) -> TimedWord:
