@@ -10,13 +10,13 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
 
 from conftest import make_sqs_client
 from spotq.api.client import JobsClient
-from spotq.fleet.apiserver import ApiServer
 from spotq.fleet.embedded import StackOptions
 from spotq.fleet.local import FleetOptions, LocalFleet
 from spotq.jobs import JobState
@@ -121,26 +121,29 @@ def test_wake_scales_out_to_the_backlog_without_waiting_for_the_next_tick(
     wait_until(lambda: len(scaler.pool.workers) == 2, 30, "both workers started on wake")
 
 
-def test_workers_for_the_expected_jobs_start_before_the_job_api(
+def test_workers_for_the_expected_jobs_start_with_the_queue_server(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`spotq run` knows how many jobs it is about to submit: the workers the policy wants for
-    them are spawned as soon as the queues exist, so they import and load the model while the
-    job API starts, not after the first upload."""
+    them are spawned with the queue server, so they import and load the model while the stack
+    comes up (they wait for stack.json), not after the first upload."""
     data = tmp_path / "data"
-    spawned_at_api_start: list[int] = []
-    api_start = ApiServer.start
+    spawned_at_server_wait: list[int] = []
+    wait_ready = SqsServerProcess.wait_ready
 
-    def start_api(server: ApiServer) -> None:
-        spawned_at_api_start.append(len(list((data / "workers").glob("worker-*.log"))))
-        api_start(server)
+    def waiting(server: SqsServerProcess) -> Any:
+        spawned_at_server_wait.append(len(list((data / "workers").glob("worker-*.log"))))
+        assert not (data / "stack.json").exists()
+        return wait_ready(server)
 
-    monkeypatch.setattr(ApiServer, "start", start_api)
+    monkeypatch.setattr(SqsServerProcess, "wait_ready", waiting)
+    data.mkdir()
+    (data / "stack.json").write_text('{"stale": "from an earlier stack"}')
     options = FleetOptions(max_workers=2, idle_s=30.0, interval_s=600)
     fleet = LocalFleet(str(write_app(tmp_path, ECHO_APP)), StackOptions(data_dir=data), options)
     fleet.start(expected_jobs=3)  # three jobs of batch_size 1: three workers, capped at two
     try:
-        assert spawned_at_api_start == [2]
+        assert spawned_at_server_wait == [2]
         assert fleet.autoscaler is not None and len(fleet.autoscaler.pool.workers) == 2
         job = JobsClient(fleet.stack.api_url).submit_batch([{"input": {"i": 1}}])[0]["job"]
         runtime = fleet.stack.runtime

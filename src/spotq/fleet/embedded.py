@@ -50,18 +50,21 @@ class EmbeddedStack:
         self.runtime: ApiRuntime | None = None
         self.stack: StackConfig | None = None
 
-    def start(self, on_queues: Callable[[], None] | None = None) -> EmbeddedStack:
-        """Start every part; `on_queues` runs once the queue server and the app's queues are up
-        and stack.json is written (workers can start then), before the job API starts."""
+    def start(self, on_spawn: Callable[[], None] | None = None) -> EmbeddedStack:
+        """Start every part. `on_spawn` runs as soon as the queue server is starting: workers
+        launched then import and load their model while the stack comes up, and wait for
+        stack.json, which appears once the app's queues exist (before the job API starts)."""
         try:
-            return self._start(on_queues)
+            return self._start(on_spawn)
         except BaseException:
             self.stop()
             raise
 
-    def _start(self, on_queues: Callable[[], None] | None) -> EmbeddedStack:
+    def _start(self, on_spawn: Callable[[], None] | None) -> EmbeddedStack:
         # 0700: it holds job inputs, results and the stack's config (files inside are 0600).
         private_dir(self.data_dir, tighten=True)
+        # A previous stack's config names a server that is gone: no worker may read it.
+        self.stack_config_path.unlink(missing_ok=True)
         for name in (DB_FILE, LOG_FILE):  # the queue server's: SQLite's -wal/-shm take this mode
             private_file(self.data_dir / name)
         config = SqsServerConfig(
@@ -75,6 +78,8 @@ class EmbeddedStack:
             process = SqsServerProcess(config, self.data_dir)
             self._sqs = process
             process.spawn()
+        if on_spawn is not None:
+            on_spawn()
         from spotq.api.app import create_app
         from spotq.api.runtime import build_runtime
         from spotq.api.settings import ApiSettings
@@ -95,10 +100,8 @@ class EmbeddedStack:
             jobs_url=f"sqlite:///{self.data_dir / 'jobs.db'}",
             sqs_signed=False,  # our own loopback server, which checks no signatures
         )
-        write_private(self.stack_config_path, self.stack.to_json().encode())
         ensure_queues(make_sqs_client(self.stack), self.stack, self.app.options)
-        if on_queues is not None:
-            on_queues()
+        write_private(self.stack_config_path, self.stack.to_json().encode())  # workers go now
         settings = ApiSettings(
             stack=self.stack,
             data_dir=self.data_dir,

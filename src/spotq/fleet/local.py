@@ -68,11 +68,11 @@ class LocalFleet:
 
     def start(self, expected_jobs: int = 0) -> LocalFleet:
         """Start the stack and the autoscaler. The workers the policy wants for `expected_jobs`
-        (the inputs `spotq run` is about to submit) or for none (min_workers) are started as
-        soon as the queues exist, so they import and load the model while the job API starts."""
+        (the inputs `spotq run` is about to submit) or for none (min_workers) are started with
+        the queue server, so they import and load the model while the stack comes up."""
         pool, policy = self._pool(), self._policy()
         try:
-            self.stack.start(on_queues=lambda: self._prewarm(pool, policy, expected_jobs))
+            self.stack.start(on_spawn=lambda: self._prewarm(pool, policy, expected_jobs))
             self.autoscaler = self._autoscaler(pool, policy)
             assert self.stack.runtime is not None
             self.stack.runtime.health_checks.append(self.autoscaler.health)

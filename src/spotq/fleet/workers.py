@@ -24,6 +24,9 @@ from spotq.fleet.environment import worker_environment
 from spotq.worker.parent import ENV_PARENT_FD
 
 log = logging.getLogger("spotq.fleet")
+# Workers may start with the stack (they load the model meanwhile) and wait this long for its
+# stack.json: far more than a stack's start takes, short of a worker waiting forever.
+STACK_WAIT_S = 120.0
 
 STARTING, IDLE, BUSY, DRAINING, STOPPED = "starting", "idle", "busy", "draining", "stopped"
 KILL_EMPTY_AFTER_S = 0.2  # see WorkerPool.stop_all: time for drained workers to exit themselves
@@ -121,6 +124,7 @@ class WorkerPool:
         command = [
             sys.executable, "-m", "spotq.cli", "worker", self.app_ref,
             "--stack-config", str(self.stack_config_path),
+            "--stack-wait-s", str(STACK_WAIT_S),
             "--status-file", str(status_path),
         ]  # fmt: skip
         if self.batch_size is not None:

@@ -8,6 +8,9 @@ For a supervisor (the local fleet):
   model is loaded and the queues exist; then received_batch, job_done (with queue_wait_s, fetch_s,
   handle_s, store_s), job_failed (outcome retry|failed|dead|released), busy, idle, draining,
   stopped. Read stderr continuously or send it to a file: a full pipe blocks the worker.
+- `--stack-wait-s S` with `--stack-config FILE`: a supervisor may start a worker before its stack
+  exists; the worker then loads its model and waits up to S seconds for FILE (written
+  atomically once the queues exist), and exits 5 at once if the supervisor ends meanwhile.
 - `--status-file PATH`: rewritten atomically on each change of state with
   `{"state": "starting|idle|busy|draining|stopped", "pid", "updated_at_s", "jobs_done",
   "jobs_failed"}`; `idle` first appears when the worker is ready. Drain only `idle` workers.
@@ -25,8 +28,9 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 
@@ -42,8 +46,14 @@ from spotq.worker.hooks import HookChain, WorkerHooks
 from spotq.worker.jsonlog import JsonLogHooks
 from spotq.worker.metrics_file import MetricsFileHooks, metrics_path_for
 from spotq.worker.model_reload import ModelArtifacts, ModelReloader
-from spotq.worker.parent import parent_fd, watch_parent
-from spotq.worker.runtime import Worker, WorkerConfig
+from spotq.worker.parent import (
+    EXIT_PARENT_GONE,
+    ParentGone,
+    parent_fd,
+    wait_for_file,
+    watch_parent,
+)
+from spotq.worker.runtime import NOT_LOADED, Worker, WorkerConfig, load_model
 from spotq.worker.signals import install_drain_signals
 from spotq.worker.status import StatusFileHooks
 
@@ -62,6 +72,13 @@ from spotq.worker.status import StatusFileHooks
 @click.option("--status-file", type=click.Path(dir_okay=False, path_type=Path), default=None)
 @click.option("--batch-size", type=int, default=None, help="Override the app's batch_size.")
 @click.option(
+    "--stack-wait-s",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    help="If the --stack-config file does not exist yet, load the model and wait this long for "
+    "it (a supervisor that starts workers while its stack comes up).",
+)
+@click.option(
     "--on-ecs/--not-on-ecs",
     default=None,
     help="ECS integration: Spot notices, task protection (default: detected from ECS_* vars).",
@@ -79,6 +96,7 @@ def worker(
     poll_wait_s: int,
     status_file: Path | None,
     batch_size: int | None,
+    stack_wait_s: float,
     on_ecs: bool | None,
 ) -> None:
     """Run a worker for APP (path/to/app.py or module:attr) until drained."""
@@ -86,7 +104,10 @@ def worker(
         app = load_app(app_ref, runnable=True)
         if batch_size is not None:
             app.options = with_batch_size(app.options, batch_size)
-        if stack_config:
+        stack: StackConfig | PendingStack
+        if stack_config and stack_wait_s and _is_missing_file(stack_config):
+            stack = PendingStack(Path(stack_config), stack_wait_s)
+        elif stack_config:
             stack = _parse_stack(stack_config, app)
         else:
             stack = StackConfig(
@@ -98,9 +119,21 @@ def worker(
     sys.exit(_serve(app, stack, config, status_file, on_ecs))
 
 
+@dataclass(frozen=True)
+class PendingStack:
+    """A stack config file its supervisor has not written yet."""
+
+    path: Path
+    timeout_s: float
+
+
+def _is_missing_file(stack_config: str) -> bool:
+    return not stack_config.lstrip().startswith("{") and not Path(stack_config).exists()
+
+
 def _serve(
     app: App,
-    stack: StackConfig,
+    stack: StackConfig | PendingStack,
     config: WorkerConfig,
     status_file: Path | None,
     on_ecs: bool | None,
@@ -117,6 +150,10 @@ def _serve(
         if ecs is None:  # locally, the job API serves these on /metrics and /ui
             hooks.append(MetricsFileHooks(metrics_path_for(status_file)))
     chain = HookChain(hooks)
+    fd = parent_fd(os.environ)
+    model: Any = NOT_LOADED
+    if isinstance(stack, PendingStack):
+        model, stack = _early_start(app, stack, chain, fd, log)
     try:
         runtime = Worker(
             app,
@@ -127,13 +164,13 @@ def _serve(
             config=config,
             hooks=chain,
             model_reloader=_model_reloader(app, stack, chain),
+            model=model,
         )
     except ConfigError as exc:
         _fail(exc, 2)
     if ecs is not None:
         ecs.relay.bind(runtime.request_drain)
     restore = install_drain_signals(runtime.request_drain)
-    fd = parent_fd(os.environ)
     if fd is not None:
 
         def parent_gone() -> None:
@@ -149,6 +186,28 @@ def _serve(
         _fail(exc, 1)
     finally:
         restore()
+
+
+def _early_start(
+    app: App, pending: PendingStack, hooks: WorkerHooks, fd: int | None, log: JsonLogHooks
+) -> tuple[Any, StackConfig]:
+    """Load the model while the supervisor's stack comes up, then wait for its config. An app
+    with a model artifact loads it later, from the stack's region."""
+    model: Any = NOT_LOADED
+    try:
+        if app.options.model is None:
+            hooks.on_start(app.name, os.getpid())
+            model = load_model(app)
+        wait_for_file(pending.path, pending.timeout_s, fd)
+        return model, _parse_stack(str(pending.path), app)
+    except ParentGone:
+        log.emit("stopped", reason="parent_gone", exit_code=EXIT_PARENT_GONE)
+        sys.exit(EXIT_PARENT_GONE)
+    except ConfigError as exc:
+        _fail(exc, 2)
+    except SpotqError as exc:
+        log.emit("stopped", reason="error", error=str(exc), exit_code=1)
+        _fail(exc, 1)
 
 
 def _model_reloader(app: App, stack: StackConfig, hooks: WorkerHooks) -> ModelReloader | None:

@@ -13,8 +13,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import threading
+import time
 from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from spotq.errors import ConfigError
 
 ENV_PARENT_FD = "SPOTQ_PARENT_FD"
 EXIT_PARENT_GONE = 5
@@ -53,3 +58,21 @@ def watch_parent(
     thread = threading.Thread(target=wait, name="spotq-parent-watch", daemon=True)
     thread.start()
     return thread
+
+
+class ParentGone(Exception):
+    """The supervisor ended while this worker waited for it."""
+
+
+def wait_for_file(path: Path, timeout_s: float, fd: int | None, poll_s: float = 0.02) -> None:
+    """Return once `path` exists (the supervisor writes stack.json, atomically, when its stack
+    is up); ConfigError after `timeout_s`, ParentGone as soon as the supervisor named by `fd`
+    ends (its pipe reads end of file)."""
+    deadline_s = time.monotonic() + timeout_s
+    while not path.exists():
+        if time.monotonic() >= deadline_s:
+            raise ConfigError(f"--stack-config: {path} did not appear within {timeout_s:g} s")
+        if fd is None:
+            time.sleep(poll_s)
+        elif select.select([fd], [], [], poll_s)[0]:  # nothing is ever written: end of file
+            raise ParentGone()

@@ -39,6 +39,19 @@ EXIT_OK = 0
 EXIT_HANDLER_TIMEOUT = 3  # a handler overran: its thread cannot be stopped, so the process ends
 EXIT_MEMORY = 4  # a handler pushed RSS over the memory limit: the process ends to free it
 _EXIT_FOR_STOP = {TIMED_OUT: EXIT_HANDLER_TIMEOUT, MEMORY: EXIT_MEMORY}
+NOT_LOADED: Any = object()  # Worker(model=...): the default, load it in run()
+
+
+def load_model(app: App, reloader: ModelReloader | None = None) -> Any:
+    """The app's model (through `reloader` for an app with a model artifact); a failing load()
+    is an AppError that says what is missing."""
+    try:
+        return reloader.load_initial() if reloader else app.load_model()
+    except Exception as exc:
+        why = describe_missing(exc) or repr(exc)
+        raise AppError(f"app {app.name!r}: load() failed: {why}") from exc
+
+
 _HIGH_RECHECK_S = 0.1  # while busy with normal jobs, a high-priority job waits at most this long
 
 
@@ -79,8 +92,12 @@ class Worker:
         clock: Clock | None = None,
         memory_guard: MemoryGuard | None = None,
         model_reloader: ModelReloader | None = None,
+        model: Any = NOT_LOADED,
     ) -> None:
+        """`model`: one the caller loaded already (and announced with hooks.on_start), as a
+        worker launched before its stack existed does."""
         self._app = app
+        self._model = model
         self._stack = stack
         self._sqs = sqs
         self._blobs = blobs
@@ -121,12 +138,11 @@ class Worker:
 
     def run(self) -> int:
         """Load the model, serve until drained (or idle past max_idle_s); return the exit code."""
-        self._hooks.on_start(self._app.name, os.getpid())
-        try:
-            model = self._load_model()
-        except Exception as exc:
-            why = describe_missing(exc) or repr(exc)
-            raise AppError(f"app {self._app.name!r}: load() failed: {why}") from exc
+        model = self._model
+        if model is NOT_LOADED:
+            self._hooks.on_start(self._app.name, os.getpid())
+            model = load_model(self._app, self._reloader)
+        self._model = None  # the processor holds it (and swaps it on a reload)
         urls = open_queues(self._sqs, self._stack, self._app.options)
         if self._stack.work_queue:  # an existing queue: its redrive policy is not spotq's
             warning = redrive_warning(self._sqs, urls.normal, self._app.options.max_receives)
@@ -185,9 +201,6 @@ class Worker:
                 self.request_drain(stop)
             idle_since_s = self._clock.monotonic()
         return self._drain_reason or "drained"
-
-    def _load_model(self) -> Any:
-        return self._reloader.load_initial() if self._reloader else self._app.load_model()
 
     def _maybe_swap_model(self, processor: BatchProcessor) -> None:
         """Between batches: switch to a newer model artifact once it has loaded."""

@@ -14,6 +14,10 @@ from spotq.app import JobFailed
 
 
 def _load() -> dict[str, Any]:
+    loaded_file = os.environ.get("SPOTQ_TEST_LOADED_FILE")  # set by tests that time the load
+    if loaded_file:
+        with open(loaded_file, "w") as loaded:
+            loaded.write(str(time.time()))
     return {"pid": os.getpid()}
 
 
