@@ -48,7 +48,11 @@ class ApiServer:
                 raise ServiceError("the job API did not start (see the log above)")
             time.sleep(0.02)
 
-    def stop(self) -> None:
+    def request_stop(self) -> None:
+        """Begin a graceful shutdown without waiting for it (`stop()` waits)."""
         self._server.should_exit = True
+
+    def stop(self) -> None:
+        self.request_stop()
         self._thread.join(timeout=30)
         self._socket.close()

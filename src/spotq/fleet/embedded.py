@@ -129,6 +129,12 @@ class EmbeddedStack:
         assert self._api is not None, "the stack is not started"
         return self._api.url
 
+    def stop_api_soon(self) -> None:
+        """Begin the job API's shutdown without waiting (`spotq run` once every job is finished:
+        it ends while the workers drain); `stop()` still waits for it."""
+        if self._api is not None:
+            self._api.request_stop()
+
     def stop(self) -> None:
         if self.sqs_watch is not None:
             self.sqs_watch.stop()

@@ -20,6 +20,7 @@ from spotq.storage.batch_ops import get_many
 from spotq.storage.results import read_result
 
 _POLL_S = 0.25
+_POLL_FEW_S = 0.05  # when at most one read's worth of jobs is left: the end is noticed sooner
 _READ_CHUNK = 500  # job ids per job-store read while waiting
 _BATCH = 500
 
@@ -93,8 +94,9 @@ def wait_all(
             workers = 0 if snap is None else snap.starting + snap.idle + snap.busy
             rate = len(done) / elapsed if elapsed > 0 else 0.0
             progress.update(task, completed=len(done), workers=workers, rate=rate)
-            if len(done) < len(job_ids):
-                time.sleep(_POLL_S)
+            left = len(job_ids) - len(done)
+            if left:
+                time.sleep(_POLL_FEW_S if left <= _READ_CHUNK else _POLL_S)
     return [done[job_id] for job_id in job_ids]
 
 
@@ -149,6 +151,7 @@ def run_inputs(
         ok = sum(r.state is JobState.SUCCEEDED for r in finished)
         raise RunInterrupted(len(finished), ok, len(ids)) from None
     write_results(fleet, records, names, out_dir)
+    fleet.stack.stop_api_soon()  # nothing more to submit or read through it
     # Scale to zero before counting worker-seconds. Every job is finished: once the queues are
     # empty too, a worker holds nothing and need not be waited for while it sits out its poll.
     scaler.stop(fleet.fleet_options.grace_s, kill_when_empty=True)
