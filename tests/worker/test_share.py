@@ -16,7 +16,10 @@ from .conftest import WorkerEnv, wait_for
 def test_fair_share_splits_a_short_backlog_between_busy_workers() -> None:
     assert fair_share(10, 10, visible=100, in_flight=10) == 10  # deep queue: a full batch
     assert fair_share(10, 10, visible=10, in_flight=10) == 5  # one other busy worker
-    assert fair_share(10, 10, visible=10, in_flight=25) == 3  # three others: 10 / 4, rounded up
+    assert fair_share(10, 10, visible=10, in_flight=25) == 4  # two full batches out: 10 / 3
+    # The other worker holds its share of these already (part of a batch): the rest is this
+    # one's (before: 3, leaving 2 to be split again into calls of one).
+    assert fair_share(10, 10, visible=5, in_flight=5) == 5
     assert fair_share(10, 10, visible=1, in_flight=30) == 1  # never less than one
     assert fair_share(10, 10, visible=7, in_flight=0) == 7  # alone: all there is
     assert fair_share(10, 10, visible=0, in_flight=10) == 10  # empty: a long poll takes any

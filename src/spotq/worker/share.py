@@ -5,9 +5,13 @@ right, but at the end of a run it is not: the worker that receives the last full
 through it alone while the others go idle (with 10 clips per call taking ~3 s, one worker
 finished 2.3 s after the other on 100 short clips). So before a receive, a worker whose handler
 calls are slow enough that one more request per call costs nothing asks the queue how many
-messages are visible and how many are in flight, counts each batch in flight as another busy
-worker, and takes at most `visible / (busy others + 1)`, rounded up. The last batches of a run
-therefore shrink and the workers finish together; a deep queue still gives full batches.
+messages are visible and how many are in flight, and takes at most `visible / (others + 1)`,
+rounded up, where `others` counts the full batches in flight: a worker holding a full batch will
+come back for more, one holding part of a batch took its share of this backlog already, so the
+rest is for the workers still to come. The last ten messages of two workers therefore go 5 + 5
+(counting every batch in flight as a busy worker split them 5, 3, 1, 1: two more calls, and a
+lone job in a call of its own, which for a packing handler costs nearly what a full call does).
+A deep queue still gives full batches.
 """
 
 from __future__ import annotations
@@ -21,12 +25,12 @@ _ATTRIBUTES = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVis
 
 def fair_share(asked: int, batch_size: int, visible: int, in_flight: int) -> int:
     """How many of `asked` messages to receive when `visible` are waiting and `in_flight` are
-    held by other workers (each busy one holding up to `batch_size`). An empty queue keeps the
-    full size: a long poll takes whatever arrives."""
+    held by other workers (a full batch is `batch_size`). An empty queue keeps the full size: a
+    long poll takes whatever arrives."""
     if visible <= 0 or asked <= 1:
         return asked
-    busy_others = math.ceil(in_flight / max(1, batch_size))
-    return max(1, min(asked, math.ceil(visible / (busy_others + 1))))
+    others = in_flight // max(1, batch_size)  # full batches: their workers come back for more
+    return max(1, min(asked, math.ceil(visible / (others + 1))))
 
 
 def queue_backlog(sqs: Any, queue_url: str) -> tuple[int, int]:
