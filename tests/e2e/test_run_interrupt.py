@@ -26,7 +26,9 @@ def _succeeded(db: Path) -> int:
 
 
 def test_ctrl_c_reports_progress_and_skip_done_resumes(tmp_path: Path) -> None:
-    app = write_app(tmp_path, ECHO_APP, sleep_s=0.3)
+    # 0.6 s per job: after the second success, 3.6 s of work are left for the SIGINT to land in
+    # (at 0.3 s a loaded machine once let the run finish between two polls of the job store).
+    app = write_app(tmp_path, ECHO_APP, sleep_s=0.6)
     inputs = []
     for i in range(N_INPUTS):
         path = tmp_path / f"in{i:02d}.txt"
