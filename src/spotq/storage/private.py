@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from spotq.atomic_file import write_bytes_atomic
+
 DIR_MODE = 0o700
 FILE_MODE = 0o600
 
@@ -37,9 +39,4 @@ def private_file(path: Path) -> Path:
 def write_private(path: Path, data: bytes) -> None:
     """Write `path` whole with mode 0600, atomically: a reader (a worker waiting for stack.json)
     sees no file, the old content or the new, never a half-written one."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
-    with os.fdopen(fd, "wb") as handle:
-        os.fchmod(fd, FILE_MODE)
-        handle.write(data)
-    os.replace(tmp, path)
+    write_bytes_atomic(path, data, FILE_MODE)
