@@ -57,3 +57,22 @@ def test_a_failed_delete_is_reported_and_the_rest_still_go(env: WorkerEnv) -> No
     assert len(errors) == 1 and "ReceiptHandle" in errors[0], errors
     assert env.depth(app) == (0, 0)
     heartbeat.close()
+
+
+def test_settle_waits_until_the_queue_and_the_heartbeat_agree(env: WorkerEnv) -> None:
+    """After `settle`, every message handed over is out of both the queue's in-flight count
+    and the heartbeat's (fair share subtracts one from the other)."""
+    app = app_named("echo")
+    deliveries = _received(env, 23)
+    sqs = env.sqs(app)
+    heartbeat = Heartbeat(sqs, 30)
+    heartbeat.add(deliveries)
+    deleter = BackgroundDeleter(sqs, heartbeat, on_errors=lambda errors: None)
+    assert deleter.settle(0.0)  # nothing handed over: settled at once
+    for start in range(0, 23, 5):
+        deleter.submit(deliveries[start : start + 5])
+    assert deleter.settle(30.0)
+    assert heartbeat.held == 0
+    assert env.depth(app) == (0, 0)
+    deleter.close()
+    heartbeat.close()

@@ -166,6 +166,13 @@ class BatchProcessor:
         """Messages this worker holds in flight: received and not yet deleted or given back."""
         return self._heartbeat.held
 
+    def held_settled(self, timeout_s: float) -> int:
+        """`held` once the deletes handed over have had their replies (at most `timeout_s`), so
+        it agrees with the queue's in-flight count: until a reply, a deleted message may be gone
+        from the queue's count and still in this one."""
+        self._deleter.settle(timeout_s)
+        return self._heartbeat.held
+
     def hold(self, deliveries: Sequence[Delivery]) -> None:
         """Keep received messages invisible (heartbeat) until processed or released."""
         self._heartbeat.add(deliveries)

@@ -29,6 +29,8 @@ class BackgroundDeleter:
         self._on_errors = on_errors
         self._batches: queue.SimpleQueue[list[Delivery] | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
+        self._pending = 0  # handed over, reply not yet back
+        self._settled = threading.Condition()
 
     def submit(self, deliveries: Sequence[Delivery]) -> None:
         """Delete these messages soon (in batches of up to 10 per call)."""
@@ -37,7 +39,15 @@ class BackgroundDeleter:
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="spotq-delete", daemon=True)
             self._thread.start()
+        with self._settled:
+            self._pending += 1
         self._batches.put(list(deliveries))
+
+    def settle(self, timeout_s: float) -> bool:
+        """Wait (at most `timeout_s`) until every delete handed over has had its reply, so the
+        queue's in-flight count and the heartbeat's agree on them. True when settled."""
+        with self._settled:
+            return self._settled.wait_for(lambda: self._pending == 0, timeout_s)
 
     def close(self) -> None:
         """Send what was handed over, then stop the thread."""
@@ -55,3 +65,7 @@ class BackgroundDeleter:
                     self._on_errors(errors)
             except Exception as exc:  # never let the thread die with deletes still queued
                 self._on_errors([f"{type(exc).__name__}: {exc}"])
+            finally:
+                with self._settled:
+                    self._pending -= 1
+                    self._settled.notify_all()

@@ -53,6 +53,7 @@ def load_model(app: App, reloader: ModelReloader | None = None) -> Any:
 
 
 _HIGH_RECHECK_S = 0.1  # while busy with normal jobs, a high-priority job waits at most this long
+_SETTLE_DELETES_S = 2.0  # before a fair-share count, wait at most this long for own deletes
 
 
 @dataclass(frozen=True)
@@ -272,12 +273,13 @@ class Worker:
 
     def _receive_size(self, processor: BatchProcessor, url: str) -> int:
         """The buffer's receive size, cut to this worker's fair share of a short backlog when
-        handler calls are slow (spotq.worker.share). Messages of its own still in flight (their
-        deletes on the way) are not another worker's."""
+        handler calls are slow (spotq.worker.share). Messages of its own still in flight are not
+        another worker's; deletes on the way are waited for first (a round trip, small beside a
+        slow call), else a message deleted but not yet dropped here would be subtracted twice."""
         asked = self._buffer.receive_size
         if not self._buffer.slow_calls or asked <= 1:
             return asked
-        mine = processor.held
+        mine = processor.held_settled(_SETTLE_DELETES_S)
         visible, in_flight = queue_backlog(self._sqs, url)  # a failure is a failed receive
         return fair_share(asked, self._app.options.batch_size, visible, max(0, in_flight - mine))
 
