@@ -1,13 +1,16 @@
 """The outbox reconciler's loop: every few seconds, send what failed to enqueue (see
 spotq.api.outbox). Its log counts what was really sent, and says once, not every pass, why
-messages are waiting; it speaks again when the reason changes or after the backlog cleared."""
+messages are waiting; it speaks again when the reason changes or after the backlog cleared.
+
+The job API runs it as a task of its event loop; a stack without the API (`spotq run`, which
+submits in-process) runs the same passes from a thread (ReconcilerThread).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-
-from starlette.concurrency import run_in_threadpool
+import threading
 
 from spotq.api.service import JobService, Reconciled
 
@@ -51,6 +54,8 @@ class ReconcileLog:
 
 async def reconcile_forever(service: JobService, interval_s: float) -> None:
     """Run reconciler passes until cancelled."""
+    from starlette.concurrency import run_in_threadpool
+
     report = ReconcileLog()
     while True:
         await asyncio.sleep(interval_s)
@@ -60,3 +65,32 @@ async def reconcile_forever(service: JobService, interval_s: float) -> None:
             report.failed(exc)
             continue
         report.passed(outcome)
+
+
+class ReconcilerThread:
+    """Reconciler passes every `interval_s` from a daemon thread, until `stop`."""
+
+    def __init__(self, service: JobService, interval_s: float) -> None:
+        self._service = service
+        self._interval_s = interval_s
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="spotq-reconcile", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop after the pass under way, if any."""
+        self._stopping.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _run(self) -> None:
+        report = ReconcileLog()
+        while not self._stopping.wait(self._interval_s):
+            try:
+                outcome = self._service.reconcile()
+            except Exception as exc:  # a store or queue failure: the next pass tries again
+                report.failed(exc)
+                continue
+            report.passed(outcome)

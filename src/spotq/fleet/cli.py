@@ -146,7 +146,7 @@ def run(
         with tempfile.TemporaryDirectory(prefix="spotq-run-") as tmp:
             fleet = LocalFleet(
                 app_ref,
-                StackOptions(data_dir=data_dir or Path(tmp)),
+                StackOptions(data_dir=data_dir or Path(tmp), serve_api=False),
                 FleetOptions(
                     0, max_workers or default_max_workers(), idle_s=5.0, batch_size=batch_size
                 ),

@@ -19,6 +19,7 @@ from spotq.stack import StackConfig
 from spotq.storage.private import private_dir, private_file, write_private
 
 if TYPE_CHECKING:
+    from spotq.api.reconciler import ReconcilerThread
     from spotq.api.runtime import ApiRuntime
     from spotq.fleet.apiserver import ApiServer
     from spotq.sqs.server import RunningSqsServer
@@ -34,6 +35,10 @@ class StackOptions:
     sqs_port: int = 0
     api_key: str | None = None
     max_upload_bytes: int = 100 * 1024 * 1024
+    # False: no HTTP job API; the caller submits through `runtime.service` in-process and a
+    # thread runs the outbox reconciler the API would (`spotq run`: nothing else talks to it,
+    # and FastAPI's imports cost ~0.5 CPU-s while the workers load their model).
+    serve_api: bool = True
 
 
 class EmbeddedStack:
@@ -46,6 +51,7 @@ class EmbeddedStack:
         self.data_dir = options.data_dir.resolve()
         self._sqs: RunningSqsServer | SqsServerProcess | None = None
         self._api: ApiServer | None = None
+        self._reconciler: ReconcilerThread | None = None
         self.sqs_watch: QueueServerWatch | None = None
         self.runtime: ApiRuntime | None = None
         self.stack: StackConfig | None = None
@@ -73,17 +79,15 @@ class EmbeddedStack:
         process = None
         if isinstance(self.clock, SystemClock):
             # Its own process (and GIL): the API's work never delays a worker's receive. It
-            # boots while this process imports the API's modules below (FastAPI, boto3: most of
-            # the time before `spotq run` has a worker), which is why they are imported here.
+            # boots while this process imports the modules below (FastAPI, boto3), which is
+            # why they are imported here.
             process = SqsServerProcess(config, self.data_dir)
             self._sqs = process
             process.spawn()
         if on_spawn is not None:
             on_spawn()
-        from spotq.api.app import create_app
         from spotq.api.runtime import build_runtime
         from spotq.api.settings import ApiSettings
-        from spotq.fleet.apiserver import ApiServer
         from spotq.queues import ensure_queues, make_sqs_client
 
         sqs: RunningSqsServer | SqsServerProcess
@@ -116,8 +120,17 @@ class EmbeddedStack:
             self.sqs_watch = QueueServerWatch(self._sqs, self.clock)
             self.runtime.health_checks.append(self.sqs_watch.health)
             self.sqs_watch.start()
-        self._api = ApiServer(create_app(settings, self.runtime), settings.host, settings.port)
-        self._api.start()
+        if self.options.serve_api:
+            from spotq.api.app import create_app
+            from spotq.fleet.apiserver import ApiServer
+
+            self._api = ApiServer(create_app(settings, self.runtime), settings.host, settings.port)
+            self._api.start()
+        else:
+            from spotq.api.reconciler import ReconcilerThread
+
+            self._reconciler = ReconcilerThread(self.runtime.service, settings.reconcile_interval_s)
+            self._reconciler.start()
         return self
 
     @property
@@ -126,18 +139,15 @@ class EmbeddedStack:
 
     @property
     def api_url(self) -> str:
-        assert self._api is not None, "the stack is not started"
+        assert self._api is not None, "the stack is not started, or runs no job API"
         return self._api.url
-
-    def stop_api_soon(self) -> None:
-        """Begin the job API's shutdown without waiting (`spotq run` once every job is finished:
-        it ends while the workers drain); `stop()` still waits for it."""
-        if self._api is not None:
-            self._api.request_stop()
 
     def stop(self) -> None:
         if self.sqs_watch is not None:
             self.sqs_watch.stop()
+        if self._reconciler is not None:
+            self._reconciler.stop()
+            self._reconciler = None
         if self._api is not None:
             with contextlib.suppress(Exception):
                 self._api.stop()

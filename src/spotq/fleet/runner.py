@@ -6,11 +6,11 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from spotq.api.client import JobsClient
 from spotq.errors import ServiceError, SpotqError
 from spotq.fleet.inputs import RunInput
 from spotq.fleet.local import LocalFleet
@@ -18,6 +18,9 @@ from spotq.fleet.summary import RunSummary, summarize
 from spotq.jobs import TERMINAL_STATES, JobRecord, JobState
 from spotq.storage.batch_ops import get_many
 from spotq.storage.results import read_result
+
+if TYPE_CHECKING:  # imported when used: it brings boto3, which would delay the queue server
+    from spotq.api.service import JobService
 
 _POLL_S = 0.25
 _POLL_FEW_S = 0.05  # when at most one read's worth of jobs is left: the end is noticed sooner
@@ -40,27 +43,42 @@ class RunResult:
 
 
 def submit_all(
-    client: JobsClient,
+    service: JobService,
     inputs: Sequence[RunInput],
     as_json: bool,
+    max_upload_bytes: int,
     on_first: Callable[[], None] = lambda: None,
 ) -> dict[str, str]:
-    """Submit every input; return job id -> input name. `on_first` runs once jobs are queued."""
+    """Submit every input in-process, through the job service the API would call (same
+    records, messages, claim checks and limits, without HTTP); return job id -> input name.
+    `on_first` runs once jobs are queued."""
+    from spotq.api.errors import InvalidInput
+    from spotq.api.service import Submission
+
     names: dict[str, str] = {}
     if as_json:
         for start in range(0, len(inputs), _BATCH):
             chunk = inputs[start : start + _BATCH]
-            items = client.submit_batch([{"input": i.json_input()} for i in chunk])
-            for item, inp in zip(items, chunk, strict=True):
-                if item["job"] is None:
-                    raise ServiceError(f"input {inp.name!r} was refused: {item['error']}")
-                names[item["job"]["id"]] = inp.name
+            outcomes = service.submit_many([Submission(i.json_input()) for i in chunk])
+            for outcome, inp in zip(outcomes, chunk, strict=True):
+                if isinstance(outcome, InvalidInput):
+                    raise ServiceError(f"input {inp.name!r} was refused: {outcome}")
+                names[outcome[0].job_id] = inp.name
             if start == 0:
                 on_first()
         return names
     for inp in inputs:
-        job = client.upload(inp.name, inp.path.read_bytes())
-        names[job["id"]] = inp.name
+        data = inp.path.read_bytes()
+        if len(data) > max_upload_bytes:
+            raise ServiceError(
+                f"input {inp.name!r} was refused: {len(data)} bytes, and input files are "
+                f"limited to {max_upload_bytes} bytes"
+            )
+        try:
+            record, _ = service.submit(Submission({}, data=data, filename=inp.name))
+        except InvalidInput as exc:
+            raise ServiceError(f"input {inp.name!r} was refused: {exc}") from None
+        names[record.job_id] = inp.name
         if len(names) == 1:
             on_first()
     return names
@@ -134,11 +152,11 @@ def run_inputs(
     started = time.monotonic()
     scaler = fleet.autoscaler
     assert scaler is not None
-    client = JobsClient(fleet.stack.api_url, fleet.stack.options.api_key)
-    try:  # workers start on the first job, not at the autoscaler's next tick
-        names = submit_all(client, inputs, as_json, on_first=scaler.wake)
-    finally:
-        client.close()
+    runtime = fleet.stack.runtime
+    assert runtime is not None
+    max_upload_bytes = fleet.stack.options.max_upload_bytes
+    # Workers start on the first job, not at the autoscaler's next tick.
+    names = submit_all(runtime.service, inputs, as_json, max_upload_bytes, on_first=scaler.wake)
     scaler.wake()  # and again with the whole backlog queued: scale out to it at once
     ids = list(names)
     done: dict[str, JobRecord] = {}
@@ -151,7 +169,6 @@ def run_inputs(
         ok = sum(r.state is JobState.SUCCEEDED for r in finished)
         raise RunInterrupted(len(finished), ok, len(ids)) from None
     write_results(fleet, records, names, out_dir)
-    fleet.stack.stop_api_soon()  # nothing more to submit or read through it
     # Scale to zero before counting worker-seconds. Every job is finished: once the queues are
     # empty too, a worker holds nothing and need not be waited for while it sits out its poll.
     scaler.stop(fleet.fleet_options.grace_s, kill_when_empty=True)
