@@ -29,7 +29,7 @@ log = logging.getLogger("spotq.fleet")
 STACK_WAIT_S = 120.0
 
 STARTING, IDLE, BUSY, DRAINING, STOPPED = "starting", "idle", "busy", "draining", "stopped"
-KILL_EMPTY_AFTER_S = 0.2  # see WorkerPool.stop_all: time for drained workers to exit themselves
+KILL_EMPTY_AFTER_S = 0.2  # see WorkerPool.stop_all: a job may be held; time for it to be deleted
 
 
 @dataclass
@@ -207,13 +207,17 @@ class WorkerPool:
         """SIGTERM every worker, wait up to `grace_s` for them to drain, then SIGKILL the rest.
 
         `holds_nothing` (e.g. "the queues have no message visible or in flight") lets the pool
-        kill workers still running KILL_EMPTY_AFTER_S after SIGTERM when it returns True: no
-        worker holds a job then, they are only sitting out their long poll."""
+        kill the workers at once when it returns True, or when it does KILL_EMPTY_AFTER_S after
+        SIGTERM: no worker holds a job then, they are only sitting out their long poll (the end
+        of `spotq run`, which waited 0.2 s for nothing before)."""
         for worker in self.workers:
             self._terminate(worker)
         if holds_nothing is not None:
-            self._wait_all(KILL_EMPTY_AFTER_S)
-            if holds_nothing():
+            empty = holds_nothing()  # no worker holds a job: none is worth waiting for
+            if not empty:
+                self._wait_all(KILL_EMPTY_AFTER_S)
+                empty = holds_nothing()
+            if empty:
                 for worker in self.workers:
                     if worker.process.poll() is None:
                         worker.process.kill()
