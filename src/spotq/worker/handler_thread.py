@@ -4,10 +4,37 @@ and a handler that never returns cannot keep the process alive past its exit."""
 
 from __future__ import annotations
 
+import _thread
 import queue
 import threading
 from collections.abc import Callable
 from typing import Any
+
+
+class Done:
+    """A flag set once and waited on with a timeout, on one bare lock (held until set). A
+    threading.Event builds a Condition and a fresh waiter lock on every wait; at batch size 1 a
+    worker waits on one call per job."""
+
+    __slots__ = ("_lock",)
+
+    def __init__(self) -> None:
+        self._lock = _thread.allocate_lock()
+        self._lock.acquire()
+
+    def set(self) -> None:
+        """Call once."""
+        self._lock.release()
+
+    def is_set(self) -> bool:
+        return not self._lock.locked()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """True once set; False if `timeout` seconds passed first."""
+        got = self._lock.acquire(timeout=-1 if timeout is None else timeout)
+        if got:
+            self._lock.release()  # stays set for the next wait
+        return got
 
 
 class Call:
@@ -15,7 +42,7 @@ class Call:
 
     def __init__(self, fn: Callable[[], list[Any]]) -> None:
         self.fn = fn
-        self.done = threading.Event()
+        self.done = Done()
         self.value: list[Any] = []
         self.error: BaseException | None = None
 
