@@ -97,3 +97,33 @@ def test_without_the_api_a_thread_reconciles_the_outbox(stack: EmbeddedStack) ->
     while len(service.outbox) and time.monotonic() < deadline:  # removed after the send
         time.sleep(0.05)
     assert len(service.outbox) == 0
+
+
+_NO_API_IMPORTS = """
+import sys, tempfile
+from pathlib import Path
+from spotq.app import App
+from spotq.fleet.embedded import EmbeddedStack, StackOptions
+from spotq.fleet.runner import submit_all
+app = App("echo", handler=lambda model, jobs: [j.input for j in jobs])
+with tempfile.TemporaryDirectory() as tmp:
+    stack = EmbeddedStack(app, StackOptions(Path(tmp), serve_api=False)).start()
+    try:
+        assert stack.runtime is not None
+        submit_all(stack.runtime.service, [], True, 1024)
+    finally:
+        stack.stop()
+print(sorted(m for m in ("fastapi", "uvicorn", "starlette") if m in sys.modules))
+"""
+
+
+def test_a_stack_without_the_api_never_imports_the_web_stack() -> None:
+    """What `spotq run` gains by serving no API: FastAPI's imports stay off its start."""
+    import subprocess
+    import sys
+
+    run = subprocess.run(
+        [sys.executable, "-c", _NO_API_IMPORTS], capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[]", run.stdout
