@@ -52,6 +52,16 @@ class ReconcileLog:
         self._last_error = text
 
 
+def reconcile_once(service: JobService, report: ReconcileLog) -> None:
+    """One reconciler pass, logged through `report`; a failure is logged, not raised."""
+    try:
+        outcome = service.reconcile()
+    except Exception as exc:  # a store or queue failure: the next pass tries again
+        report.failed(exc)
+        return
+    report.passed(outcome)
+
+
 async def reconcile_forever(service: JobService, interval_s: float) -> None:
     """Run reconciler passes until cancelled."""
     from starlette.concurrency import run_in_threadpool
@@ -59,12 +69,7 @@ async def reconcile_forever(service: JobService, interval_s: float) -> None:
     report = ReconcileLog()
     while True:
         await asyncio.sleep(interval_s)
-        try:
-            outcome = await run_in_threadpool(service.reconcile)
-        except Exception as exc:  # a store or queue failure: the next pass tries again
-            report.failed(exc)
-            continue
-        report.passed(outcome)
+        await run_in_threadpool(reconcile_once, service, report)
 
 
 class ReconcilerThread:
@@ -88,9 +93,4 @@ class ReconcilerThread:
     def _run(self) -> None:
         report = ReconcileLog()
         while not self._stopping.wait(self._interval_s):
-            try:
-                outcome = self._service.reconcile()
-            except Exception as exc:  # a store or queue failure: the next pass tries again
-                report.failed(exc)
-                continue
-            report.passed(outcome)
+            reconcile_once(self._service, report)

@@ -79,8 +79,8 @@ class EmbeddedStack:
         process = None
         if isinstance(self.clock, SystemClock):
             # Its own process (and GIL): the API's work never delays a worker's receive. It
-            # boots while this process imports the modules below (FastAPI, boto3), which is
-            # why they are imported here.
+            # boots while this process imports the modules below (boto3; FastAPI when it serves
+            # the job API), which is why they are imported here.
             process = SqsServerProcess(config, self.data_dir)
             self._sqs = process
             process.spawn()
