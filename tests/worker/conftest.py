@@ -69,6 +69,7 @@ class RunningWorker:
     recorder: Recorder
     thread: threading.Thread
     exit_code: list[int] = field(default_factory=list)
+    hard_exits: list[int] = field(default_factory=list)  # the inline watchdog's, not os._exit
 
     def stop(self, timeout_s: float = 30.0) -> int:
         self.worker.request_drain("test")
@@ -137,6 +138,8 @@ class WorkerEnv:
     def start(self, app: App, config: WorkerConfig | None = None, **kwargs: Any) -> RunningWorker:
         recorder = Recorder()
         stack = self.stack(app)
+        hard_exits: list[int] = []
+        kwargs.setdefault("hard_exit", hard_exits.append)  # never os._exit the test process
         worker = Worker(
             app,
             stack,
@@ -148,6 +151,7 @@ class WorkerEnv:
             **kwargs,
         )
         running = RunningWorker(worker, recorder, threading.Thread(target=lambda: None))
+        running.hard_exits = hard_exits
         running.thread = threading.Thread(target=lambda: running.exit_code.append(worker.run()))
         running.thread.start()
         self._running.append(running)

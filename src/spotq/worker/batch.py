@@ -19,6 +19,10 @@ so the handler loop does not wait for their round trip.
 Results: a small one is kept in the job record by a store that can (spotq.storage.results), so
 "stored" and "marked succeeded" are one update; others are written to the blob store first.
 
+Quick calls (each of the last few under 10 ms) run on the worker's own thread rather than the
+handler thread, watched by a watchdog thread that gives up a call the handler thread would have
+(timeout, memory limit, a drain's grace over) and ends the worker (spotq.worker.inline).
+
 Isolation (spotq.worker.isolation): jobs received for the first time run as one handler call;
 jobs received again run one call each, so a job that crashes or hangs its worker only uses up its
 own receives. A handler that raises is retried job by job within the same attempt. A handler that
@@ -52,6 +56,7 @@ from spotq.worker.foreign import decode_delivery
 from spotq.worker.handler_thread import Call, HandlerThread
 from spotq.worker.heartbeat import Heartbeat
 from spotq.worker.hooks import JobTimings, WorkerHooks
+from spotq.worker.inline import GaveUp, QuickCalls, Watchdog
 from spotq.worker.isolation import plan_runs
 from spotq.worker.memory import MemoryGuard
 from spotq.worker.outcomes import (
@@ -65,6 +70,7 @@ from spotq.worker.outcomes import (
 
 _MAX_VISIBILITY_S = 43_200
 _DELETE_HOLD_S = 0.5  # a finished job's message is deleted at most this long after
+_INTERRUPTED = "interrupted: the worker stopped before the job finished"
 _DIED_LAST_RUN = "the worker running it stopped without finishing (killed?) on its last run"
 
 
@@ -98,6 +104,17 @@ class _Stored:
 
 
 TIMED_OUT, MEMORY = "handler_timeout", "memory_exceeded"  # why a worker must stop after a call
+ABANDONED = "abandoned"  # a drain's grace ran out during the call
+
+
+@dataclass(frozen=True)
+class InlineControl:
+    """What lets the processor run quick calls inline (spotq.worker.inline): `abandon_due()`
+    (read-only, any thread) says a drain's grace is over; `end(reason)` ends the worker once the
+    watchdog has failed or released the given-up call's jobs (it exits the process)."""
+
+    abandon_due: Callable[[], bool]
+    end: Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -125,7 +142,9 @@ class BatchProcessor:
         clock: Clock,
         max_backoff_s: float,
         memory_guard: MemoryGuard | None = None,
+        inline: InlineControl | None = None,
     ) -> None:
+        """Without `inline`, every call runs on the handler thread."""
         self._app = app
         self._model = model
         self._sqs = sqs
@@ -140,6 +159,10 @@ class BatchProcessor:
         self._unrecorded: list[_Stored] = []
         self._to_delete_since_s = 0.0
         self._handler = HandlerThread()
+        self._inline = inline
+        self._quick = QuickCalls()
+        self._watchdog = Watchdog(self._must_give_up, self._give_up) if inline else None
+        self._running: tuple[list[list[_Prepared]], int, float] | None = None  # inline call
         self._heartbeat = Heartbeat(
             sqs,
             app.options.visibility_timeout_s,
@@ -188,17 +211,27 @@ class BatchProcessor:
         batch's successes are recorded with the next batch's running marks, in one transaction;
         deletes of finished jobs may wait for `flush` (see _finish)."""
         self._stop = None
+        gave_up = False
         try:
             return self._process(deliveries, abandon)
+        except GaveUp:  # the watchdog has recorded, released and closed everything (_give_up)
+            gave_up = True
+            raise
         finally:
-            if not more_held or self._stop is not None:
-                self._record()
-            waiting = {d.receipt_handle for d in self._to_delete}
-            waiting.update(s.item.delivery.receipt_handle for s in self._unrecorded)
-            self._heartbeat.drop([d for d in deliveries if d.receipt_handle not in waiting])
-            waited_s = self._clock.monotonic() - self._to_delete_since_s
-            if self._to_delete and waited_s >= _DELETE_HOLD_S:
-                self.flush()
+            if not gave_up:
+                self._settle(deliveries, more_held)
+
+    def _settle(self, deliveries: Sequence[Delivery], more_held: bool) -> None:
+        """After a batch: record its successes unless `more_held` lets them wait, stop the
+        heartbeat of what is done, and send the deletes that have waited long enough."""
+        if not more_held or self._stop is not None:
+            self._record()
+        waiting = {d.receipt_handle for d in self._to_delete}
+        waiting.update(s.item.delivery.receipt_handle for s in self._unrecorded)
+        self._heartbeat.drop([d for d in deliveries if d.receipt_handle not in waiting])
+        waited_s = self._clock.monotonic() - self._to_delete_since_s
+        if self._to_delete and waited_s >= _DELETE_HOLD_S:
+            self.flush()
 
     def flush(self) -> None:
         """Record the successes not yet recorded, then hand the messages of succeeded jobs to
@@ -223,11 +256,12 @@ class BatchProcessor:
             if alone and not self._mark_running(group):
                 continue
             started = self._clock.monotonic()
-            outcomes = self._run([p.job for p in group], abandon)
+            self._running = (groups, index, started)  # for the watchdog, if it runs inline
+            outcomes = self._run([p.job for p in group], abandon, may_inline=True)
             handle_s = self._clock.monotonic() - started
+            self._quick.note(handle_s)
             if outcomes is None:
-                self._release([p for g in groups[index:] for p in g], "interrupted: the worker "
-                              "stopped before the job finished")  # fmt: skip
+                self._release([p for g in groups[index:] for p in g], _INTERRUPTED)
                 return BatchResult(abandoned=True)
             self._apply(group, outcomes, handle_s)
             if self._stop is not None:
@@ -236,21 +270,66 @@ class BatchProcessor:
                 return BatchResult(stop=self._stop)
         return BatchResult()
 
-    def _run(self, jobs: list[Job], abandon: Callable[[], bool]) -> list[Any] | None:
-        """One outcome per job (a result or a Failure); None when a drain abandoned the call."""
-        call = self._handler.submit(lambda: self._app.handle(self._model, jobs))
-        finished = self._wait(call, len(jobs), abandon)
+    def _run(
+        self, jobs: list[Job], abandon: Callable[[], bool], may_inline: bool = False
+    ) -> list[Any] | None:
+        """One outcome per job (a result or a Failure); None when a drain abandoned the call.
+        With `may_inline` and recent calls quick, the call runs on this thread (may raise
+        GaveUp: the watchdog ended the worker meanwhile)."""
+        model = self._model
+        deadline_s = self._clock.monotonic() + self._app.options.job_timeout_s * len(jobs)
+        if may_inline and self._watchdog is not None and self._quick.quick:
+            call = Call(lambda: self._app.handle(model, jobs))
+            self._watchdog.run(call, deadline_s)
+            finished: str | None = "done"
+        else:
+            call = self._handler.submit(lambda: self._app.handle(model, jobs))
+            finished = self._wait(call, len(jobs), abandon, deadline_s)
         if finished is None:
             return None
-        if finished == TIMED_OUT:
-            timeout_s = self._app.options.job_timeout_s * len(jobs)
-            return [Failure(f"timed out: handler ran over {timeout_s:g} s")] * len(jobs)
-        if finished == MEMORY:
-            assert self._guard is not None
-            return [Failure(memory_error(self._guard, len(jobs)))] * len(jobs)
+        if finished != "done":
+            return self._stop_failures(finished, len(jobs))
         if retry_alone(call.error) and len(jobs) > 1:
             return self._isolate(jobs, abandon)
         return self._outcomes(call, len(jobs))
+
+    def _stop_failures(self, stop: str, n: int) -> list[Failure]:
+        """The outcomes of a call given up for `stop` (TIMED_OUT or MEMORY)."""
+        if stop == TIMED_OUT:
+            timeout_s = self._app.options.job_timeout_s * n
+            return [Failure(f"timed out: handler ran over {timeout_s:g} s")] * n
+        assert self._guard is not None
+        return [Failure(memory_error(self._guard, n))] * n
+
+    def _must_give_up(self, deadline_s: float) -> str | None:
+        """On the watchdog thread, during an inline call: why it must be given up, if so."""
+        assert self._inline is not None
+        if self._inline.abandon_due():
+            return ABANDONED
+        if self._clock.monotonic() >= deadline_s:
+            return TIMED_OUT
+        if self._guard is not None and self._guard.over_limit():
+            return MEMORY
+        return None
+
+    def _give_up(self, reason: str) -> None:
+        """On the watchdog thread: what the worker's thread would have done had the call run on
+        the handler thread (see _process), then end the worker. The worker's thread is inside
+        the handler, so nothing else touches this processor meanwhile."""
+        assert self._inline is not None and self._running is not None
+        groups, index, started = self._running
+        group, rest = groups[index], [p for g in groups[index + 1 :] for p in g]
+        if reason == ABANDONED:
+            self._release(group + rest, _INTERRUPTED)
+        else:
+            self._stop = reason
+            if reason == MEMORY:
+                assert self._guard is not None
+                self._hooks.on_error("memory", memory_error(self._guard, len(group)))
+            outcomes = self._stop_failures(reason, len(group))
+            self._apply(group, outcomes, self._clock.monotonic() - started)
+            self._release(rest, f"not run: the worker stopped ({reason}) first")
+        self._inline.end(reason)
 
     def _isolate(self, jobs: list[Job], abandon: Callable[[], bool]) -> list[Any] | None:
         """The batch call raised: run each job alone, so one bad job cannot fail its batch-mates."""
@@ -266,13 +345,14 @@ class BatchProcessor:
             outcomes.extend(one)
         return outcomes
 
-    def _wait(self, call: Call, n: int, abandon: Callable[[], bool]) -> str | None:
+    def _wait(
+        self, call: Call, n: int, abandon: Callable[[], bool], deadline_s: float
+    ) -> str | None:
         """ "done", TIMED_OUT or MEMORY (both set self._stop); None: abandoned by a drain."""
-        deadline = self._clock.monotonic() + self._app.options.job_timeout_s * n
         while not call.done.wait(0.05):
             if abandon():
                 return None
-            if self._clock.monotonic() >= deadline:
+            if self._clock.monotonic() >= deadline_s:
                 self._stop = TIMED_OUT
                 return TIMED_OUT
             if self._guard is not None and self._guard.over_limit():

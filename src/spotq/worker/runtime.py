@@ -13,7 +13,9 @@ Everything else (logging, status file, task protection) happens in hooks.
 from __future__ import annotations
 
 import os
+import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,9 +28,10 @@ from spotq.extras import describe_missing
 from spotq.queues import QueueUrls, open_queues, redrive_warning
 from spotq.stack import StackConfig
 from spotq.storage.base import BlobStore, JobStore
-from spotq.worker.batch import MEMORY, TIMED_OUT, BatchProcessor
+from spotq.worker.batch import MEMORY, TIMED_OUT, BatchProcessor, InlineControl
 from spotq.worker.delivery import Delivery, receive
 from spotq.worker.hooks import Hooks, WorkerHooks
+from spotq.worker.inline import GaveUp
 from spotq.worker.memory import MemoryGuard, resolve_limit_bytes
 from spotq.worker.model_reload import ModelReloader
 from spotq.worker.prefetch import PrefetchBuffer
@@ -40,6 +43,13 @@ EXIT_HANDLER_TIMEOUT = 3  # a handler overran: its thread cannot be stopped, so 
 EXIT_MEMORY = 4  # a handler pushed RSS over the memory limit: the process ends to free it
 _EXIT_FOR_STOP = {TIMED_OUT: EXIT_HANDLER_TIMEOUT, MEMORY: EXIT_MEMORY}
 NOT_LOADED: Any = object()  # Worker(model=...): the default, load it in run()
+
+
+def exit_process(code: int) -> None:
+    """End the process now, from any thread (the worker's own may be stuck in a handler)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def load_model(app: App, reloader: ModelReloader | None = None) -> Any:
@@ -94,9 +104,11 @@ class Worker:
         memory_guard: MemoryGuard | None = None,
         model_reloader: ModelReloader | None = None,
         model: Any = NOT_LOADED,
+        hard_exit: Callable[[int], None] = exit_process,
     ) -> None:
         """`model`: one the caller loaded already (and announced with hooks.on_start), as a
-        worker launched before its stack existed does."""
+        worker launched before its stack existed does. `hard_exit(code)`: how the watchdog of
+        an inline handler call ends the process when it gives the call up (spotq.worker.inline)."""
         self._app = app
         self._model = model
         self._stack = stack
@@ -109,6 +121,7 @@ class Worker:
         self._guard = memory_guard or MemoryGuard(
             app.options.memory_threshold, resolve_limit_bytes(app.options.memory_limit_bytes)
         )
+        self._hard_exit = hard_exit
         self._reloader = (
             model_reloader  # the app's model_uri: fetched, and reloaded when it changes
         )
@@ -159,19 +172,45 @@ class Worker:
             clock=self._clock,
             max_backoff_s=self._config.max_backoff_s,
             memory_guard=self._guard,
+            inline=InlineControl(self._abandon_due, lambda reason: self._end(processor, reason)),
         )
         self._read_ahead = ReadAhead(
             lambda size: receive(self._sqs, urls.normal, size, 0, self._clock.now),
             processor.hold,
         )
         self._hooks.on_ready()
+        ended = False
         try:
             reason = self._loop(processor, urls)
+        except GaveUp:  # only when hard_exit returned (tests): _end did the rest
+            ended = True
+            return self._exit_code
         finally:
-            processor.release_unstarted(self._unstarted())
-            processor.close()
+            if not ended:
+                processor.release_unstarted(self._unstarted())
+                processor.close()
         self._hooks.on_stop(reason, self._exit_code)
         return self._exit_code
+
+    def _abandon_due(self) -> bool:
+        """A drain's grace is over (read-only: the watchdog thread asks it)."""
+        if self._drain_reason is None:
+            return False
+        return self._force or self._clock.monotonic() >= self._drain_deadline_s
+
+    def _end(self, processor: BatchProcessor, reason: str) -> None:
+        """On the watchdog thread, once it gave up an inline call for `reason` and dealt with
+        the call's jobs: what the end of run() does, then exit. The worker's thread is stuck in
+        the handler meanwhile."""
+        if reason in _EXIT_FOR_STOP:
+            self._exit_code = _EXIT_FOR_STOP[reason]
+            if self._drain_reason is None:
+                self.request_drain(reason)
+        self._notice_drain()
+        processor.release_unstarted(self._unstarted())
+        processor.close()
+        self._hooks.on_stop(self._drain_reason or reason, self._exit_code)
+        self._hard_exit(self._exit_code)
 
     def _loop(self, processor: BatchProcessor, urls: QueueUrls) -> str:
         idle_since_s = self._clock.monotonic()

@@ -95,3 +95,23 @@ prefetched = spotq.App(
     visibility_timeout_s=4,
     retry_backoff_s=0.2,
 )
+quick_then_stuck = spotq.App(
+    "echo-inline",
+    load=_load,
+    handler=_handle,
+    batch_size=1,
+    prefetch=10,
+    job_timeout_s=0.5,
+    visibility_timeout_s=30,
+    max_receives=3,
+    retry_backoff_s=5,
+)
+quick_then_drained = spotq.App(
+    "echo-inline-drain",
+    load=_load,
+    handler=_handle,
+    batch_size=1,
+    prefetch=10,
+    visibility_timeout_s=30,
+    retry_backoff_s=5,
+)
