@@ -68,12 +68,13 @@ def submit_all(
                 on_first()
         return names
     for inp in inputs:
-        data = inp.path.read_bytes()
-        if len(data) > max_upload_bytes:
+        size_bytes = inp.path.stat().st_size  # checked before the file is read into memory
+        if size_bytes > max_upload_bytes:
             raise ServiceError(
-                f"input {inp.name!r} was refused: {len(data)} bytes, and input files are "
+                f"input {inp.name!r} was refused: {size_bytes} bytes, and input files are "
                 f"limited to {max_upload_bytes} bytes"
             )
+        data = inp.path.read_bytes()
         try:
             record, _ = service.submit(Submission({}, data=data, filename=inp.name))
         except InvalidInput as exc:
