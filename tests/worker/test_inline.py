@@ -11,7 +11,8 @@ import pytest
 from spotq.jobs import JobState
 from spotq.worker.handler_thread import Call
 from spotq.worker.inline import QUICK_CALL_S, QUICK_STREAK, GaveUp, QuickCalls, Watchdog
-from spotq.worker.runtime import EXIT_HANDLER_TIMEOUT, WorkerConfig
+from spotq.worker.memory import MemoryGuard
+from spotq.worker.runtime import EXIT_HANDLER_TIMEOUT, EXIT_MEMORY, WorkerConfig
 
 from .conftest import WorkerEnv, app_named, wait_for
 
@@ -31,7 +32,12 @@ def test_a_call_that_returns_in_time_is_not_given_up() -> None:
     given_up: list[str] = []
     dog = Watchdog(lambda deadline_s: "late" if time.monotonic() >= deadline_s else None,
                    given_up.append, tick_s=0.01)  # fmt: skip
-    call = Call(lambda: [time.sleep(0.05), "ran"][1:])
+
+    def quick() -> list[str]:
+        time.sleep(0.05)
+        return ["ran"]
+
+    call = Call(quick)
     dog.run(call, time.monotonic() + 5)
     assert call.value == ["ran"] and call.error is None and call.done.is_set()
     failing = Call(lambda: [1 / 0])
@@ -49,7 +55,13 @@ def test_an_overrunning_call_is_given_up_while_it_runs_and_its_return_raises() -
         lambda reason: given_up.append((reason, returned.is_set())),
         tick_s=0.01,
     )
-    call = Call(lambda: [time.sleep(0.5), returned.set()][1:])
+
+    def slow() -> list[None]:
+        time.sleep(0.5)
+        returned.set()
+        return [None]
+
+    call = Call(slow)
     with pytest.raises(GaveUp):
         dog.run(call, time.monotonic() + 0.1)
     assert given_up == [("late", False)]  # while the call was still running
@@ -107,3 +119,24 @@ def test_a_drain_whose_grace_runs_out_during_a_stuck_inline_call_releases_its_jo
     wait_for(lambda: env.depth(app) == (2, 0), what="both messages visible again")
     running.thread.join(10)
     assert running.exit_code == [0]
+
+
+def test_a_quick_handler_over_the_memory_limit_is_stopped_while_it_runs(env: WorkerEnv) -> None:
+    app = app_named("quick_then_drained")  # job_timeout_s 600: only the memory limit stops it
+    rss = [100]
+    guard = MemoryGuard(0.8, 1 << 30, rss_fn=lambda: rss[0])
+    quick = [f"q{n}" for n in range(QUICK_STREAK + 1)]
+    for job_id in quick:
+        env.send(app, job_id, {"echo": job_id})
+    env.send(app, "hungry", {"sleep_s": 3})
+    running = env.start(app, memory_guard=guard)
+    wait_for(lambda: len(running.recorder.named("done")) == len(quick), what="quick jobs done")
+    rss[0] = 2 << 30  # over the limit while "hungry" runs inline
+    wait_for(lambda: running.hard_exits, what="the watchdog's exit")
+    assert running.hard_exits == [EXIT_MEMORY]
+    hungry = env.jobs.get("hungry")
+    assert hungry is not None and hungry.state is JobState.QUEUED
+    assert hungry.last_error is not None
+    assert hungry.last_error.startswith("memory limit exceeded: the worker's RSS reached 2048 MiB")
+    running.thread.join(10)
+    assert running.exit_code == [EXIT_MEMORY]
