@@ -5,6 +5,8 @@ with its own adaptive batching (bench/serve_peer_bentoml.py), under the same clo
     .venv/bin/python bench/serve_batching.py --model labs --clients 32 --seconds 10 --rounds 3
     .venv/bin/python bench/serve_batching.py --model whisper --clients 32 --seconds 20
     .venv/bin/python bench/serve_batching.py --model labs --bentoml /tmp/bento/bin/python
+    .venv/bin/python bench/serve_batching.py --model whisper --batch-size 10 \
+        --bentoml /tmp/bento/bin/python
 
 All servers run for the whole benchmark; rounds alternate between them (A, B, A, B, ...) so
 the noise of this shared machine falls on each alike. Prints each round, then the medians and
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import json
 import os
 import random
@@ -104,6 +107,16 @@ def _whisper_payloads(url: str, path: str) -> list[bytes]:
     return bodies
 
 
+def _whisper_bento_payloads(url: str, path: str) -> list[bytes]:
+    """The same files for BentoML's batchable JSON API: {"inputs": [{"wav_b64": ...}]}."""
+    bodies = []
+    for wav in sorted((ROOT / "samples").glob("*.wav")):
+        encoded = base64.b64encode(wav.read_bytes()).decode()
+        body = json.dumps({"inputs": [{"wav_b64": encoded}]}).encode()
+        bodies.append(request_bytes(url, path, body, "application/json"))
+    return bodies
+
+
 def _as_bento(request: bytes) -> bytes:
     head, _, body = request.partition(b"\r\n\r\n")
     new_body = json.dumps({"inputs": [json.loads(body)["input"]]}).encode()
@@ -119,6 +132,8 @@ def _payloads(model: str, peer: Peer, names_per_request: int) -> list[bytes]:
         if peer.name == "BentoML":  # a batchable API takes a list: {"inputs": [input]}
             bodies = [_as_bento(b) for b in bodies]
         return bodies
+    if peer.name == "BentoML":
+        return _whisper_bento_payloads(peer.url, peer.path)
     return _whisper_payloads(peer.url, peer.path)
 
 
@@ -146,8 +161,8 @@ def _start_peers(args: argparse.Namespace) -> list[Peer]:
     peers.append(_start("plain FastAPI", plain, port, plain_path, threads=threads))
     if args.bentoml:
         port = _free_port()
-        bento = [args.bentoml, str(ROOT / "bench" / "serve_peer_bentoml.py"), str(port)]
-        peers.append(_start("BentoML", bento, port, "/predict", ready="/readyz"))
+        bento = [args.bentoml, str(ROOT / "bench" / "serve_peer_bentoml.py"), str(port), args.model]
+        peers.append(_start("BentoML", bento, port, "/predict", ready="/readyz", threads=threads))
     return peers
 
 
