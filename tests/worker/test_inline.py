@@ -3,6 +3,7 @@ pieces alone, then a worker against the real SQS server whose handler is quick a
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
 
@@ -14,7 +15,7 @@ from spotq.worker.inline import QUICK_CALL_S, QUICK_STREAK, GaveUp, QuickCalls, 
 from spotq.worker.memory import MemoryGuard
 from spotq.worker.runtime import EXIT_HANDLER_TIMEOUT, EXIT_MEMORY, WorkerConfig
 
-from .conftest import WorkerEnv, app_named, wait_for
+from .conftest import APPS, WorkerEnv, app_named, wait_for
 
 
 def test_calls_go_inline_after_a_streak_of_quick_ones_and_back_after_a_slow_one() -> None:
@@ -140,3 +141,38 @@ def test_a_quick_handler_over_the_memory_limit_is_stopped_while_it_runs(env: Wor
     assert hungry.last_error.startswith("memory limit exceeded: the worker's RSS reached 2048 MiB")
     running.thread.join(10)
     assert running.exit_code == [EXIT_MEMORY]
+
+
+def test_a_worker_process_ends_itself_when_its_inline_call_overruns(env: WorkerEnv) -> None:
+    app = app_named("quick_then_stuck")  # job_timeout_s 0.5
+    for n in range(QUICK_STREAK + 1):
+        env.send(app, f"q{n}", {"echo": n})
+    env.send(app, "stuck", {"sleep_s": 60})
+    env.send(app, "after", {"echo": 1})
+    proc = env.spawn(app, f"{APPS}:quick_then_stuck")
+    assert proc.wait(30) == EXIT_HANDLER_TIMEOUT  # not 60 s later: the process exits itself
+    stuck = env.jobs.get("stuck")
+    assert stuck is not None and stuck.last_error == "timed out: handler ran over 0.5 s"
+    assert env.jobs.get("after") is None
+    assert env.depth(app) == (1, 1)  # "after" given back; "stuck" hidden for its backoff
+    events = env.log_events()
+    assert events[-1]["event"] == "stopped" and events[-1]["exit_code"] == EXIT_HANDLER_TIMEOUT
+    assert len([e for e in events if e["event"] == "job_done"]) == QUICK_STREAK + 1
+
+
+def test_sigterm_during_a_stuck_inline_call_releases_it_after_the_grace(env: WorkerEnv) -> None:
+    app = app_named("quick_then_drained")
+    for n in range(QUICK_STREAK + 1):
+        env.send(app, f"q{n}", {"echo": n})
+    env.send(app, "stuck", {"sleep_s": 60})
+    proc = env.spawn(app, f"{APPS}:quick_then_drained", "--grace-s", "1")
+    wait_for(lambda: (r := env.jobs.get("stuck")) is not None and r.state is JobState.RUNNING,
+             what="the stuck job running")  # fmt: skip
+    signalled = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(20) == 0
+    assert time.monotonic() - signalled < 10
+    stuck = env.jobs.get("stuck")
+    assert stuck is not None and stuck.state is JobState.QUEUED
+    assert stuck.last_error == "interrupted: the worker stopped before the job finished"
+    assert env.depth(app) == (1, 0)  # visible at once, not after the 30 s visibility timeout
