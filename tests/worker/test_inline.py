@@ -176,3 +176,23 @@ def test_sigterm_during_a_stuck_inline_call_releases_it_after_the_grace(env: Wor
     assert stuck is not None and stuck.state is JobState.QUEUED
     assert stuck.last_error == "interrupted: the worker stopped before the job finished"
     assert env.depth(app) == (1, 0)  # visible at once, not after the 30 s visibility timeout
+
+
+def test_a_check_that_fails_does_not_stop_the_watching() -> None:
+    checks: list[float] = []
+    given_up: list[str] = []
+
+    def check(deadline_s: float) -> str | None:
+        checks.append(deadline_s)
+        if len(checks) < 3:
+            raise OSError("cannot read /proc/self/statm")
+        return "late" if time.monotonic() >= deadline_s else None
+
+    def slow() -> list[None]:
+        time.sleep(0.5)
+        return [None]
+
+    dog = Watchdog(check, given_up.append, tick_s=0.01)
+    with pytest.raises(GaveUp):
+        dog.run(Call(slow), time.monotonic() + 0.1)
+    assert given_up == ["late"] and len(checks) >= 3

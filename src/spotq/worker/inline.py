@@ -94,7 +94,10 @@ class Watchdog:
             with self._lock:
                 if self._deadline_s is None:
                     continue
-                reason = self._check(self._deadline_s)
+                try:
+                    reason = self._check(self._deadline_s)
+                except Exception:  # a failed check (say, reading RSS) must not end the watching
+                    continue
                 if reason is None:
                     continue
                 self._claimed = True

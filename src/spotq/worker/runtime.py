@@ -206,11 +206,13 @@ class Worker:
             self._exit_code = _EXIT_FOR_STOP[reason]
             if self._drain_reason is None:
                 self.request_drain(reason)
-        self._notice_drain()
-        processor.release_unstarted(self._unstarted())
-        processor.close()
-        self._hooks.on_stop(self._drain_reason or reason, self._exit_code)
-        self._hard_exit(self._exit_code)
+        try:
+            self._notice_drain()
+            processor.release_unstarted(self._unstarted())
+            processor.close()
+            self._hooks.on_stop(self._drain_reason or reason, self._exit_code)
+        finally:  # whatever failed above, the process must not stay with a stuck thread
+            self._hard_exit(self._exit_code)
 
     def _loop(self, processor: BatchProcessor, urls: QueueUrls) -> str:
         idle_since_s = self._clock.monotonic()
