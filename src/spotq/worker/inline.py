@@ -2,8 +2,9 @@
 
 Handing a call to the handler thread and waiting for it costs two thread wake-ups; at batch size
 1 that is one pair per job, and on a busy 2-core host each wake-up waits for a core. With a no-op
-handler, running the call on the worker's thread instead gave 1,789 against 1,499 jobs/s
-(bench/jobs_throughput.py's b1 row, median of 4 interleaved rounds). So once the last
+handler, running the call on the worker's thread instead gave 2,257 against 1,600 jobs/s
+(bench/jobs_throughput.py's spotq-b1-batchsub row, medians of 5 rounds interleaved with the
+tree before; docs/benchmarks.md). So once the last
 `QUICK_STREAK` calls each took at most `QUICK_CALL_S`, the worker runs calls itself.
 
 The handler thread is also what let the worker give up on a call (timeout, memory limit, a drain's
