@@ -261,14 +261,17 @@ class BatchProcessor:
             handle_s = self._clock.monotonic() - started
             self._quick.note(handle_s)
             if outcomes is None:
-                self._release([p for g in groups[index:] for p in g], _INTERRUPTED)
+                self._release(_flat(groups[index:]), _INTERRUPTED)
                 return BatchResult(abandoned=True)
             self._apply(group, outcomes, handle_s)
             if self._stop is not None:
-                rest = [p for g in groups[index + 1 :] for p in g]
-                self._release(rest, f"not run: the worker stopped ({self._stop}) first")
+                self._release_after_stop(groups[index + 1 :])
                 return BatchResult(stop=self._stop)
         return BatchResult()
+
+    def _release_after_stop(self, groups: list[list[_Prepared]]) -> None:
+        """The calls not made because the worker stops (self._stop) after this one."""
+        self._release(_flat(groups), f"not run: the worker stopped ({self._stop}) first")
 
     def _run(
         self, jobs: list[Job], abandon: Callable[[], bool], may_inline: bool = False
@@ -284,33 +287,38 @@ class BatchProcessor:
             finished: str | None = "done"
         else:
             call = self._handler.submit(lambda: self._app.handle(model, jobs))
-            finished = self._wait(call, len(jobs), abandon, deadline_s)
+            finished = self._wait(call, abandon, deadline_s)
         if finished is None:
             return None
         if finished != "done":
-            return self._stop_failures(finished, len(jobs))
+            return self._stopped(finished, len(jobs))
         if retry_alone(call.error) and len(jobs) > 1:
             return self._isolate(jobs, abandon)
         return self._outcomes(call, len(jobs))
 
-    def _stop_failures(self, stop: str, n: int) -> list[Failure]:
-        """The outcomes of a call given up for `stop` (TIMED_OUT or MEMORY)."""
-        if stop == TIMED_OUT:
-            timeout_s = self._app.options.job_timeout_s * n
-            return [Failure(f"timed out: handler ran over {timeout_s:g} s")] * n
-        assert self._guard is not None
-        return [Failure(memory_error(self._guard, n))] * n
-
-    def _must_give_up(self, deadline_s: float) -> str | None:
-        """On the watchdog thread, during an inline call: why it must be given up, if so."""
-        assert self._inline is not None
-        if self._inline.abandon_due():
-            return ABANDONED
+    def _overrun(self, deadline_s: float) -> str | None:
+        """TIMED_OUT or MEMORY when the running call must be given up for it, else None."""
         if self._clock.monotonic() >= deadline_s:
             return TIMED_OUT
         if self._guard is not None and self._guard.over_limit():
             return MEMORY
         return None
+
+    def _stopped(self, stop: str, n: int) -> list[Failure]:
+        """The worker stops for `stop` (TIMED_OUT or MEMORY): the given-up call's outcomes."""
+        self._stop = stop
+        if stop == TIMED_OUT:
+            timeout_s = self._app.options.job_timeout_s * n
+            return [Failure(f"timed out: handler ran over {timeout_s:g} s")] * n
+        assert self._guard is not None
+        error = memory_error(self._guard, n)
+        self._hooks.on_error("memory", error)
+        return [Failure(error)] * n
+
+    def _must_give_up(self, deadline_s: float) -> str | None:
+        """On the watchdog thread, during an inline call: why it must be given up, if so."""
+        assert self._inline is not None
+        return ABANDONED if self._inline.abandon_due() else self._overrun(deadline_s)
 
     def _give_up(self, reason: str) -> None:
         """On the watchdog thread: what the worker's thread would have done had the call run on
@@ -318,17 +326,13 @@ class BatchProcessor:
         the handler, so nothing else touches this processor meanwhile."""
         assert self._inline is not None and self._running is not None
         groups, index, started = self._running
-        group, rest = groups[index], [p for g in groups[index + 1 :] for p in g]
         if reason == ABANDONED:
-            self._release(group + rest, _INTERRUPTED)
+            self._release(_flat(groups[index:]), _INTERRUPTED)
         else:
-            self._stop = reason
-            if reason == MEMORY:
-                assert self._guard is not None
-                self._hooks.on_error("memory", memory_error(self._guard, len(group)))
-            outcomes = self._stop_failures(reason, len(group))
+            group = groups[index]
+            outcomes = self._stopped(reason, len(group))
             self._apply(group, outcomes, self._clock.monotonic() - started)
-            self._release(rest, f"not run: the worker stopped ({reason}) first")
+            self._release_after_stop(groups[index + 1 :])
         self._inline.end(reason)
 
     def _isolate(self, jobs: list[Job], abandon: Callable[[], bool]) -> list[Any] | None:
@@ -345,20 +349,13 @@ class BatchProcessor:
             outcomes.extend(one)
         return outcomes
 
-    def _wait(
-        self, call: Call, n: int, abandon: Callable[[], bool], deadline_s: float
-    ) -> str | None:
-        """ "done", TIMED_OUT or MEMORY (both set self._stop); None: abandoned by a drain."""
+    def _wait(self, call: Call, abandon: Callable[[], bool], deadline_s: float) -> str | None:
+        """ "done", TIMED_OUT or MEMORY (see _stopped); None: abandoned by a drain."""
         while not call.done.wait(0.05):
             if abandon():
                 return None
-            if self._clock.monotonic() >= deadline_s:
-                self._stop = TIMED_OUT
-                return TIMED_OUT
-            if self._guard is not None and self._guard.over_limit():
-                self._hooks.on_error("memory", memory_error(self._guard, n))
-                self._stop = MEMORY
-                return MEMORY
+            if stop := self._overrun(deadline_s):
+                return stop
         return "done"
 
     def _prepare(self, deliveries: Sequence[Delivery]) -> list[list[_Prepared]]:
@@ -601,6 +598,10 @@ class BatchProcessor:
     def _backoff_s(self, attempt: int) -> int:
         raw_s = self._app.options.retry_backoff_s * 2 ** max(0, attempt - 1)
         return int(min(math.ceil(min(raw_s, self._max_backoff_s)), _MAX_VISIBILITY_S))
+
+
+def _flat(groups: Sequence[list[_Prepared]]) -> list[_Prepared]:
+    return [p for group in groups for p in group]
 
 
 def _record_for(message: JobMessage, delivery: Delivery) -> JobRecord:

@@ -268,7 +268,7 @@ class Worker:
             return False
         if len(self._buffer) or self._reading_ahead:
             processor.release_unstarted(self._unstarted())
-        return self._force or self._clock.monotonic() >= self._drain_deadline_s
+        return self._abandon_due()
 
     def _next_batch(self, processor: BatchProcessor, urls: QueueUrls) -> list[Delivery]:
         """The next handler batch: high-priority messages first, then prefetched ones, then a
