@@ -20,6 +20,7 @@ Longer files take the normal path, one at a time.
 from __future__ import annotations
 
 import io
+import math
 import os
 from collections import defaultdict
 from typing import Any
@@ -159,13 +160,12 @@ def _transcribe_packed(
     model: Any, clips: list[Any], language: str, beam_size: int, window_s: float, gap_s: float
 ) -> list[dict[str, Any] | None]:
     """One result per clip, or None where the clip must be transcribed again."""
-    from faster_whisper import BatchedInferencePipeline
-
     windows = pack([len(clip) / SAMPLE_RATE for clip in clips], window_s=window_s, gap_s=gap_s)
     audio, spans = _lay_out(windows, clips)
     words: list[list[TimedWord]] = [[] for _ in windows]
     try:
-        segments, info = BatchedInferencePipeline(model).transcribe(
+        pipeline = _pipeline(model, windows)
+        segments, info = pipeline.transcribe(
             audio,
             language=language,
             beam_size=beam_size,
@@ -179,13 +179,80 @@ def _transcribe_packed(
         for number, segment in enumerate(segments):
             k = int(segment.start // _STRIDE_S)
             base_s = k * _STRIDE_S
-            words[k] += [
-                TimedWord(w.start - base_s, w.end - base_s, w.word, number)
-                for w in segment.words or []
-            ]
+            if k in pipeline.timed_words:
+                words[k] += [
+                    TimedWord(w.start - base_s, w.end - base_s, w.word, number)
+                    for w in segment.words or []
+                ]
+            else:  # the segment lies within one clip: its own times place it
+                words[k].append(
+                    TimedWord(segment.start - base_s, segment.end - base_s, segment.text, number)
+                )
     except Exception:  # whatever broke the shared windows, each clip gets its own try
         return [None] * len(clips)
     return clip_results(windows, words, [len(c) / SAMPLE_RATE for c in clips], info.language)
+
+
+def _pipeline(model: Any, windows: list[Window]) -> Any:
+    """faster-whisper's batched pipeline, timing words only where they are needed.
+
+    With timestamp tokens whisper ends a segment at each gap between clips, so a segment's own
+    times usually place it in one clip. Word timing is a second decoder pass over the windows
+    (~15 % of a packed call of 10 samples/ clips), so it runs only for the windows where a
+    segment covers more than STRADDLE_S of two clips' audio, or a clip got no segment (its
+    words may have been put in a neighbour's segment); those windows' words are split as
+    before. The override hooks are faster-whisper's own (1.x): `generate_segment_batched`
+    (to keep the encoder output) and `forward` (one batch of windows)."""
+    import dataclasses
+
+    import ctranslate2
+    import numpy as np
+    from faster_whisper import BatchedInferencePipeline
+
+    class WordsWhereNeeded(BatchedInferencePipeline):  # type: ignore[misc]
+        timed_words: set[int]  # the windows whose segments carry word timings
+
+        def generate_segment_batched(self, features: Any, tokenizer: Any, options: Any) -> Any:
+            self.encoded, outputs = super().generate_segment_batched(features, tokenizer, options)
+            return self.encoded, outputs
+
+        def forward(self, features: Any, tokenizer: Any, chunks: Any, options: Any) -> Any:
+            untimed = dataclasses.replace(options, word_timestamps=False)
+            outputs = super().forward(features, tokenizer, chunks, untimed)
+            need = []
+            for i, (chunk, segments) in enumerate(zip(chunks, outputs, strict=True)):
+                k = int(chunk["offset"] // _STRIDE_S)
+                spans = [
+                    TimedWord(s["start"] - k * _STRIDE_S, s["end"] - k * _STRIDE_S, "")
+                    for s in segments
+                ]
+                parted = split(windows[k], spans)
+                if parted.mixed or not all(parted.words.values()):
+                    need.append(i)
+                    self.timed_words.add(k)
+                for segment in segments:
+                    segment["words"] = []
+            if need and options.word_timestamps:
+                encoded = self.encoded
+                if len(need) < len(outputs):
+                    encoded = ctranslate2.StorageView.from_array(
+                        np.ascontiguousarray(np.asarray(encoded)[need])
+                    )
+                fps = self.model.frames_per_second
+                self.model.add_word_timestamps(
+                    [outputs[i] for i in need],
+                    tokenizer,
+                    encoded,
+                    [int(math.ceil(chunks[i]["duration"]) * fps) for i in need],
+                    options.prepend_punctuations,
+                    options.append_punctuations,
+                    0.0,
+                )
+            return outputs
+
+    pipeline = WordsWhereNeeded(model)
+    pipeline.timed_words = set()
+    return pipeline
 
 
 def clip_results(

@@ -168,3 +168,42 @@ def test_clips_sent_back_are_packed_again_before_any_runs_alone(
     assert gaps_s == [1.0, 2.0]  # the second pass leaves more room between the clips
     for name, result in zip(names, results, strict=True):
         assert word_accuracy(texts[name], result["text"]) >= 0.8, result
+
+
+def _samples(name: str) -> Any:
+    import numpy as np
+
+    with wave.open(str(SAMPLES / name)) as wav:
+        frames = wav.readframes(wav.getnframes())
+    return np.frombuffer(frames, dtype="<i2").astype(np.float32) / 32768.0
+
+
+def test_words_are_timed_only_in_the_windows_whose_segments_need_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two windows: [garden, kitchen] comes back as one segment per clip and is split by segment
+    times alone; [train, 1.5 s of silence] leaves the silent clip without a segment, so only
+    that window is word-timed (its encoder output sliced out of the batch's)."""
+    import numpy as np
+
+    namespace = _example()
+    model = load_app(str(APP)).load_model()
+    names = ["garden.wav", "kitchen.wav", "train.wav"]
+    clips = [_samples(n) for n in names] + [np.zeros(24_000, dtype=np.float32)]
+    windows = pack([len(c) / 16_000 for c in clips], window_s=12.0, gap_s=1.0)
+    assert [[p.index for p in w.placements] for w in windows] == [[0, 1], [2, 3]]
+    pipelines: list[Any] = []
+    real = namespace["_pipeline"]
+
+    def recorded(model: Any, windows: Any) -> Any:
+        pipelines.append(real(model, windows))
+        return pipelines[-1]
+
+    monkeypatch.setitem(namespace, "_pipeline", recorded)
+    results = namespace["_transcribe_packed"](model, clips, "en", 1, 12.0, 1.0)
+    assert pipelines[0].timed_words == {1}
+    texts: dict[str, str] = json.loads((SAMPLES / "texts.json").read_text())
+    for name, result in zip(names, results[:3], strict=True):
+        assert word_accuracy(texts[name], result["text"]) >= 0.8, result
+        assert 0.0 <= result["segments"][0]["start"] < result["segments"][-1]["end"] <= 5.0
+    assert results[3] is None  # no words: transcribed alone by the caller
