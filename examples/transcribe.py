@@ -26,7 +26,15 @@ from collections import defaultdict
 from typing import Any
 
 import spotq
-from spotq.audio.packing import GAP_S, WINDOW_S, TimedWord, Window, pack, split
+from spotq.audio.packing import (
+    GAP_S,
+    WINDOW_S,
+    Placement,
+    TimedWord,
+    Window,
+    pack,
+    split,
+)
 
 app = spotq.App(
     "transcribe",
@@ -194,23 +202,47 @@ def _transcribe_packed(
 
 
 def _pipeline(model: Any, windows: list[Window]) -> Any:
-    """faster-whisper's batched pipeline, timing words only where they are needed.
+    """faster-whisper's batched pipeline over packed windows, with two changes.
 
-    With timestamp tokens whisper ends a segment at each gap between clips, so a segment's own
-    times usually place it in one clip. Word timing is a second decoder pass over the windows
-    (~15 % of a packed call of 10 samples/ clips), so it runs only for the windows where a
-    segment covers more than STRADDLE_S of two clips' audio, or a clip got no segment (its
-    words may have been put in a neighbour's segment); those windows' words are split as
-    before. The override hooks are faster-whisper's own (1.x): `generate_segment_batched`
-    (to keep the encoder output) and `forward` (one batch of windows)."""
+    Whisper sometimes ends a full window early, after its fourth clip of five, as if the rest
+    were silence (4 of 12 random batches of 10 samples/ clips). Each window's trailing clips
+    without a segment are decoded again from the encoder output already computed, the prompt
+    starting at the clip's own time (~0.1 s, where transcribing the clip alone costs a new
+    encode, 0.6-0.9 s); a result that fails whisper's own quality thresholds is not used.
+
+    Words are timed only where needed. With timestamp tokens whisper ends a segment at each
+    gap, so a segment's own times usually place it in one clip; word timing is a second
+    decoder pass (~15 % of a packed call of 10 clips), run only for the windows where a
+    segment covers more than STRADDLE_S of two clips' audio or a clip got no segment (its
+    words may sit in a neighbour's segment). Those windows' words are split as before.
+
+    The hooks are faster-whisper's own (1.x): `generate_segment_batched` (kept: the encoder
+    output) and `forward` (one batch of windows)."""
     import dataclasses
 
     import ctranslate2
     import numpy as np
     from faster_whisper import BatchedInferencePipeline
+    from faster_whisper.transcribe import get_compression_ratio
 
-    class WordsWhereNeeded(BatchedInferencePipeline):  # type: ignore[misc]
+    def windows_of(chunks: Any) -> list[int]:
+        return [int(chunk["offset"] // _STRIDE_S) for chunk in chunks]
+
+    def parted(k: int, segments: list[dict[str, Any]]) -> Any:
+        base_s = k * _STRIDE_S
+        spans = [TimedWord(s["start"] - base_s, s["end"] - base_s, "") for s in segments]
+        return split(windows[k], spans)
+
+    def dropped(k: int, segments: list[dict[str, Any]]) -> Any:
+        """The first of the window's clips after its last clip with a segment, if any."""
+        words = parted(k, segments).words
+        placements = windows[k].placements
+        last = max((n for n, p in enumerate(placements) if words[p.index]), default=-1)
+        return placements[last + 1] if last + 1 < len(placements) else None
+
+    class PackedPipeline(BatchedInferencePipeline):  # type: ignore[misc]
         timed_words: set[int]  # the windows whose segments carry word timings
+        resumed: set[tuple[int, int]]  # (window, clip) decoded again from the clip's time
 
         def generate_segment_batched(self, features: Any, tokenizer: Any, options: Any) -> Any:
             self.encoded, outputs = super().generate_segment_batched(features, tokenizer, options)
@@ -219,40 +251,127 @@ def _pipeline(model: Any, windows: list[Window]) -> Any:
         def forward(self, features: Any, tokenizer: Any, chunks: Any, options: Any) -> Any:
             untimed = dataclasses.replace(options, word_timestamps=False)
             outputs = super().forward(features, tokenizer, chunks, untimed)
+            encoded = np.asarray(self.encoded)
+            for _ in range(max(len(w.placements) for w in windows)):
+                if not self._resume(encoded, tokenizer, chunks, outputs, options):
+                    break
             need = []
-            for i, (chunk, segments) in enumerate(zip(chunks, outputs, strict=True)):
-                k = int(chunk["offset"] // _STRIDE_S)
-                spans = [
-                    TimedWord(s["start"] - k * _STRIDE_S, s["end"] - k * _STRIDE_S, "")
-                    for s in segments
-                ]
-                parted = split(windows[k], spans)
-                if parted.mixed or not all(parted.words.values()):
+            for i, (k, segments) in enumerate(zip(windows_of(chunks), outputs, strict=True)):
+                split_ = parted(k, segments)
+                resumed = any("resumed" in segment for segment in segments)
+                if resumed or split_.mixed or not all(split_.words.values()):
                     need.append(i)
                     self.timed_words.add(k)
                 for segment in segments:
                     segment["words"] = []
             if need and options.word_timestamps:
-                encoded = self.encoded
-                if len(need) < len(outputs):
-                    encoded = ctranslate2.StorageView.from_array(
-                        np.ascontiguousarray(np.asarray(encoded)[need])
-                    )
-                fps = self.model.frames_per_second
                 self.model.add_word_timestamps(
                     [outputs[i] for i in need],
                     tokenizer,
-                    encoded,
-                    [int(math.ceil(chunks[i]["duration"]) * fps) for i in need],
+                    ctranslate2.StorageView.from_array(np.ascontiguousarray(encoded[need])),
+                    [_frames(self.model, chunks[i]) for i in need],
                     options.prepend_punctuations,
                     options.append_punctuations,
                     0.0,
                 )
+            # Decoding from a clip's time, whisper may repeat an earlier clip's words (it does
+            # for a silent clip): a resumed segment stays only if its words lie in its clip.
+            for k, segments in zip(windows_of(chunks), outputs, strict=True):
+                segments[:] = [
+                    segment
+                    for segment in segments
+                    if "resumed" not in segment
+                    or _heard_in(segment["resumed"], segment["words"], k * _STRIDE_S)
+                ]
             return outputs
 
-    pipeline = WordsWhereNeeded(model)
-    pipeline.timed_words = set()
+        def _resume(
+            self, encoded: Any, tokenizer: Any, chunks: Any, outputs: Any, options: Any
+        ) -> bool:
+            """Decode each window again from its first dropped clip; whether any clip gained a
+            segment."""
+            todo = []
+            for i, (k, segments) in enumerate(zip(windows_of(chunks), outputs, strict=True)):
+                place = dropped(k, segments)
+                if place is not None and (k, place.index) not in self.resumed:
+                    self.resumed.add((k, place.index))
+                    todo.append((i, k, place))
+            if not todo:
+                return False
+            prompts = [
+                [*tokenizer.sot_sequence, tokenizer.timestamp_begin + round(p.offset_s / 0.02)]
+                for _, _, p in todo
+            ]
+            results = self.model.model.generate(
+                ctranslate2.StorageView.from_array(
+                    np.ascontiguousarray(encoded[[i for i, _, _ in todo]])
+                ),
+                prompts,
+                beam_size=options.beam_size,
+                patience=options.patience,
+                length_penalty=options.length_penalty,
+                max_length=self.model.max_length,
+                suppress_blank=options.suppress_blank,
+                suppress_tokens=options.suppress_tokens,
+                return_scores=True,
+                repetition_penalty=options.repetition_penalty,
+                no_repeat_ngram_size=options.no_repeat_ngram_size,
+            )
+            gained = False
+            for (i, k, place), prompt, result in zip(todo, prompts, results, strict=True):
+                tokens = [prompt[-1], *result.sequences_ids[0]]
+                n = len(result.sequences_ids[0])  # faster-whisper's own average, as it scores
+                avg_logprob = result.scores[0] * n**options.length_penalty / (n + 1)
+                pieces, _, _ = self.model._split_segments_by_timestamps(
+                    tokenizer=tokenizer,
+                    tokens=tokens,
+                    time_offset=chunks[i]["offset"],
+                    segment_size=_frames(self.model, chunks[i]),
+                    segment_duration=chunks[i]["duration"],
+                    seek=0,
+                )
+                found = [
+                    dict(
+                        piece,
+                        text=(text := tokenizer.decode(piece["tokens"])),
+                        avg_logprob=avg_logprob,
+                        no_speech_prob=0.0,
+                        compression_ratio=get_compression_ratio(text),
+                        seek=int(chunks[i]["offset"] * self.model.frames_per_second),
+                    )
+                    for piece in pieces
+                    if piece["start"] >= chunks[i]["offset"] + place.offset_s - 0.02
+                ]
+                if not found or avg_logprob < (options.log_prob_threshold or -1.0):
+                    continue
+                if any(f["compression_ratio"] > (options.compression_ratio_threshold or 2.4)
+                       for f in found):  # fmt: skip
+                    continue
+                for segment in found:
+                    segment["resumed"] = place  # kept only if its words are heard there
+                outputs[i].extend(found)
+                gained = gained or dropped(k, outputs[i]) != place
+            return gained
+
+    pipeline = PackedPipeline(model)
+    pipeline.timed_words, pipeline.resumed = set(), set()
     return pipeline
+
+
+def _heard_in(place: Placement, words: list[dict[str, Any]], base_s: float) -> bool:
+    """Whether every word of a segment (times from `base_s`, the window's start) lies in the
+    clip's audio, give or take half the gap on each side."""
+    return bool(words) and all(
+        place.offset_s - GAP_S / 2
+        <= (w["start"] + w["end"]) / 2 - base_s
+        <= place.end_s + GAP_S / 2
+        for w in words
+    )
+
+
+def _frames(model: Any, chunk: dict[str, float]) -> int:
+    """A chunk's length in encoder input frames, as faster-whisper's batched pipeline counts."""
+    return int(math.ceil(chunk["duration"]) * model.frames_per_second)
 
 
 def clip_results(

@@ -202,8 +202,46 @@ def test_words_are_timed_only_in_the_windows_whose_segments_need_it(
     monkeypatch.setitem(namespace, "_pipeline", recorded)
     results = namespace["_transcribe_packed"](model, clips, "en", 1, 12.0, 1.0)
     assert pipelines[0].timed_words == {1}
+    assert pipelines[0].resumed == {(1, 3)}  # decoded again from its time, and not kept:
     texts: dict[str, str] = json.loads((SAMPLES / "texts.json").read_text())
     for name, result in zip(names, results[:3], strict=True):
         assert word_accuracy(texts[name], result["text"]) >= 0.8, result
         assert 0.0 <= result["segments"][0]["start"] < result["segments"][-1]["end"] <= 5.0
-    assert results[3] is None  # no words: transcribed alone by the caller
+    assert results[3] is None  # whisper repeated the train clip's words; none lie in this clip
+
+
+def test_a_window_that_whisper_ended_early_is_decoded_again_from_the_dropped_clip(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Whisper sometimes ends a window before its last clip; the clip is decoded again from the
+    window's encoder output (no second encode, no transcription alone)."""
+    from faster_whisper import BatchedInferencePipeline
+
+    real_forward = BatchedInferencePipeline.forward
+
+    def ends_early(self: Any, *args: Any) -> Any:
+        outputs = real_forward(self, *args)
+        outputs[0] = [s for s in outputs[0] if s["start"] < 5.0]  # the first clip's only
+        return outputs
+
+    def alone(*args: Any) -> Any:
+        raise AssertionError("a clip was transcribed alone")
+
+    app = load_app(str(APP))
+    assert app.handle_fn is not None
+    namespace = app.handle_fn.__globals__
+    monkeypatch.setattr(BatchedInferencePipeline, "forward", ends_early)
+    monkeypatch.setitem(namespace, "_transcribe", alone)
+    pipelines: list[Any] = []
+    real = namespace["_pipeline"]
+    monkeypatch.setitem(
+        namespace, "_pipeline", lambda *a: pipelines.append(real(*a)) or pipelines[-1]
+    )
+    names = ["report.wav", "train.wav"]
+    texts: dict[str, str] = json.loads((SAMPLES / "texts.json").read_text())
+    jobs = [Job(id=n, input={}, filename=n, data=(SAMPLES / n).read_bytes()) for n in names]
+    results = app.handle(app.load_model(), jobs)
+    assert pipelines[0].resumed == {(0, 1)}
+    for name, result in zip(names, results, strict=True):
+        assert word_accuracy(texts[name], result["text"]) >= 0.8, result
+        assert 0.0 <= result["segments"][0]["start"] < result["segments"][-1]["end"] <= 5.0
