@@ -11,10 +11,12 @@ model loads), so N workers on N cores do not fight over the same cores.
 
 Short clips are packed: whisper pads every input to a 30 s window, so a batch's clips of up to
 PACK_MAX_S seconds share windows (1 s of silence apart, spotq.audio.packing), the windows go
-through the model together (one batched encode and decode), and each clip's words come back by
-time. Clips whose words cannot be told apart from a neighbour's, or that get no words, are
-packed again among themselves with more room; any still unresolved is transcribed alone.
-Longer files take the normal path, one at a time.
+through the model together (one batched encode and decode), and each clip's segments come back
+by time (word timing only in the windows where a segment spans two clips). Clips that whisper
+left out at the end of a window are decoded again from the same encoder output. Clips whose
+words cannot be told apart from a neighbour's, or that get no words, are packed again among
+themselves with more room; any still unresolved is transcribed alone. Longer files take the
+normal path, one at a time.
 """
 
 from __future__ import annotations
@@ -341,6 +343,7 @@ def _pipeline(model: Any, windows: list[Window]) -> Any:
                     )
                     for piece in pieces
                     if piece["start"] >= chunks[i]["offset"] + place.offset_s - 0.02
+                    and any(t < tokenizer.eot for t in piece["tokens"])  # not a bare timestamp
                 ]
                 if not found or avg_logprob < (options.log_prob_threshold or -1.0):
                     continue
@@ -359,14 +362,14 @@ def _pipeline(model: Any, windows: list[Window]) -> Any:
 
 
 def _heard_in(place: Placement, words: list[dict[str, Any]], base_s: float) -> bool:
-    """Whether every word of a segment (times from `base_s`, the window's start) lies in the
-    clip's audio, give or take half the gap on each side."""
-    return bool(words) and all(
-        place.offset_s - GAP_S / 2
-        <= (w["start"] + w["end"]) / 2 - base_s
-        <= place.end_s + GAP_S / 2
-        for w in words
-    )
+    """Whether a resumed segment's words (times from `base_s`, the window's start) begin in the
+    clip's audio and none lies before it. A repeat of an earlier clip's words aligns there
+    (from a silent clip: every word at the end of the clip before). Only earlier audio counts
+    against it: at a window's end the alignment squeezes the last words toward its edge."""
+    starts_s = [w["start"] - base_s for w in words]
+    middles_s = [(w["start"] + w["end"]) / 2 - base_s for w in words]
+    low_s = place.offset_s - GAP_S / 2
+    return bool(words) and bool(low_s <= starts_s[0] <= place.end_s and min(middles_s) >= low_s)
 
 
 def _frames(model: Any, chunk: dict[str, float]) -> int:

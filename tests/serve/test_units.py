@@ -157,3 +157,56 @@ def test_serve_names_the_option_an_override_is_refused_for(option: str, value: s
     done = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
     assert f"Error: {option} {value}" in done.stderr, done.stderr
+
+
+def _batcher_run(scenario: Any, wait_ms: int = 200, batch_size: int = 4) -> Any:
+    app = App("t", handler=lambda model, jobs: [time.sleep(0.05) or {} for _ in jobs])
+    options = AppOptions(batch_size=batch_size, max_batch_wait_ms=wait_ms)
+
+    async def main() -> Any:
+        lane = ModelLane()
+        lane.start()
+        batcher = MicroBatcher(app, lambda: None, lane, ServeSettings(options), ServeMetrics())
+        batcher.start()
+        try:
+            return await scenario(batcher)
+        finally:
+            await batcher.close()
+            await lane.close()
+
+    return asyncio.run(main())
+
+
+def test_bursts_of_arrivals_wait_for_company_after_a_long_idle_gap() -> None:
+    """Clients that wait for their answers arrive in bursts: 4 requests 10 ms apart, then
+    nothing for 1.5 s. The idle gap is not the typical gap, so each burst's first request waits
+    for the other three (one batch of 4, not 1 + 3)."""
+
+    async def bursts(batcher: MicroBatcher) -> list[list[int]]:
+        sizes = []
+        for _ in range(3):
+
+            async def one(n: int) -> int:
+                await asyncio.sleep(0.01 * n)
+                return (await batcher.submit(Job(str(n), {}))).batch_size
+
+            sizes.append(list(await asyncio.gather(*(one(n) for n in range(4)))))
+            await asyncio.sleep(1.5)
+        return sizes
+
+    sizes = _batcher_run(bursts)
+    assert sizes[1:] == [[4, 4, 4, 4], [4, 4, 4, 4]]
+
+
+def test_requests_arriving_further_apart_than_the_wait_do_not_wait() -> None:
+    async def sparse(batcher: MicroBatcher) -> list[float]:
+        took = []
+        for n in range(6):
+            started = time.monotonic()
+            await batcher.submit(Job(str(n), {}))
+            took.append(time.monotonic() - started)
+            await asyncio.sleep(0.3)
+        return took
+
+    took = _batcher_run(sparse)
+    assert max(took[2:]) < 0.15  # a 0.05 s call, no 0.2 s wait for company
