@@ -245,3 +245,35 @@ def test_a_window_that_whisper_ended_early_is_decoded_again_from_the_dropped_cli
     for name, result in zip(names, results, strict=True):
         assert word_accuracy(texts[name], result["text"]) >= 0.8, result
         assert 0.0 <= result["segments"][0]["start"] < result["segments"][-1]["end"] <= 5.0
+
+
+def test_a_stream_partial_encodes_only_the_audio_so_far() -> None:
+    """A partial's window is the audio so far in whole seconds plus 1 s (here 600 frames, not
+    whisper's 3,000), and its words are still right; a final keeps the full 30 s window."""
+    import numpy as np
+
+    namespace = _example()
+    model = load_app(str(APP)).load_model()
+    frames: list[int] = []
+    real_encode = model.model.encode
+
+    class Recording:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(real_model, name)
+
+        def encode(self, features: Any, *args: Any, **kwargs: Any) -> Any:
+            frames.append(features.shape[-1])
+            return real_encode(features, *args, **kwargs)
+
+    real_model = model.model
+    model.model = Recording()
+    texts: dict[str, str] = json.loads((SAMPLES / "texts.json").read_text())
+    audio = _samples("kitchen.wav")  # 4.5 s
+    partial = namespace["stream"](model, audio, False)["text"]
+    final = namespace["stream"](model, audio, True)["text"]
+    assert frames == [600, 3000]
+    assert word_accuracy(texts["kitchen.wav"], partial) >= 0.8, partial
+    assert word_accuracy(texts["kitchen.wav"], final) >= 0.8, final
+    long_audio = np.concatenate([audio] * 8)  # 36 s: the partial's window stops at 30 s
+    assert namespace["stream"](model, long_audio, False)["text"]
+    assert frames[-1] == 3000
