@@ -210,7 +210,9 @@ def _pipeline(model: Any, windows: list[Window]) -> Any:
     were silence (4 of 12 random batches of 10 samples/ clips). Each window's trailing clips
     without a segment are decoded again from the encoder output already computed, the prompt
     starting at the clip's own time (~0.1 s, where transcribing the clip alone costs a new
-    encode, 0.6-0.9 s); a result that fails whisper's own quality thresholds is not used.
+    encode, 0.6-0.9 s). A result is not used if it fails whisper's own quality thresholds, or
+    if its words, timed with the rest of the window, are not heard in the clip (decoding from a
+    silent clip's time, whisper repeats an earlier clip's words).
 
     Words are timed only where needed. With timestamp tokens whisper ends a segment at each
     gap, so a segment's own times usually place it in one clip; word timing is a second
