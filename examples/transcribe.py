@@ -368,10 +368,12 @@ def _heard_in(place: Placement, words: list[dict[str, Any]], base_s: float) -> b
     clip's audio and none lies before it. A repeat of an earlier clip's words aligns there
     (from a silent clip: every word at the end of the clip before). Only earlier audio counts
     against it: at a window's end the alignment squeezes the last words toward its edge."""
-    starts_s = [w["start"] - base_s for w in words]
-    middles_s = [(w["start"] + w["end"]) / 2 - base_s for w in words]
+    if not words:
+        return False
     low_s = place.offset_s - GAP_S / 2
-    return bool(words) and bool(low_s <= starts_s[0] <= place.end_s and min(middles_s) >= low_s)
+    first_s = words[0]["start"] - base_s
+    earliest_middle_s = min((w["start"] + w["end"]) / 2 for w in words) - base_s
+    return bool(low_s <= first_s <= place.end_s and earliest_middle_s >= low_s)
 
 
 def _frames(model: Any, chunk: dict[str, float]) -> int:
