@@ -87,7 +87,7 @@ def run_spotq(
             while runtime.service.jobs.count_by_state("noop")[JobState.SUCCEEDED] < jobs:
                 if producer.poll() not in (None, 0):
                     raise RuntimeError("the producer failed")
-                time.sleep(0.05)
+                time.sleep(0.02)  # as often as the peers are polled (jobs_peers._wait)
             elapsed = time.perf_counter() - started
             if producer.wait(60) != 0:
                 raise RuntimeError("the producer failed")
