@@ -82,7 +82,10 @@ def main() -> None:
         )
         assert server.stdout is not None and server.stdin is not None
         endpoint_url = server.stdout.readline().strip()
-        sides = {"validated": client(endpoint_url, True), "unvalidated": client(endpoint_url, False)}
+        sides = {
+            "validated": client(endpoint_url, True),
+            "unvalidated": client(endpoint_url, False),
+        }
         queue_url = sides["validated"].create_queue(QueueName="cost")["QueueUrl"]
         spent = {side: dict.fromkeys(OPS, 0.0) for side in sides}
         rounds = 0
