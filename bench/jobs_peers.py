@@ -21,6 +21,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from machine_cpu import Timed, timed
+
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
 
@@ -47,18 +49,20 @@ def _warm(done: Callable[[], int], send: Callable[[int], None], workers: int) ->
     _wait(done, workers * 2, timeout_s=120)
 
 
-def _rate(done: Callable[[], int], send: Callable[[int], None], jobs: int, workers: int) -> float:
-    """Jobs per second: warm the workers up, then time `jobs` sends until all are done."""
+def _rate(done: Callable[[], int], send: Callable[[int], None], jobs: int, workers: int) -> Timed:
+    """Warm the workers up, then time `jobs` sends until all are done (wall and machine CPU)."""
     _warm(done, send, workers)
     base = done()
-    started = time.perf_counter()
-    for i in range(jobs):
-        send(i)
-    _wait(lambda: done() - base, jobs)
-    return jobs / (time.perf_counter() - started)
+
+    def work() -> None:
+        for i in range(jobs):
+            send(i)
+        _wait(lambda: done() - base, jobs)
+
+    return timed(jobs, work)
 
 
-def run_celery(jobs: int, workers: int, env: dict[str, str], redis_url: str) -> float:
+def run_celery(jobs: int, workers: int, env: dict[str, str], redis_url: str) -> Timed:
     import redis
 
     os.environ.update(env)  # the producer's Celery app reads the broker URL from it
@@ -74,7 +78,7 @@ def run_celery(jobs: int, workers: int, env: dict[str, str], redis_url: str) -> 
         worker.wait(30)
 
 
-def run_rq(jobs: int, workers: int, env: dict[str, str], redis_url: str) -> float:
+def run_rq(jobs: int, workers: int, env: dict[str, str], redis_url: str) -> Timed:
     import redis
     from rq import Queue
     from rq.registry import FinishedJobRegistry
@@ -97,7 +101,7 @@ def run_rq(jobs: int, workers: int, env: dict[str, str], redis_url: str) -> floa
             p.wait(30)
 
 
-def run_dramatiq(jobs: int, workers: int, env: dict[str, str], redis_url: str) -> float:
+def run_dramatiq(jobs: int, workers: int, env: dict[str, str], redis_url: str) -> Timed:
     import redis
 
     os.environ.update(env)
@@ -138,8 +142,8 @@ def main() -> None:
         env["BENCH_BROKER_URL"] = "sqs://spotq:spotq@" + args.sqs.split("://", 1)[1]
     runner = {"celery": run_celery, "celery-sqs": run_celery, "rq": run_rq,
               "dramatiq": run_dramatiq}[args.peer]  # fmt: skip
-    rate = runner(args.jobs, args.workers, env, args.redis)
-    print(json.dumps({"peer": args.peer, "jobs": args.jobs, "jobs_per_s": rate}))
+    run = runner(args.jobs, args.workers, env, args.redis)
+    print(json.dumps({"peer": args.peer, "jobs": args.jobs, **run._asdict()}))
 
 
 if __name__ == "__main__":

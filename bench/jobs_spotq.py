@@ -12,6 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from machine_cpu import Timed, timed
 from spotq.app import AppOptions
 from spotq.fleet.embedded import StackOptions
 from spotq.fleet.local import FleetOptions, LocalFleet
@@ -62,9 +63,10 @@ def _wait_ready(fleet: LocalFleet, workers: int, timeout_s: float = 60) -> None:
 
 def run_spotq(
     jobs: int, workers: int, data_root: str | None = None, setup: SpotqSetup | None = None
-) -> float:
-    """Jobs per second from the first submit to the last result stored; the stack's data dir
-    (job store, queue store, blobs) goes under `data_root` (default: the system temp dir)."""
+) -> Timed:
+    """Jobs per second from the first submit to the last result stored, and the machine's busy
+    CPU per job meanwhile; the stack's data dir (job store, queue store, blobs) goes under
+    `data_root` (default: the system temp dir)."""
     setup = setup or SpotqSetup()
     if setup.prefetch is not None and not has_prefetch():
         raise RuntimeError("this tree's App has no prefetch option")
@@ -81,20 +83,24 @@ def run_spotq(
             producer = subprocess.Popen(command, stdin=subprocess.PIPE, text=True)
             time.sleep(1.0)  # let it import before the clock starts
             assert producer.stdin is not None
-            started = time.perf_counter()
-            producer.stdin.write("go\n")
-            producer.stdin.flush()
-            while runtime.service.jobs.count_by_state("noop")[JobState.SUCCEEDED] < jobs:
-                if producer.poll() not in (None, 0):
-                    raise RuntimeError("the producer failed")
-                time.sleep(0.02)  # as often as the peers are polled (jobs_peers._wait)
-            elapsed = time.perf_counter() - started
+            stdin = producer.stdin
+
+            def work() -> None:
+                stdin.write("go\n")
+                stdin.flush()
+                while runtime.service.jobs.count_by_state("noop")[JobState.SUCCEEDED] < jobs:
+                    if producer.poll() not in (None, 0):
+                        raise RuntimeError("the producer failed")
+                    time.sleep(0.02)  # as often as the peers are polled (jobs_peers._wait)
+
+            run = timed(jobs, work)
             if producer.wait(60) != 0:
                 raise RuntimeError("the producer failed")
-    return jobs / elapsed
+    return run
 
 
 if __name__ == "__main__":
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
     root = sys.argv[2] if len(sys.argv) > 2 else None
-    print(f"spotq: {run_spotq(n, 2, root):.0f} jobs/s")
+    run = run_spotq(n, 2, root)
+    print(f"spotq: {run.jobs_per_s:.0f} jobs/s, {run.cpu_ms_per_job:.3f} ms of CPU per job")

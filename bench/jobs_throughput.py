@@ -9,6 +9,10 @@ One producer process, two worker processes, workers started and ready before the
 Rule, fixed before any run: every system runs once per round, in the same order, for `--rounds`
 rounds (default 3); the table shows each system's median over the rounds and its ratio to
 Dramatiq at its defaults. Single runs on this shared machine swing 2×, so nothing else counts.
+Beside it, the machine's busy CPU per job in the same timed window (every process of the run:
+producer, workers, broker or queue server, job API): how much of the machine each system keeps
+busy, and what a job costs it. It moves with the machine's speed as wall time does (a slow
+minute makes every job cost more CPU time), so it too is read as a median over the rounds.
 
 Installs redis-server (apt-get) when missing and the peers, at the versions pinned in
 bench/requirements-peers.txt, into bench/.venv-peers (not .venv).
@@ -29,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from jobs_setup import ensure_peers_venv, redis_server
 from jobs_spotq import SpotqSetup, has_prefetch, run_spotq
+from machine_cpu import Timed
 from spotq.sqs.server import SqsServerConfig, start_server
 
 HERE = Path(__file__).resolve().parent
@@ -83,7 +88,7 @@ DEFAULT_SYSTEMS = ("spotq-b1-single", "spotq-b1-batchsub", "spotq-b10-batchsub",
                    "celery-pf16")  # fmt: skip
 
 
-def run_peer(python: Path, system: System, jobs: int, workers: int) -> float:
+def run_peer(python: Path, system: System, jobs: int, workers: int) -> Timed:
     with tempfile.TemporaryDirectory(prefix="bench-redis-") as tmp, redis_server(Path(tmp)) as url:
         args = [str(python), str(HERE / "jobs_peers.py"), system.peer, "--jobs", str(jobs),
                 "--workers", str(workers), "--redis", url, *system.peer_args]  # fmt: skip
@@ -98,10 +103,11 @@ def run_peer(python: Path, system: System, jobs: int, workers: int) -> float:
                 sqs.stop()
     if done.returncode != 0:
         raise SystemExit(f"{system.name} failed:\n{done.stdout}\n{done.stderr[-3000:]}")
-    return float(json.loads(done.stdout.strip().splitlines()[-1])["jobs_per_s"])
+    line = json.loads(done.stdout.strip().splitlines()[-1])
+    return Timed(float(line["jobs_per_s"]), float(line["cpu_ms_per_job"]))
 
 
-def run_system(python: Path, system: System, jobs: int, workers: int) -> float:
+def run_system(python: Path, system: System, jobs: int, workers: int) -> Timed:
     if system.spotq is None:
         return run_peer(python, system, jobs, workers)
     root = TMPFS if system.tmpfs else None
@@ -125,22 +131,35 @@ def chosen(names: str) -> list[System]:
     return systems
 
 
-def report(systems: list[System], runs: dict[str, list[float]], jobs: int, rounds: int) -> None:
-    rates = {name: statistics.median(values) for name, values in runs.items()}
+def report(systems: list[System], runs: dict[str, list[Timed]], jobs: int, rounds: int) -> None:
+    rates = {name: statistics.median(r.jobs_per_s for r in values) for name, values in runs.items()}
+    cpu = {
+        name: statistics.median(r.cpu_ms_per_job for r in values) for name, values in runs.items()
+    }
     print(f"{jobs} no-op jobs, 1 producer process, 2 worker processes; median of {rounds} "
           "interleaved rounds (rule fixed in advance)")  # fmt: skip
+    print(
+        "CPU: the machine's busy CPU time in the timed window (/proc/stat) per job, every "
+        "process of the run together (producer, workers, broker or queue server, job API)"
+    )
     base = rates.get(BASELINE)
     header = f"/ {BASELINE}" if base else ""
-    print(f"{'system':<24} {'jobs/s':>7} {header:>19}  {'shape':<52} runs")
+    cpu_header = "CPU ratio" if base else ""
+    print(f"{'system':<24} {'jobs/s':>7} {header:>19} {'CPU ms/job':>10} {cpu_header:>9}  "
+          f"{'shape':<52} runs (jobs/s)")  # fmt: skip
     for system in systems:
-        rate = rates[system.name]
-        ratio = f"{rate / base:.2f}" if base else ""
-        each = ", ".join(f"{value:.0f}" for value in runs[system.name])
-        print(f"{system.name:<24} {rate:>7.0f} {ratio:>19}  {system.shape:<52} {each}")
+        name = system.name
+        ratio = f"{rates[name] / base:.2f}" if base else ""
+        cpu_ratio = f"{cpu[BASELINE] / cpu[name]:.2f}" if base else ""
+        each = ", ".join(f"{r.jobs_per_s:.0f}" for r in runs[name])
+        print(f"{name:<24} {rates[name]:>7.0f} {ratio:>19} {cpu[name]:>10.3f} {cpu_ratio:>9}  "
+              f"{system.shape:<52} {each}")  # fmt: skip
     if base:
+        print(f"(CPU ratio: {BASELINE}'s CPU per job ÷ the row's; above 1 is less CPU per job)")
         for name in runs:
             if name.startswith("spotq"):
-                per_round = [a / b for a, b in zip(runs[name], runs[BASELINE], strict=True)]
+                pairs = zip(runs[name], runs[BASELINE], strict=True)
+                per_round = [a.jobs_per_s / b.jobs_per_s for a, b in pairs]
                 print(f"{name} / {BASELINE} per round: "
                       + ", ".join(f"{r:.2f}" for r in per_round))  # fmt: skip
 
@@ -157,14 +176,14 @@ def main() -> None:
     python = ensure_peers_venv() if any(s.spotq is None for s in systems) else Path(sys.executable)
     print(f"rule: median of {args.rounds} interleaved rounds, ratios against {BASELINE}",
           file=sys.stderr)  # fmt: skip
-    runs: dict[str, list[float]] = {}
+    runs: dict[str, list[Timed]] = {}
     for round_no in range(1, args.rounds + 1):
         # One run of every system per round, so that a slow minute on this shared machine
         # hits them alike.
         for system in systems:
-            rate = run_system(python, system, args.jobs, args.workers)
-            runs.setdefault(system.name, []).append(rate)
-        line = " | ".join(f"{name} {values[-1]:.0f}" for name, values in runs.items())
+            run = run_system(python, system, args.jobs, args.workers)
+            runs.setdefault(system.name, []).append(run)
+        line = " | ".join(f"{name} {values[-1].jobs_per_s:.0f}" for name, values in runs.items())
         print(f"round {round_no}/{args.rounds}: {line} jobs/s", file=sys.stderr)
     report(systems, runs, args.jobs, args.rounds)
 
