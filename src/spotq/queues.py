@@ -42,10 +42,9 @@ def make_sqs_client(stack: StackConfig, *, read_timeout_s: float = 60.0) -> Any:
     """A boto3 SQS client for the stack; a local endpoint gets dummy credentials, the embedded
     server (`stack.sqs_signed` false) unsigned requests.
 
-    Client-side parameter validation is off: spotq builds every request itself, the queue
-    (AWS or the embedded server) validates each one anyway, and the client-side check was
-    about a tenth of each call's CPU (bench/sqs_client_cost.py), the largest cost of a no-op
-    job."""
+    Client-side parameter validation is off: spotq builds every request itself and the queue
+    (AWS or the embedded server) validates each one anyway. The check cost 3-7 % of a call's
+    client CPU (bench/sqs_client_cost.py), and SDK calls are most of a no-op job's CPU."""
     config = Config(
         region_name=stack.region,
         retries={"max_attempts": 5, "mode": "standard"},
