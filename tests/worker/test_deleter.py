@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from typing import Any
 
 from spotq.worker.deleter import BackgroundDeleter
 from spotq.worker.delivery import Delivery, receive
@@ -73,6 +74,51 @@ def test_settle_waits_until_the_queue_and_the_heartbeat_agree(env: WorkerEnv) ->
         deleter.submit(deliveries[start : start + 5])
     assert deleter.settle(30.0)
     assert heartbeat.held == 0
+    assert env.depth(app) == (0, 0)
+    deleter.close()
+    heartbeat.close()
+
+
+class _CountingSqs:
+    """The real client, with its DeleteMessageBatch calls counted."""
+
+    def __init__(self, sqs: Any) -> None:
+        self._sqs = sqs
+        self.delete_calls = 0
+
+    def delete_message_batch(self, **kwargs: Any) -> Any:
+        self.delete_calls += 1
+        return self._sqs.delete_message_batch(**kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sqs, name)
+
+
+def test_deletes_handed_over_one_at_a_time_share_a_call(env: WorkerEnv) -> None:
+    """A worker taking jobs as they trickle in hands over one delete per job; those that come
+    within the linger go in one DeleteMessageBatch call instead of one call each."""
+    app = app_named("echo")
+    deliveries = _received(env, 6)
+    sqs = _CountingSqs(env.sqs(app))
+    heartbeat = Heartbeat(sqs, 30)
+    deleter = BackgroundDeleter(sqs, heartbeat, on_errors=lambda errors: None)
+    for delivery in deliveries:  # well within LINGER_S of each other
+        deleter.submit([delivery])
+    assert deleter.settle(30.0)
+    assert sqs.delete_calls <= 2, sqs.delete_calls  # 6 calls without the linger
+    assert env.depth(app) == (0, 0)
+    deleter.close()
+    heartbeat.close()
+
+
+def test_a_lone_delete_goes_after_the_linger_without_waiting_for_company(env: WorkerEnv) -> None:
+    app = app_named("echo")
+    [delivery] = _received(env, 1)
+    sqs = env.sqs(app)
+    heartbeat = Heartbeat(sqs, 30)
+    deleter = BackgroundDeleter(sqs, heartbeat, on_errors=lambda errors: None)
+    deleter.submit([delivery])
+    assert deleter.settle(5.0)  # sent by itself once LINGER_S (0.05 s) is over, not at close
     assert env.depth(app) == (0, 0)
     deleter.close()
     heartbeat.close()
