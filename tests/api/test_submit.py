@@ -136,3 +136,18 @@ def test_the_gateway_counts_what_it_enqueued(stack: EmbeddedStack, client: JobsC
     client.submit({"one": 1}, idempotency_key="k")
     client.submit({"one": 1}, idempotency_key="k")
     assert queues.sent_total == 26
+
+
+def test_a_batch_of_large_inputs_is_enqueued_in_calls_sqs_accepts(
+    stack: EmbeddedStack, raw: Raw
+) -> None:
+    """Ten inputs of 150 KB stay under the claim-check size, so each travels in its message;
+    together they exceed SQS's batch payload limit, which refuses the whole SendMessageBatch
+    (BatchRequestTooLong). Sent ten to a call they stayed in the outbox, answered 201 and queued,
+    and every retry by the reconciler failed the same way: jobs that never ran."""
+    items = [{"input": {"i": i, "text": "x" * 150_000}} for i in range(10)]
+    status, body = raw.post_json("/v1/jobs:batch", {"jobs": items})
+    assert status == 200 and [item["status"] for item in body["items"]] == [201] * 10
+    rt = _runtime(stack)
+    assert rt.service.queues.work_depth().visible == 10
+    assert len(rt.service.outbox) == 0

@@ -19,6 +19,10 @@ from spotq.queues import existing_queue_url
 from spotq.stack import StackConfig
 
 SEND_BATCH_MAX = 10  # an SQS SendMessageBatch limit
+# SQS refuses a whole SendMessageBatch whose bodies add up to more than its batch payload limit
+# (BatchRequestTooLong): 256 KiB on queues made before 2025's 1 MiB limit, so the budget that fits
+# every queue. A body larger than it (never with the default claim-check size) goes alone.
+SEND_BATCH_MAX_BYTES = 262_144
 SEND_CONCURRENCY = 4
 _DEPTH_ATTRS = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
 T = TypeVar("T")
@@ -97,10 +101,11 @@ class QueueGateway:
             self._sent += count
 
     def send_many(self, bodies: Sequence[tuple[str, str]], *, high: bool) -> dict[str, SendFailure]:
-        """Send (id, body) pairs in batches of ten, a few batches in flight at once (a round trip
-        costs more than the work); return the ids that failed, with why."""
+        """Send (id, body) pairs in batches of up to ten (and SEND_BATCH_MAX_BYTES), a few batches
+        in flight at once (a round trip costs more than the work); return the ids that failed,
+        with why."""
         url = self.high_url if high else self.normal_url
-        chunks = [bodies[i : i + SEND_BATCH_MAX] for i in range(0, len(bodies), SEND_BATCH_MAX)]
+        chunks = _chunks(bodies)
         if len(chunks) == 1:
             return self._send_chunk(url, chunks[0])
         failed: dict[str, SendFailure] = {}
@@ -202,3 +207,20 @@ def job_id_of(body: str) -> str | None:
         return None
     job_id = data.get("job_id") if isinstance(data, dict) else None
     return job_id if isinstance(job_id, str) else None
+
+
+def _chunks(bodies: Sequence[tuple[str, str]]) -> list[Sequence[tuple[str, str]]]:
+    """(id, body) pairs in order, cut into SendMessageBatch calls SQS accepts: at most
+    SEND_BATCH_MAX entries whose bodies add up to at most SEND_BATCH_MAX_BYTES."""
+    chunks: list[Sequence[tuple[str, str]]] = []
+    start, size = 0, 0
+    for i, (_, body) in enumerate(bodies):
+        body_bytes = len(body.encode())
+        full = i - start == SEND_BATCH_MAX or size + body_bytes > SEND_BATCH_MAX_BYTES
+        if i > start and full:
+            chunks.append(bodies[start:i])
+            start, size = i, 0
+        size += body_bytes
+    if start < len(bodies):
+        chunks.append(bodies[start:])
+    return chunks
