@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
+import pytest
+
 from spotq.api.client import JobsClient
+from spotq.api.settings import ApiSettings
+from spotq.errors import ConfigError
 from spotq.fleet.embedded import EmbeddedStack
 from spotq.jobs import JobMessage
 from spotq.queues import make_sqs_client
+from spotq.stack import StackConfig
 from spotq.storage.base import input_key
 
 from .conftest import Raw
@@ -151,3 +157,12 @@ def test_a_batch_of_large_inputs_is_enqueued_in_calls_sqs_accepts(
     rt = _runtime(stack)
     assert rt.service.queues.work_depth().visible == 10
     assert len(rt.service.outbox) == 0
+
+
+def test_a_claim_check_size_no_queue_could_carry_is_refused(tmp_path: Path) -> None:
+    """Inputs up to claim_check_bytes travel in their message: above SQS's largest message
+    (1 MiB) every such send would fail, and the outbox would retry it forever."""
+    stack = StackConfig(app="echo", sqs_endpoint_url=None)
+    with pytest.raises(ConfigError, match="claim_check_bytes must be at most 1048576"):
+        ApiSettings(stack=stack, data_dir=tmp_path, claim_check_bytes=2 * 1024 * 1024)
+    ApiSettings(stack=stack, data_dir=tmp_path, claim_check_bytes=1024 * 1024)

@@ -13,6 +13,7 @@ from spotq.stack import StackConfig
 
 KIB = 1024
 MIB = 1024 * KIB
+MAX_SQS_MESSAGE_BYTES = MIB  # SQS's largest message body (since 2025; 256 KiB before)
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,11 @@ class ApiSettings:
         for name in (*positive, "max_input_depth"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"api setting {name} must be > 0")
+        if self.claim_check_bytes > MAX_SQS_MESSAGE_BYTES:  # such a message could never be sent
+            raise ConfigError(
+                f"api setting claim_check_bytes must be at most {MAX_SQS_MESSAGE_BYTES} "
+                "(SQS's largest message); larger inputs go to the blob store"
+            )
 
     @property
     def outbox_path(self) -> Path:
