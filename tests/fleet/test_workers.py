@@ -85,24 +85,38 @@ class SlowToExitPool(WorkerPool):
         return [sys.executable, "-c", _SLOW_TO_EXIT, str(status_path)]
 
 
-def _stop_slow_worker(tmp_path: Path, holds_nothing: bool) -> tuple[int | None, list[bool]]:
+def _stop_slow_worker(tmp_path: Path, answers: list[bool]) -> tuple[int | None, list[bool]]:
+    """Stop a worker slow to exit; `holds_nothing` gives `answers` in turn, then the last."""
     pool = SlowToExitPool("app.py", tmp_path / "stack.json", tmp_path / "run", SystemClock())
     worker = pool.start()
     _wait_for(pool, starting=0)
     asked: list[bool] = []
-    pool.stop_all(grace_s=10, holds_nothing=lambda: asked.append(holds_nothing) or holds_nothing)
+
+    def holds_nothing() -> bool:
+        asked.append(answers[min(len(asked), len(answers) - 1)])
+        return asked[-1]
+
+    pool.stop_all(grace_s=10, holds_nothing=holds_nothing)
     assert pool.workers == []
     return worker.process.returncode, asked
 
 
 def test_stop_all_kills_workers_that_hold_nothing_instead_of_waiting(tmp_path: Path) -> None:
-    returncode, asked = _stop_slow_worker(tmp_path, holds_nothing=True)
+    returncode, asked = _stop_slow_worker(tmp_path, [True])
     assert asked == [True] and returncode == -9
 
 
 def test_stop_all_lets_workers_drain_while_a_job_may_be_held(tmp_path: Path) -> None:
-    returncode, asked = _stop_slow_worker(tmp_path, holds_nothing=False)
-    assert asked == [False, False] and returncode == 0  # asked again after a short wait
+    returncode, asked = _stop_slow_worker(tmp_path, [False])
+    assert len(asked) > 2 and not any(asked)  # asked again and again for a short while
+    assert returncode == 0  # then let it drain
+
+
+def test_stop_all_kills_once_the_last_delete_has_gone(tmp_path: Path) -> None:
+    """A job's delete still on its way when the stop began: the pool asks again every 20 ms
+    and kills as soon as the queues are empty, not after a fixed wait."""
+    returncode, asked = _stop_slow_worker(tmp_path, [False, False, True])
+    assert asked == [False, False, True] and returncode == -9
 
 
 def test_start_up_is_measured_from_launch_to_ready(tmp_path: Path) -> None:

@@ -8,6 +8,9 @@ import time
 from dataclasses import replace
 from typing import Any
 
+import pytest
+
+import spotq.worker.deleter as deleter_module
 from spotq.worker.deleter import BackgroundDeleter
 from spotq.worker.delivery import Delivery, receive
 from spotq.worker.heartbeat import Heartbeat
@@ -119,6 +122,26 @@ def test_a_lone_delete_goes_after_the_linger_without_waiting_for_company(env: Wo
     deleter = BackgroundDeleter(sqs, heartbeat, on_errors=lambda errors: None)
     deleter.submit([delivery])
     assert deleter.settle(5.0)  # sent by itself once LINGER_S (0.05 s) is over, not at close
+    assert env.depth(app) == (0, 0)
+    deleter.close()
+    heartbeat.close()
+
+
+def test_once_hurried_deletes_go_at_once(env: WorkerEnv, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A draining worker's last deletes do not wait for company: the fleet stops its workers
+    as soon as the queues hold nothing, so a lingering delete would hold the stop up."""
+    monkeypatch.setattr(deleter_module, "LINGER_S", 5.0)
+    app = app_named("echo")
+    first, second = _received(env, 2)
+    sqs = env.sqs(app)
+    heartbeat = Heartbeat(sqs, 30)
+    deleter = BackgroundDeleter(sqs, heartbeat, on_errors=lambda errors: None)
+    deleter.submit([first])
+    assert not deleter.settle(0.5)  # lingering for company
+    deleter.hurry()
+    assert deleter.settle(3.0)  # sent without waiting out the 5 s
+    deleter.submit([second])
+    assert deleter.settle(3.0)  # and from then on, every delete goes at once
     assert env.depth(app) == (0, 0)
     deleter.close()
     heartbeat.close()

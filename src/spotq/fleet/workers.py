@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,7 @@ STACK_WAIT_S = 120.0
 
 STARTING, IDLE, BUSY, DRAINING, STOPPED = "starting", "idle", "busy", "draining", "stopped"
 KILL_EMPTY_AFTER_S = 0.2  # see WorkerPool.stop_all: a job may be held; time for it to be deleted
+_EMPTY_CHECK_S = 0.02  # how often stop_all asks again meanwhile
 
 
 @dataclass
@@ -213,10 +215,7 @@ class WorkerPool:
         for worker in self.workers:
             self._terminate(worker)
         if holds_nothing is not None:
-            empty = holds_nothing()  # no worker holds a job: none is worth waiting for
-            if not empty:
-                self._wait_all(KILL_EMPTY_AFTER_S)
-                empty = holds_nothing()
+            empty = self._until_empty(holds_nothing)
             if empty:
                 for worker in self.workers:
                     if worker.process.poll() is None:
@@ -230,11 +229,20 @@ class WorkerPool:
                 worker.process.wait()
         self.reap()
 
-    def _wait_all(self, wait_s: float) -> None:
-        deadline = self.clock.monotonic() + wait_s
-        for worker in self.workers:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                worker.process.wait(timeout=max(0.0, deadline - self.clock.monotonic()))
+    def _until_empty(self, holds_nothing: Callable[[], bool]) -> bool:
+        """Whether no worker holds a job (then none is worth waiting for), asked again every
+        _EMPTY_CHECK_S for up to KILL_EMPTY_AFTER_S while workers run: a job's delete may still
+        be on its way."""
+        for _ in range(round(KILL_EMPTY_AFTER_S / _EMPTY_CHECK_S)):
+            if holds_nothing():
+                return True
+            if not self._any_running():
+                break
+            time.sleep(_EMPTY_CHECK_S)
+        return holds_nothing()
+
+    def _any_running(self) -> bool:
+        return any(worker.process.poll() is None for worker in self.workers)
 
     def worker_seconds(self) -> float:
         now_s = self.clock.monotonic()

@@ -184,6 +184,11 @@ class BatchProcessor:
         self._deleter.close()
         self._heartbeat.close()
 
+    def hurry_deletes(self) -> None:
+        """The worker is draining: deletes no longer wait for company (safe from a signal
+        handler)."""
+        self._deleter.hurry()
+
     @property
     def held(self) -> int:
         """Messages this worker holds in flight: received and not yet deleted or given back."""

@@ -8,7 +8,9 @@ succeeded job is deleted unrun. `close` sends whatever was handed over before it
 
 Deletes handed over one or two at a time (a worker taking jobs as they trickle in, flushing each
 time it runs out of messages) wait up to LINGER_S for company, so that one DeleteMessageBatch
-call carries several of them instead of one call per job; ten waiting go at once.
+call carries several of them instead of one call per job; ten waiting go at once. Once the
+worker drains (`hurry`), nothing waits: a stopping worker's last deletes go at once, so the
+queue shows nothing in flight as soon as it can.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from spotq.worker.heartbeat import Heartbeat
 
 _CLOSE_WAIT_S = 30.0  # at most this long for the last deletes at exit (SQS retries included)
 LINGER_S = 0.05  # a delete handed over waits at most this long for others to share its call
+_HURRY = "hurry"  # in the queue of batches: stop lingering
 
 
 class BackgroundDeleter:
@@ -33,7 +36,8 @@ class BackgroundDeleter:
         self._sqs = sqs
         self._heartbeat = heartbeat
         self._on_errors = on_errors
-        self._batches: queue.SimpleQueue[list[Delivery] | None] = queue.SimpleQueue()
+        self._batches: queue.SimpleQueue[list[Delivery] | str | None] = queue.SimpleQueue()
+        self._linger_s = LINGER_S
         self._thread: threading.Thread | None = None
         self._pending = 0  # handed over, reply not yet back
         self._settled = threading.Condition()
@@ -48,6 +52,11 @@ class BackgroundDeleter:
         with self._settled:
             self._pending += 1
         self._batches.put(list(deliveries))
+
+    def hurry(self) -> None:
+        """From now on send every delete at once (the worker is draining). Safe to call from a
+        signal handler."""
+        self._batches.put(_HURRY)
 
     def settle(self, timeout_s: float) -> bool:
         """Wait (at most `timeout_s`) until every delete handed over has had its reply, so the
@@ -68,6 +77,9 @@ class BackgroundDeleter:
             first = self._batches.get()
             if first is None:
                 return
+            if isinstance(first, str):  # _HURRY
+                self._linger_s = 0.0
+                continue
             batches, closing = self._gather(first)
             deliveries = [d for batch in batches for d in batch]
             try:
@@ -83,11 +95,11 @@ class BackgroundDeleter:
                     self._settled.notify_all()
 
     def _gather(self, first: list[Delivery]) -> tuple[list[list[Delivery]], bool]:
-        """`first` and whatever else is handed over within LINGER_S of it, until a batch call's
-        worth (10) is waiting; True as the second value when close() came meanwhile."""
+        """`first` and whatever else is handed over within the linger of it, until a batch
+        call's worth (10) is waiting; True as the second value when close() came meanwhile."""
         batches = [first]
         count = len(first)
-        deadline_s = time.monotonic() + LINGER_S
+        deadline_s = time.monotonic() + self._linger_s
         while count % MAX_BATCH_ENTRIES:
             wait_s = deadline_s - time.monotonic()
             if wait_s <= 0:
@@ -98,6 +110,9 @@ class BackgroundDeleter:
                 break
             if more is None:
                 return batches, True
+            if isinstance(more, str):  # _HURRY: send what is here now
+                self._linger_s = 0.0
+                break
             batches.append(more)
             count += len(more)
         return batches, False

@@ -135,6 +135,7 @@ class Worker:
         self._receive_errors = 0
         self._buffer = PrefetchBuffer(app.options.batch_size, app.options.prefetch)
         self._read_ahead: ReadAhead | None = None  # set up with the processor, in run()
+        self._processor: BatchProcessor | None = None  # the same
         self._last_full = False  # the last receive on the normal queue came back full
 
     def request_drain(self, reason: str) -> None:
@@ -145,6 +146,8 @@ class Worker:
             return
         self._drain_deadline_s = self._clock.monotonic() + self._config.grace_s
         self._drain_reason = reason
+        if self._processor is not None:  # the last deletes go now: the fleet waits for them
+            self._processor.hurry_deletes()
 
     @property
     def draining(self) -> bool:
@@ -178,6 +181,9 @@ class Worker:
             lambda size: receive(self._sqs, urls.normal, size, 0, self._clock.now),
             processor.hold,
         )
+        self._processor = processor
+        if self.draining:  # asked before there was a processor to tell
+            processor.hurry_deletes()
         self._hooks.on_ready()
         ended = False
         try:
