@@ -173,7 +173,8 @@ def report(systems: list[System], runs: dict[str, list[Timed]], jobs: int, round
         for name in runs:
             if name.startswith("spotq"):
                 print(f"{name} / {best}: {rates[name] / rates[best]:.2f}")
-        per_round_ratios(runs, best)
+        if best != BASELINE:  # else printed above
+            per_round_ratios(runs, best)
 
 
 def per_round_ratios(runs: dict[str, list[Timed]], peer: str) -> None:

@@ -8,9 +8,9 @@ succeeded job is deleted unrun. `close` sends whatever was handed over before it
 
 Deletes handed over one or two at a time (a worker taking jobs as they trickle in, flushing each
 time it runs out of messages) wait up to LINGER_S for company, so that one DeleteMessageBatch
-call carries several of them instead of one call per job; ten waiting go at once. Once the
-worker drains (`hurry`), nothing waits: a stopping worker's last deletes go at once, so the
-queue shows nothing in flight as soon as it can.
+call carries several of them instead of one call per job; deletes that fill whole calls (a
+multiple of ten) go at once. Once the worker drains (`hurry`), nothing waits: a stopping
+worker's last deletes go at once, so the queue shows nothing in flight as soon as it can.
 """
 
 from __future__ import annotations
@@ -95,8 +95,9 @@ class BackgroundDeleter:
                     self._settled.notify_all()
 
     def _gather(self, first: list[Delivery]) -> tuple[list[list[Delivery]], bool]:
-        """`first` and whatever else is handed over within the linger of it, until a batch
-        call's worth (10) is waiting; True as the second value when close() came meanwhile."""
+        """`first` and whatever else is handed over within the linger of it, until the deletes
+        waiting fill whole calls (a multiple of 10); True as the second value when close() came
+        meanwhile."""
         batches = [first]
         count = len(first)
         deadline_s = time.monotonic() + self._linger_s
