@@ -1,9 +1,11 @@
-"""What one boto3 SQS call costs the caller in CPU, with and without botocore's client-side
-parameter validation, against the embedded SQS server in its own process.
+"""What one boto3 SQS call costs the caller in CPU against the embedded SQS server in its own
+process, three ways: botocore as it comes (urllib3, client-side parameter validation), without the
+validation, and without it over spotq's loopback transport (`spotq.loopback_http`, what
+`spotq.queues.make_sqs_client` gives a local endpoint).
 
-The two clients take turns in blocks of 20 rounds (SendMessageBatch of 10, ReceiveMessage of up
+The clients take turns in blocks of 20 rounds (SendMessageBatch of 10, ReceiveMessage of up
 to 10, DeleteMessageBatch of what came back) inside one process, so a slow minute on a shared
-machine hits both alike. Prints CPU per call (time.process_time) and the ratio.
+machine hits all alike. Prints CPU per call (time.process_time) and the ratios to the first.
 
     .venv/bin/python bench/sqs_client_cost.py [BLOCKS (default 40)]
 """
@@ -21,6 +23,8 @@ import boto3
 from botocore import UNSIGNED
 from botocore.config import Config
 
+from spotq import loopback_http
+
 _SERVER = """
 import sys
 from pathlib import Path
@@ -35,20 +39,23 @@ BODY = (
 OPS = ("send", "receive", "delete")
 
 
-def client(endpoint_url: str, validate: bool) -> Any:
+def client(endpoint_url: str, validate: bool, loopback: bool = False) -> Any:
     config = Config(
         region_name="us-east-1",
         retries={"max_attempts": 5, "mode": "standard"},
         signature_version=UNSIGNED,
         parameter_validation=validate,
     )
-    return boto3.session.Session().client(
+    sqs = boto3.session.Session().client(
         "sqs",
         endpoint_url=endpoint_url,
         config=config,
         aws_access_key_id="spotq",
         aws_secret_access_key="spotq",
     )
+    if loopback:
+        loopback_http.install(sqs, connect_timeout_s=5, read_timeout_s=60, max_idle=10)
+    return sqs
 
 
 def one_round(sqs: Any, queue_url: str, spent: dict[str, float]) -> None:
@@ -85,6 +92,7 @@ def main() -> None:
         sides = {
             "validated": client(endpoint_url, True),
             "unvalidated": client(endpoint_url, False),
+            "loopback": client(endpoint_url, False, loopback=True),
         }
         queue_url = sides["validated"].create_queue(QueueName="cost")["QueueUrl"]
         spent = {side: dict.fromkeys(OPS, 0.0) for side in sides}
@@ -97,9 +105,13 @@ def main() -> None:
         server.stdin.close()
         server.wait(30)
     print(f"{rounds} rounds per side, alternating in blocks of 20; client CPU per call")
+    print("  (validated, unvalidated: urllib3; loopback: unvalidated, spotq.loopback_http)")
     for op in OPS:
-        a, b = (1e6 * spent[side][op] / rounds for side in sides)
-        print(f"  {op:<8} validated {a:6.0f} µs   unvalidated {b:6.0f} µs   ratio {b / a:.2f}")
+        a, b, c = (1e6 * spent[side][op] / rounds for side in sides)
+        print(
+            f"  {op:<8} validated {a:5.0f} µs  unvalidated {b:5.0f} µs ({b / a:.2f})"
+            f"  loopback {c:5.0f} µs ({c / a:.2f}; {c / b:.2f} of unvalidated)"
+        )
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from spotq import loopback_http
 from spotq.app import AppOptions
 from spotq.app_env import parse_queue
 from spotq.errors import ServiceError
@@ -38,19 +39,26 @@ def is_local_endpoint(endpoint_url: str | None) -> bool:
     return is_loopback(urlsplit(endpoint_url).hostname or "")
 
 
+_CONNECT_TIMEOUT_S = 5.0
+_MAX_POOL_CONNECTIONS = 20
+
+
 def make_sqs_client(stack: StackConfig, *, read_timeout_s: float = 60.0) -> Any:
     """A boto3 SQS client for the stack; a local endpoint gets dummy credentials, the embedded
     server (`stack.sqs_signed` false) unsigned requests.
 
     Client-side parameter validation is off: spotq builds every request itself and the queue
     (AWS or the embedded server) validates each one anyway. The check cost 3-7 % of a call's
-    client CPU (bench/sqs_client_cost.py), and SDK calls are most of a no-op job's CPU."""
+    client CPU (bench/sqs_client_cost.py), and SDK calls are most of a no-op job's CPU.
+
+    A local `http://` endpoint's requests go over `spotq.loopback_http`, not urllib3: botocore
+    still builds, retries and parses each call, at about half the client CPU."""
     config = Config(
         region_name=stack.region,
         retries={"max_attempts": 5, "mode": "standard"},
-        connect_timeout=5,
+        connect_timeout=_CONNECT_TIMEOUT_S,
         read_timeout=read_timeout_s,  # must exceed the longest long-poll wait (20 s)
-        max_pool_connections=20,
+        max_pool_connections=_MAX_POOL_CONNECTIONS,
         signature_version=None if stack.sqs_signed else UNSIGNED,
         parameter_validation=False,
     )
@@ -61,7 +69,15 @@ def make_sqs_client(stack: StackConfig, *, read_timeout_s: float = 60.0) -> Any:
         kwargs["aws_access_key_id"] = "spotq"
         kwargs["aws_secret_access_key"] = "spotq"  # the local server does not check signatures
     session = boto3.session.Session()
-    return session.client("sqs", **kwargs)
+    client = session.client("sqs", **kwargs)
+    if is_local_endpoint(stack.sqs_endpoint_url):
+        loopback_http.install(
+            client,
+            connect_timeout_s=_CONNECT_TIMEOUT_S,
+            read_timeout_s=read_timeout_s,
+            max_idle=_MAX_POOL_CONNECTIONS,
+        )
+    return client
 
 
 def ensure_queues(client: Any, stack: StackConfig, options: AppOptions) -> QueueUrls:
