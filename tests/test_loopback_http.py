@@ -260,7 +260,7 @@ def test_header_values_with_line_breaks_are_refused(
     request = SimpleNamespace(
         url=server.url + "/", method="POST", headers={"X-A": "b\r\nX-Evil: 1"}, body=b"", context={}
     )
-    with pytest.raises(Exception, match="line break"):
+    with pytest.raises(ValueError, match="line break"):
         transport.send(request)
     assert server.heads == []
 

@@ -19,7 +19,6 @@ from botocore.exceptions import (
     ConnectionClosedError,
     ConnectTimeoutError,
     EndpointConnectionError,
-    HTTPClientError,
     ReadTimeoutError,
 )
 
@@ -185,6 +184,8 @@ class LoopbackTransport:
         host = parts.hostname
         if parts.scheme != "http" or host is None or not is_loopback(host):
             return None
+        if getattr(request, "stream_output", False):
+            return None  # a streamed body is read in parts; urllib3 does that
         address = (host, parts.port or 80)
         message = _request_bytes(request, parts.netloc, parts.path or "/", parts.query)
         context = getattr(request, "context", None) or {}
@@ -245,14 +246,14 @@ def _request_bytes(request: Any, netloc: str, path: str, query: str) -> bytes:
         body = body.encode("utf-8")
     elif not isinstance(body, bytes | bytearray):
         if not hasattr(body, "read"):
-            raise HTTPClientError(error=f"cannot send a request body of type {type(body).__name__}")
+            raise TypeError(f"cannot send a request body of type {type(body).__name__}")
         body = body.read()
     lines = [f"{request.method} {path}{'?' + query if query else ''} HTTP/1.1"]
     names = set()
     for name, value in request.headers.items():
         text = value.decode("latin-1") if isinstance(value, bytes) else str(value)
         if "\r" in text or "\n" in text or "\r" in name or "\n" in name:
-            raise HTTPClientError(error=f"header {name!r} holds a line break")
+            raise ValueError(f"header {name!r} holds a line break")  # as http.client refuses it
         lines.append(f"{name}: {text}")
         names.add(name.lower())
     if "host" not in names:
