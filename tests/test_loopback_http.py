@@ -245,10 +245,21 @@ def test_nobody_listening_is_an_endpoint_connection_error() -> None:
         _client(f"http://127.0.0.1:{port}").list_queues()
 
 
-@pytest.mark.parametrize("url", ["https://127.0.0.1:4443/", "http://sqs.us-east-1.amazonaws.com/"])
-def test_other_endpoints_are_left_to_botocore(url: str) -> None:
+@pytest.mark.parametrize(
+    ("url", "streamed"),
+    [
+        ("https://127.0.0.1:4443/", False),
+        ("http://sqs.us-east-1.amazonaws.com/", False),
+        ("http://127.0.0.1:4443/bucket/key", True),
+    ],
+)
+def test_other_endpoints_and_streamed_answers_are_left_to_botocore(
+    url: str, streamed: bool
+) -> None:
     transport = loopback_http.LoopbackTransport(connect_timeout_s=1, read_timeout_s=1, max_idle=1)
-    request = SimpleNamespace(url=url, method="POST", headers={}, body=b"{}", context={})
+    request = SimpleNamespace(
+        url=url, method="POST", headers={}, body=b"{}", context={}, stream_output=streamed
+    )
     assert transport.send(request) is None
 
 
