@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -77,7 +78,10 @@ def test_run_reports_an_app_that_cannot_start(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("a")
     done = _spotq("run", app, "a.txt", "--max-workers", "1", cwd=tmp_path)
     assert done.returncode == 1
-    assert "3 workers in a row failed to start with the same error" in done.stderr
+    # At least 3: the run notices between polls, and on a loaded machine one more start can fail
+    # first (a CI run under load reported more than 3).
+    found = re.search(r"(\d+) workers in a row failed to start with the same error", done.stderr)
+    assert found is not None and int(found.group(1)) >= 3, done.stderr
     assert "model file missing" in done.stderr
 
 
