@@ -60,6 +60,25 @@ def test_files_are_submitted_as_uploads_in_process(stack: EmbeddedStack, tmp_pat
     assert sorted(m.job_id for m in _queued(stack)) == sorted(names)
 
 
+def test_submitting_stops_once_the_check_raises(stack: EmbeddedStack, tmp_path: Path) -> None:
+    """`spotq run` checks for an app that cannot start before each submit, so a broken app
+    with many inputs stops at once instead of after every input is queued."""
+    files = [tmp_path / f"{n}.wav" for n in range(5)]
+    for path in files:
+        path.write_bytes(b"RIFF")
+    calls: list[int] = []
+
+    def check() -> None:
+        calls.append(1)
+        if len(calls) == 3:
+            raise ServiceError("3 workers in a row failed to start with the same error: x")
+
+    service = _runtime(stack).service
+    with pytest.raises(ServiceError, match="3 workers in a row"):
+        submit_all(service, plan_inputs(files), False, 1024, check=check)
+    assert len(_queued(stack)) == 2
+
+
 def test_a_file_over_the_upload_limit_is_refused_by_name(
     stack: EmbeddedStack, tmp_path: Path
 ) -> None:

@@ -48,16 +48,19 @@ def submit_all(
     as_json: bool,
     max_upload_bytes: int,
     on_first: Callable[[], None] = lambda: None,
+    check: Callable[[], None] = lambda: None,
 ) -> dict[str, str]:
     """Submit every input in-process, through the job service the API would call (same
     records, messages, claim checks and limits, without HTTP); return job id -> input name.
-    `on_first` runs once jobs are queued."""
+    `on_first` runs once jobs are queued; `check` before each submit call, to stop early by
+    raising (an app whose workers cannot start)."""
     from spotq.api.errors import InvalidInput
     from spotq.api.service import Submission
 
     names: dict[str, str] = {}
     if as_json:
         for start in range(0, len(inputs), _BATCH):
+            check()
             chunk = inputs[start : start + _BATCH]
             outcomes = service.submit_many([Submission(i.json_input()) for i in chunk])
             for outcome, inp in zip(outcomes, chunk, strict=True):
@@ -68,6 +71,7 @@ def submit_all(
                 on_first()
         return names
     for inp in inputs:
+        check()
         size_bytes = inp.path.stat().st_size  # checked before the file is read into memory
         if size_bytes > max_upload_bytes:
             raise ServiceError(
@@ -83,6 +87,13 @@ def submit_all(
         if len(names) == 1:
             on_first()
     return names
+
+
+def stop_if_app_failed(fleet: LocalFleet) -> None:
+    """Raise the app's failure (the same start error several times in a row), if there is one."""
+    scaler = fleet.autoscaler
+    if scaler is not None and scaler.failure is not None:
+        raise ServiceError(scaler.failure)
 
 
 def wait_all(
@@ -105,8 +116,7 @@ def wait_all(
     with Progress(*columns, console=console, transient=False) as progress:
         task = progress.add_task("jobs", total=len(job_ids), workers=0, rate=0.0)
         while len(done) < len(job_ids):
-            if scaler.failure is not None:
-                raise ServiceError(scaler.failure)
+            stop_if_app_failed(fleet)
             collect_finished(fleet, job_ids, done)
             elapsed = time.monotonic() - started
             snap = scaler.last
@@ -157,7 +167,10 @@ def run_inputs(
     assert runtime is not None
     max_upload_bytes = fleet.stack.options.max_upload_bytes
     # Workers start on the first job, not at the autoscaler's next tick.
-    names = submit_all(runtime.service, inputs, as_json, max_upload_bytes, on_first=scaler.wake)
+    names = submit_all(
+        runtime.service, inputs, as_json, max_upload_bytes,
+        on_first=scaler.wake, check=lambda: stop_if_app_failed(fleet),
+    )  # fmt: skip
     scaler.wake()  # and again with the whole backlog queued: scale out to it at once
     ids = list(names)
     done: dict[str, JobRecord] = {}
