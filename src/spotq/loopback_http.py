@@ -27,6 +27,11 @@ from spotq.net import is_loopback
 MAX_HEAD_BYTES = 64 * 1024
 _RECV_BYTES = 256 * 1024
 _NO_BODY_STATUSES = (204, 304)
+_BODY_METHODS = ("POST", "PUT", "PATCH")
+_MAX_TARGETS = 256
+_UNSEEN: Any = object()
+# (host, port) to connect to, the Host header's value, and the request line's target
+_Target = tuple[tuple[str, int], str, str]
 
 
 class _Dropped(Exception):
@@ -176,18 +181,20 @@ class LoopbackTransport:
         self._max_idle = max_idle
         self._idle: dict[tuple[str, int], list[_Connection]] = {}
         self._lock = threading.Lock()
+        self._targets: dict[str, _Target | None] = {}
 
     def send(self, request: Any, **_: Any) -> AWSResponse | None:
         """botocore's `before-send` handler: the response, or None to let botocore send it."""
         url: str = request.url
-        parts = urlsplit(url)
-        host = parts.hostname
-        if parts.scheme != "http" or host is None or not is_loopback(host):
-            return None
-        if getattr(request, "stream_output", False):
-            return None  # a streamed body is read in parts; urllib3 does that
-        address = (host, parts.port or 80)
-        message = _request_bytes(request, parts.netloc, parts.path or "/", parts.query)
+        target = self._targets.get(url, _UNSEEN)
+        if target is _UNSEEN:
+            target = self._targets[url] = _target(url)
+            if len(self._targets) > _MAX_TARGETS:  # queue URLs are few; never grow without bound
+                self._targets.clear()
+        if target is None or getattr(request, "stream_output", False):
+            return None  # not ours; or a streamed body, read in parts: urllib3 does that
+        address, netloc, request_target = target
+        message = _request_bytes(request, netloc, request_target)
         context = getattr(request, "context", None) or {}
         read_timeout_s = context.get("read_timeout") or self._read_timeout_s
         connection = self._checkout(address, url)
@@ -238,7 +245,18 @@ class LoopbackTransport:
         connection.close()
 
 
-def _request_bytes(request: Any, netloc: str, path: str, query: str) -> bytes:
+def _target(url: str) -> _Target | None:
+    """Where a URL's requests go and what their request line names; None: not a plain-HTTP
+    loopback URL, so not this transport's."""
+    parts = urlsplit(url)
+    host = parts.hostname
+    if parts.scheme != "http" or host is None or not is_loopback(host):
+        return None
+    request_target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return (host, parts.port or 80), parts.netloc, request_target
+
+
+def _request_bytes(request: Any, netloc: str, request_target: str) -> bytes:
     body = request.body
     if body is None:
         body = b""
@@ -248,20 +266,21 @@ def _request_bytes(request: Any, netloc: str, path: str, query: str) -> bytes:
         if not hasattr(body, "read"):
             raise TypeError(f"cannot send a request body of type {type(body).__name__}")
         body = body.read()
-    lines = [f"{request.method} {path}{'?' + query if query else ''} HTTP/1.1"]
-    names = set()
-    for name, value in request.headers.items():
-        text = value.decode("latin-1") if isinstance(value, bytes) else str(value)
-        if "\r" in text or "\n" in text or "\r" in name or "\n" in name:
-            raise ValueError(f"header {name!r} holds a line break")  # as http.client refuses it
-        lines.append(f"{name}: {text}")
-        names.add(name.lower())
-    if "host" not in names:
-        lines.append(f"Host: {netloc}")
-    if "content-length" not in names and (body or request.method in ("POST", "PUT", "PATCH")):
-        lines.append(f"Content-Length: {len(body)}")
-    lines.append("\r\n")
-    return "\r\n".join(lines).encode("latin-1") + bytes(body)
+    fields = [
+        f"{name}: {value.decode('latin-1') if isinstance(value, bytes) else value}"
+        for name, value in request.headers.items()
+    ]
+    head = "\r\n".join(fields)
+    # The separators hold len(fields) - 1 of each; any more is a line break inside a header.
+    if head.count("\r") >= len(fields) or head.count("\n") >= len(fields):
+        raise ValueError("a header holds a line break")  # as http.client refuses it
+    known = "\r\n" + head.lower()
+    if "\r\nhost:" not in known:
+        fields.append(f"Host: {netloc}")
+    if "\r\ncontent-length:" not in known and (body or request.method in _BODY_METHODS):
+        fields.append(f"Content-Length: {len(body)}")
+    lines = "\r\n".join([f"{request.method} {request_target} HTTP/1.1", *fields, "\r\n"])
+    return lines.encode("latin-1") + bytes(body)
 
 
 def install(client: Any, *, connect_timeout_s: float, read_timeout_s: float, max_idle: int) -> None:
