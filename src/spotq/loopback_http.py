@@ -117,23 +117,22 @@ class _Connection:
         del self._buffer[:size]
         return data
 
-    def _line(self) -> bytes:
+    def _until(self, delimiter: bytes, what: str) -> bytes:
+        """The bytes before the next `delimiter` (consumed with it), read in as needed; at most
+        MAX_HEAD_BYTES of them."""
         start = 0
-        while (end := self._buffer.find(b"\r\n", start)) < 0:
+        while (end := self._buffer.find(delimiter, start)) < 0:
             if len(self._buffer) > MAX_HEAD_BYTES:
-                raise _Dropped("response line too long")
-            start = max(0, len(self._buffer) - 1)
+                raise _Dropped(f"{what} too long")
+            start = max(0, len(self._buffer) - len(delimiter) + 1)
             self._fill()
-        return self._take(end + 2)[:-2]
+        return self._take(end + len(delimiter))[: -len(delimiter)]
+
+    def _line(self) -> bytes:
+        return self._until(b"\r\n", "response line")
 
     def _read_head(self) -> tuple[str, int, dict[str, str]]:
-        start = 0
-        while (end := self._buffer.find(b"\r\n\r\n", start)) < 0:
-            if len(self._buffer) > MAX_HEAD_BYTES:
-                raise _Dropped("response head too long")
-            start = max(0, len(self._buffer) - 3)
-            self._fill()
-        lines = self._take(end + 4).decode("latin-1").split("\r\n")
+        lines = self._until(b"\r\n\r\n", "response head").decode("latin-1").split("\r\n")
         parts = lines[0].split(" ", 2)
         if len(parts) < 2 or not parts[0].startswith("HTTP/1.") or not parts[1].isdigit():
             raise _Dropped(f"not an HTTP/1.x status line: {lines[0][:80]!r}")

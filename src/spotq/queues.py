@@ -65,12 +65,13 @@ def make_sqs_client(stack: StackConfig, *, read_timeout_s: float = 60.0) -> Any:
     kwargs: dict[str, Any] = {"config": config, "region_name": stack.region}
     if stack.sqs_endpoint_url:
         kwargs["endpoint_url"] = stack.sqs_endpoint_url
-    if is_local_endpoint(stack.sqs_endpoint_url):
+    local = is_local_endpoint(stack.sqs_endpoint_url)
+    if local:
         kwargs["aws_access_key_id"] = "spotq"
         kwargs["aws_secret_access_key"] = "spotq"  # the local server does not check signatures
     session = boto3.session.Session()
     client = session.client("sqs", **kwargs)
-    if is_local_endpoint(stack.sqs_endpoint_url):
+    if local:
         loopback_http.install(
             client,
             connect_timeout_s=_CONNECT_TIMEOUT_S,
